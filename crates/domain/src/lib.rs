@@ -1,0 +1,22 @@
+//! Touchpoint's domain: the product's rules and nothing else.
+//!
+//! What belongs here: typed ids, surveys and answer validation, metric definitions and their
+//! statistics, time periods. What must not: IO of any kind (no tokio, no sqlx, no axum), and no
+//! clock reads — callers pass "now" in, so every rule is testable with fixed inputs.
+
+pub mod answers;
+pub mod ids;
+pub mod language;
+pub mod metrics;
+pub mod period;
+pub mod response;
+pub mod survey;
+pub mod validation;
+
+pub use answers::{AnswerValue, Answers};
+pub use ids::*;
+pub use language::Language;
+pub use period::Interval;
+pub use response::{NewResponse, ResponseDraft};
+pub use survey::{Question, QuestionKind, SurveyDefinition};
+pub use validation::FieldError;
