@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod period;
 pub mod response;
 pub mod survey;
+pub mod touchpoint;
 pub mod validation;
 
 pub use answers::{AnswerValue, Answers};

@@ -1,0 +1,70 @@
+//! Every difference between SQLite and PostgreSQL lives here, and nowhere else.
+//!
+//! Queries are written once with `$n` placeholders, which both backends accept through
+//! `sqlx::any`. What truly differs: connection set-up, locking for migrations and job claims,
+//! and the migration files themselves.
+
+use sqlx::AnyConnection;
+use sqlx::Executor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Session settings applied to every new connection. SQLite: write-ahead log (readers never
+    /// block the writer), foreign keys enforced, wait instead of failing on a busy file, and
+    /// `synchronous = FULL` so a committed transaction survives power loss, not only a crash.
+    pub async fn prepare_connection(self, conn: &mut AnyConnection) -> sqlx::Result<()> {
+        match self {
+            Backend::Sqlite => {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
+                )
+                .await?;
+            }
+            Backend::Postgres => {
+                conn.execute("SET TIME ZONE 'UTC'").await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Serialises concurrent migrators (several instances starting on one PostgreSQL).
+    /// SQLite needs nothing: migrations run on the single writer connection.
+    pub fn migration_lock(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("SELECT pg_advisory_xact_lock(7346012026)"),
+        }
+    }
+
+    /// The locking suffix of the job-claim subquery: PostgreSQL workers on many instances skip
+    /// rows another worker holds; SQLite has one writer, so plain selection is already exclusive.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The job table: durable background work. Workers claim one due job at a time under a lease;
+//! a worker that dies leaves its lease to expire and the job runs again. On PostgreSQL many
+//! instances claim concurrently (`FOR UPDATE SKIP LOCKED`, see `dialect`).
+
+use crate::accounts::{parse, parse_opt};
+use crate::error::Result;
+use crate::{Store, new_id, now_ms};
+use sqlx::Row;
+use touchpoint_domain::{JobId, OrgId};
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub org_id: Option<OrgId>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_after: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: JobId,
+    pub org_id: Option<OrgId>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// Including the current one.
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+impl Store {
+    pub async fn enqueue_job(&self, job: &NewJob) -> Result<JobId> {
+        let id: JobId = new_id();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO jobs (id, org_id, kind, payload, state, attempts, max_attempts, run_after, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)",
+        )
+        .bind(id.to_string())
+        .bind(job.org_id.map(|o| o.to_string()))
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(job.max_attempts)
+        .bind(job.run_after)
+        .bind(now)
+        .execute(self.write())
+        .await?;
+        Ok(id)
+    }
+
+    /// Claims the most overdue job (queued, or running with an expired lease) for `lease_ms`.
+    pub async fn claim_job(&self, now: i64, lease_ms: i64) -> Result<Option<Job>> {
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
+             WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= $2) \
+                 OR (state = 'running' AND locked_until < $2) ORDER BY run_after LIMIT 1{}) \
+             RETURNING id, org_id, kind, payload, attempts, max_attempts",
+            self.backend().skip_locked()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(self.write())
+            .await?;
+        row.map(|row| {
+            let payload: String = row.try_get("payload")?;
+            Ok(Job {
+                id: parse(&row, "id")?,
+                org_id: parse_opt(&row, "org_id")?,
+                kind: row.try_get("kind")?,
+                payload: serde_json::from_str(&payload)?,
+                attempts: row.try_get("attempts")?,
+                max_attempts: row.try_get("max_attempts")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn complete_job(&self, id: JobId) -> Result<()> {
+        sqlx::query("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(id.to_string())
+            .execute(self.write())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failure: the job is retried at `retry_at`, or marked failed when it has used
+    /// all its attempts (`retry_at = None`).
+    pub async fn fail_job(&self, id: JobId, error: &str, retry_at: Option<i64>) -> Result<()> {
+        let state = if retry_at.is_some() { JobState::Queued } else { JobState::Failed };
+        sqlx::query(
+            "UPDATE jobs SET state = $1, last_error = $2, run_after = COALESCE($3, run_after), \
+             locked_until = NULL, updated_at = $4 WHERE id = $5",
+        )
+        .bind(state.as_str())
+        .bind(error)
+        .bind(retry_at)
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(self.write())
+        .await?;
+        Ok(())
+    }
+
+    /// How many jobs are in `state` (for tests, readiness and the operator).
+    pub async fn count_jobs(&self, state: JobState) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = $1")
+            .bind(state.as_str())
+            .fetch_one(self.read())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Whether a job of `kind` is queued or running (schedulers use this to avoid duplicates).
+    pub async fn has_pending_job(&self, kind: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')")
+            .bind(kind)
+            .fetch_one(self.read())
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}

@@ -1,0 +1,162 @@
+//! Touchpoint's storage: ONE [`Store`] over SQLite (embedded default) and PostgreSQL.
+//!
+//! What belongs here: SQL, migrations, the job table, the group-commit response writer, and
+//! the rollups dashboards read. What must not: HTTP, templates, business rules (those live in
+//! `touchpoint-domain`; the store persists domain types and never re-decides them).
+//!
+//! Each query is written once with `$n` placeholders and runs on both backends through
+//! `sqlx::any`; what truly differs between the two lives in [`dialect`].
+
+pub mod accounts;
+pub mod dialect;
+pub mod error;
+pub mod jobs;
+pub mod migrate;
+pub mod page;
+pub mod responses;
+pub mod rollups;
+pub mod surveys;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod touchpoints;
+mod writer;
+
+pub use responses::{StoredResponse, SubmitOutcome};
+pub use rollups::{GroupBy, RollupKey, RollupRow};
+pub use surveys::{Survey, SurveyStatus};
+pub use touchpoints::Touchpoint;
+
+pub use dialect::Backend;
+pub use error::{Result, StoreError};
+pub use page::{Cursor, Page};
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// The store handle: cheap to clone, shared by the HTTP server and the workers.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    /// Readers. On SQLite several connections read in parallel thanks to the WAL.
+    read: AnyPool,
+    /// Writers. On SQLite exactly one connection, so writers never contend for the file lock.
+    write: AnyPool,
+    writer: writer::Writer,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.inner.backend).finish_non_exhaustive()
+    }
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections for readers (SQLite) or for everything (PostgreSQL).
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_connections: 8 }
+    }
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite:PATH?mode=rwc` or `postgres://…`), applies
+    /// pending migrations and starts the response writer. Must run inside a tokio runtime.
+    pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact(url)))?;
+        let pool_options = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _meta| Box::pin(async move { backend.prepare_connection(conn).await }))
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let write = pool_options(1).connect(url).await?;
+                let read = pool_options(options.max_connections).connect(url).await?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let pool = pool_options(options.max_connections).connect(url).await?;
+                (pool.clone(), pool)
+            }
+        };
+        migrate::run(&write, backend).await?;
+        let writer = writer::Writer::start(write.clone());
+        Ok(Store { inner: Arc::new(Inner { backend, read, write, writer }) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    fn read(&self) -> &AnyPool {
+        &self.inner.read
+    }
+
+    fn write(&self) -> &AnyPool {
+        &self.inner.write
+    }
+
+    /// Answers whether the database can serve a query right now (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.read()).await?;
+        Ok(())
+    }
+
+    /// Waits for queued writes, then closes every connection.
+    pub async fn close(&self) {
+        self.inner.writer.shutdown().await;
+        self.inner.read.close().await;
+        self.inner.write.close().await;
+    }
+}
+
+/// The current time in unix milliseconds. The store is where the clock is read.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A new time-ordered id of any typed-id kind.
+pub fn new_id<T: From<uuid::Uuid>>() -> T {
+    T::from(uuid::Uuid::now_v7())
+}
+
+/// Hides a password in a database URL before it reaches an error message or a log line.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://tp:secret@db/tp"), "postgres://tp:***@db/tp");
+        assert_eq!(super::redact("sqlite:/x/y.db"), "sqlite:/x/y.db");
+    }
+}

@@ -1,0 +1,87 @@
+//! Fresh databases for tests, on both backends. Enabled by the `testing` feature.
+//!
+//! SQLite: a new file in a temporary directory. PostgreSQL: a new database in the cluster named
+//! by `TOUCHPOINT_TEST_POSTGRES_URL`. Without that variable PostgreSQL tests are skipped with
+//! a message — except under CI (`CI` set), where a missing server is a failure.
+
+use crate::{Store, StoreOptions};
+use sqlx::Connection;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that lives as long as this value (the SQLite directory is removed on drop).
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: Option<PathBuf>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A new empty directory under the system temp dir, removed by the caller.
+pub fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("touchpoint-{label}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// The PostgreSQL cluster for tests, or `None` (with a printed reason) to skip.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("TOUCHPOINT_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("TOUCHPOINT_TEST_POSTGRES_URL is not set under CI: the PostgreSQL tests must run in CI (.ci/run starts a server)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED (PostgreSQL): TOUCHPOINT_TEST_POSTGRES_URL is not set; start one with `eval \"$(.ci/start-postgres)\"`"
+            );
+            None
+        }
+    }
+}
+
+impl TestDatabase {
+    /// A fresh database, or `None` when the backend is not available here.
+    pub async fn fresh(backend: TestBackend) -> Option<TestDatabase> {
+        match backend {
+            TestBackend::Sqlite => {
+                let dir = temp_dir("db");
+                let url = format!("sqlite://{}?mode=rwc", dir.join("touchpoint.db").display());
+                Some(TestDatabase { url, dir: Some(dir) })
+            }
+            TestBackend::Postgres => {
+                let admin = postgres_admin_url()?;
+                sqlx::any::install_default_drivers();
+                let name = format!("tp_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = sqlx::AnyConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+                let base = admin.split('?').next().unwrap_or(&admin);
+                let cut = base.rfind('/').unwrap_or(base.len());
+                Some(TestDatabase { url: format!("{}/{name}", &base[..cut]), dir: None })
+            }
+        }
+    }
+
+    pub async fn open(&self) -> Store {
+        Store::open(&self.url, StoreOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("cannot open the test store: {e}"))
+    }
+}
