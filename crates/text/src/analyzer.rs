@@ -222,6 +222,19 @@ impl Analyzer {
         self.parse(truncate(text, MAX_BYTES), lang).rule
     }
 
+    /// The model's class probabilities (negative, neutral, positive), if a model is loaded.
+    pub fn probabilities(&self, text: &str, lang: Option<Lang>) -> Option<[f32; 3]> {
+        let m = self.model.as_ref()?;
+        let p = self.parse(truncate(text, MAX_BYTES), lang);
+        Some(m.predict(&features::extract(
+            &p.tokens,
+            &p.scores,
+            &p.rule,
+            p.lang.lang,
+            m.bits(),
+        )))
+    }
+
     /// Model features of a text (for training).
     pub fn features(&self, text: &str, lang: Option<Lang>, bits: u32) -> features::Features {
         let p = self.parse(truncate(text, MAX_BYTES), lang);

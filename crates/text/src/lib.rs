@@ -1,5 +1,6 @@
 //! touchpoint-text
 pub mod analyzer;
+pub mod commands;
 pub mod eval;
 pub mod features;
 pub mod lang;
@@ -10,6 +11,7 @@ pub mod rules;
 pub mod sentiment;
 pub mod taxonomy;
 pub mod tokenize;
+pub mod training;
 pub mod types;
 
 pub use analyzer::Analyzer;

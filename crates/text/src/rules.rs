@@ -18,6 +18,8 @@ const NEGATE_POSITIVE: f32 = -0.75;
 const NEGATE_NEGATIVE: f32 = -0.5;
 const BEFORE_CONTRAST: f32 = 0.5;
 const AFTER_CONTRAST: f32 = 1.5;
+/// Texts up to this many words are judged on their full sum (see [`RuleScore::damped`]).
+const LENGTH_UNIT: f32 = 20.0;
 
 /// The German, English and emoji lexicons.
 #[derive(Debug)]
@@ -96,6 +98,9 @@ pub struct RuleScore {
     pub negations: u32,
     pub irony: bool,
     pub words: u32,
+    /// `compound` of the sum damped by text length (`sum / sqrt(words / 20)` beyond 20 words):
+    /// long texts need more evidence to count as polar.
+    pub damped: f32,
 }
 
 fn is_wordish(t: &Token) -> bool {
@@ -352,6 +357,7 @@ pub fn document_score(tokens: &[Token], lang: Lang, ts: &TokenScores) -> RuleSco
     }
     out.sum = sum;
     out.compound = normalize(sum);
+    out.damped = normalize(sum / (out.words as f32 / LENGTH_UNIT).max(1.0).sqrt());
     out
 }
 

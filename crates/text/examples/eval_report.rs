@@ -1,0 +1,41 @@
+//! Prints the evaluation report on every development set in `TOUCHPOINT_EVAL_DATA`
+//! (default `../../../shared/data` relative to this crate, i.e. `shared/data` beside the repo).
+//!
+//! `cargo run -p touchpoint-text --release --example eval_report [-- --rules-only]`
+
+use std::path::PathBuf;
+
+use touchpoint_text::Analyzer;
+use touchpoint_text::eval::{EvalFormat, evaluate, readers};
+
+fn main() {
+    let root = std::env::var_os("TOUCHPOINT_EVAL_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let rules_only = std::env::args().any(|a| a == "--rules-only");
+    let analyzer = match Analyzer::new() {
+        Ok(a) if rules_only => a.without_model(),
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("cannot build the analyzer: {e}");
+            std::process::exit(1);
+        }
+    };
+    let sets = [
+        (EvalFormat::Germeval, "germeval2017-dev/dev.tsv"),
+        (EvalFormat::Sb10k, "sb10k/dev.tsv"),
+        (EvalFormat::Potts, "potts/dev.tsv"),
+        (
+            EvalFormat::VaderSnippets,
+            "vader/amazonReviewSnippets_GroundTruth.txt",
+        ),
+        (EvalFormat::VaderSnippets, "vader/tweets_GroundTruth.txt"),
+    ];
+    for (format, rel) in sets {
+        let path = root.join(rel);
+        match readers::read_file(format, &path) {
+            Ok(ds) => println!("{}", evaluate(&analyzer, format, rel, &ds)),
+            Err(e) => println!("skipped {rel}: {e}"),
+        }
+    }
+}
