@@ -9,6 +9,7 @@ pub mod ids;
 pub mod language;
 pub mod metrics;
 pub mod period;
+pub mod report;
 pub mod response;
 pub mod survey;
 pub mod touchpoint;
