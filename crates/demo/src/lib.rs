@@ -1,0 +1,131 @@
+//! Deterministic demo data for Touchpoint: one year in the life of **Nordwind Telekom**, a
+//! (fictional) northern German telecom provider.
+//!
+//! [`dataset`] gives the organisation, its touchpoints and three surveys; [`responses`]
+//! gives a year of answers to them. The same `(seed, now_ms, count)` always gives exactly
+//! the same responses, on every machine and after every dependency upgrade: the random
+//! numbers come from a small xoshiro256** generator in this crate, and only IEEE basic
+//! arithmetic is used on floats.
+//!
+//! # What belongs here
+//! Pure data generation: no IO, no clock reads (`now_ms` is passed in), no database or HTTP
+//! types. Loading the data into a store is the caller's business (`touchpoint demo`).
+//!
+//! # Surveys
+//! - `rnps` — "Relationship NPS": `nps` (required), `reason` (single choice: network,
+//!   price, service, billing, app, installation, other), `why` (text). Each response names
+//!   the customer's last contact as its touchpoint; any of the eight touchpoints.
+//! - `csat` — "Post-contact CSAT": `csat` (required), `resolved` (rating 1–10), `improve`
+//!   (multi choice), `comment` (text); touchpoints hotline, shop, chat, app, invoice.
+//! - `ces` — "CES after provisioning" (touchpoint `provisioning`): `ces` (required),
+//!   `setup` (single choice: self, technician, sim), `comment` (text).
+//!
+//! Responses are about 35 % rNPS, 50 % CSAT, 15 % CES; 75 % German and 25 % English; about
+//! 60 % carry a comment (detractors comment more often). Volume varies by weekday (Monday
+//! busiest, Sunday quietest), by month (January and autumn busy, summer quiet) and grows
+//! slowly over the year; the shop gets busier in November and December. Submission times
+//! lie between 06:00 and 22:00 UTC, so the weekday is the same in UTC and in Germany.
+//!
+//! # Patterns a manager should find
+//! Built into the score distributions and each checked by a test in `tests/patterns.rs`:
+//! 1. **Invoice CSAT falls over the last three months.** A new invoice format went live 90
+//!    days before `now`; top-2-box for the invoice touchpoint drops from about 78 % to about
+//!    52 % by `now` (linearly), and invoice feedback volume rises by half. Comments start
+//!    naming the new format ("Seit der Umstellung auf das neue Rechnungsformat …").
+//! 2. **The hotline is worse on Mondays.** Top-2-box about 46 % on Mondays against 72 % on
+//!    other days (NPS about 50 points lower), with more hotline traffic on Mondays; Monday
+//!    complaints are mostly about waiting time.
+//! 3. **The app improves after its relaunch.** Version 5.0 shipped 330 days before `now`
+//!    and started at about 44 % top-2-box (64 % for the old app before it), climbing
+//!    linearly to about 86 % at `now`; early complaints are about crashes.
+//! 4. **Provisioning effort is high when the technician is late.** CES overall is modest
+//!    (about 60 % "easy"), but installations with a technician appointment that slipped
+//!    (45 % of technician installations) are at about 10 % easy; their comments talk about
+//!    the technician not showing up or being rescheduled.
+//! 5. **Detractor comments are themed** by touchpoint: billing errors (invoice), waiting
+//!    time (hotline), rude vs. friendly staff (shop, hotline, chat), slow activation and
+//!    technician delays (provisioning), app crashes (app), price and network (relationship
+//!    survey). Comment sentiment follows the score, with some noise ("Gut, aber …").
+
+mod calendar;
+mod catalog;
+mod comments;
+mod model;
+mod rng;
+
+use serde::Serialize;
+
+/// The seed the `touchpoint demo` command uses unless told otherwise.
+pub const DEFAULT_SEED: u64 = 20261123;
+/// The number of responses the `touchpoint demo` command generates unless told otherwise.
+pub const DEFAULT_RESPONSES: usize = 24_000;
+
+/// The fixed part of the demo: organisation, touchpoints and surveys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoDataset {
+    pub organisation_name: String,
+    pub touchpoints: Vec<DemoTouchpoint>,
+    pub surveys: Vec<DemoSurvey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoTouchpoint {
+    /// Stable key (`shop`, `order`, `provisioning`, `invoice`, `hotline`, `app`, `chat`,
+    /// `social`) that surveys and responses refer to.
+    pub key: String,
+    /// Display name (German, like the rest of the organisation's setup).
+    pub name: String,
+    /// One of web, app, email, phone, store, chat, social, letter.
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoSurvey {
+    /// `rnps`, `csat` or `ces`.
+    pub key: String,
+    /// The touchpoint the survey belongs to, if it belongs to exactly one.
+    pub touchpoint_key: Option<String>,
+    /// The JSON body of `POST /api/v1/surveys` (without the touchpoint).
+    pub definition: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoResponse {
+    pub survey_key: String,
+    /// The touchpoint the response is about (for `rnps`: the customer's last contact).
+    pub touchpoint_key: Option<String>,
+    /// `de` or `en`.
+    pub language: String,
+    /// How the survey reached the respondent: web, email, sms, app or qr.
+    pub channel: String,
+    /// Unix milliseconds, UTC.
+    pub submitted_at_ms: i64,
+    /// Question id → integer (scores, ratings), option id (single choice), array of
+    /// option ids (multi choice) or string (text). Skipped optional questions are absent.
+    pub answers: serde_json::Map<String, serde_json::Value>,
+    /// Unique and deterministic: `demo-000001`, `demo-000002`, … in time order.
+    pub external_id: String,
+}
+
+/// Organisation, touchpoints and surveys of the demo.
+pub fn dataset() -> DemoDataset {
+    DemoDataset {
+        organisation_name: catalog::ORGANISATION_NAME.to_owned(),
+        touchpoints: catalog::touchpoints(),
+        surveys: catalog::surveys(),
+    }
+}
+
+/// Deterministic from (seed, now_ms); responses sorted by submitted_at_ms ascending; all
+/// within the 365 days before now_ms, none in the future.
+///
+/// Patterns are placed relative to `now_ms` (see the crate docs), so a demo loaded today
+/// shows last quarter's invoice problem as last quarter's.
+pub fn responses(seed: u64, now_ms: i64, count: usize) -> Vec<DemoResponse> {
+    let timeline = model::Timeline::new(now_ms);
+    model::timestamps(seed, &timeline, count)
+        .into_iter()
+        .enumerate()
+        .map(|(index, t)| model::response(seed, &timeline, index, t))
+        .collect()
+}
