@@ -222,6 +222,15 @@ impl Analyzer {
         self.parse(truncate(text, MAX_BYTES), lang).rule
     }
 
+    /// Whether `word` (lower case) carries sentiment in `lang`'s lexicon.
+    pub fn is_sentiment_word(&self, word: &str, lang: Lang) -> bool {
+        let lex = match lang {
+            Lang::En => &self.lexicons.en,
+            _ => &self.lexicons.de,
+        };
+        lex.lookup(word).is_some_and(|v| v != 0.0)
+    }
+
     /// The model's class probabilities (negative, neutral, positive), if a model is loaded.
     pub fn probabilities(&self, text: &str, lang: Option<Lang>) -> Option<[f32; 3]> {
         let m = self.model.as_ref()?;

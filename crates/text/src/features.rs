@@ -104,6 +104,9 @@ pub fn extract(
         }
         prev = Some(w);
     }
+    // Presence, not counts: a pasted text repeated 500 times must not become 20 times as sure.
+    keys.sort_unstable();
+    keys.dedup();
     let norm = if keys.is_empty() {
         0.0
     } else {
