@@ -1,0 +1,109 @@
+//! Request extractors that fail with problem+json instead of axum's plain-text rejections.
+
+use super::error::ApiError;
+use crate::AppState;
+use crate::auth::sha256_hex;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use touchpoint_domain::{ApiTokenId, FieldError};
+use touchpoint_store::accounts::Principal;
+
+/// A JSON body: syntax errors are 400, shape errors (unknown field, wrong type) 422 with the
+/// field path, bodies over the limit 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        let limit = state.settings.max_body_bytes;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON in two steps so syntax and shape errors get different statuses.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        ApiError::Validation(vec![FieldError::new(field, e.into_inner().to_string())])
+    })
+}
+
+/// Query parameters, 400 with the reason when they do not parse.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::BadRequest(format!("invalid query parameters: {e}")))
+    }
+}
+
+/// The caller, authenticated by `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub principal: Principal,
+    pub token_id: ApiTokenId,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let (token_id, principal) = state
+            .store
+            .principal_for_token(&sha256_hex(token))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Caller { principal, token_id })
+    }
+}
+
+/// Page size: 1–500, default 50.
+pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n @ 1..=500) => Ok(n),
+        Some(_) => Err(ApiError::BadRequest("limit must be between 1 and 500".to_owned())),
+    }
+}
+
+pub fn parse_cursor(cursor: Option<&str>) -> Result<touchpoint_store::Cursor, ApiError> {
+    match cursor {
+        None | Some("") => Ok(touchpoint_store::Cursor::start()),
+        Some(raw) => touchpoint_store::Cursor::parse(raw).ok_or_else(|| ApiError::BadRequest("invalid cursor".to_owned())),
+    }
+}
+
+pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound(what))
+}

@@ -1,0 +1,80 @@
+//! Responses: submission (idempotent by `external_id`), listing, one response.
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, Caller, page_limit, parse_cursor, parse_id};
+use super::rfc3339;
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use touchpoint_domain::{NewResponse, ResponseDraft, ResponseId, SurveyId};
+use touchpoint_store::{StoreError, StoredResponse, SubmitOutcome, Survey, SurveyStatus};
+
+pub fn response_json(r: &StoredResponse) -> Value {
+    json!({
+        "id": r.id, "survey_id": r.survey_id, "touchpoint_id": r.touchpoint_id,
+        "language": r.language, "channel": r.channel, "answers": r.answers,
+        "external_id": r.external_id,
+        "submitted_at": rfc3339(r.submitted_at), "received_at": rfc3339(r.received_at),
+    })
+}
+
+/// Validates and stores one response to `survey` — shared by the API and the public page.
+pub async fn store_response(state: &AppState, survey: &Survey, draft: ResponseDraft, default_channel: &str) -> ApiResult<SubmitOutcome> {
+    if survey.status == SurveyStatus::Closed {
+        return Err(ApiError::Gone("this survey is closed and accepts no more responses".to_owned()));
+    }
+    let touchpoint_raw = draft.touchpoint_id.clone().map(Value::String);
+    let response = NewResponse::validate(&survey.definition, draft, default_channel, touchpoint_store::now_ms())
+        .map_err(ApiError::Validation)?;
+    super::touchpoints::resolve(state, survey.org_id, touchpoint_raw.as_ref()).await?;
+    Ok(state.store.submit_response(survey, response).await?)
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(draft): ApiJson<ResponseDraft>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let survey = super::surveys::load(&state, caller.principal.org_id, &id).await?;
+    match store_response(&state, &survey, draft, "api").await? {
+        SubmitOutcome::Created(id) => Ok((StatusCode::CREATED, Json(json!({"id": id})))),
+        SubmitOutcome::Replayed(id) => Ok((StatusCode::OK, Json(json!({"id": id})))),
+        SubmitOutcome::Conflict(id) => Err(ApiError::Conflict(format!(
+            "external_id was used before with different content (response {id})"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    survey_id: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+    let org_id = caller.principal.org_id;
+    let survey_id: Option<SurveyId> = match q.survey_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => Some(super::surveys::load(&state, org_id, raw).await?.id),
+    };
+    let page = state
+        .store
+        .list_responses(org_id, survey_id, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
+        .await?;
+    let items: Vec<Value> = page.items.iter().map(response_json).collect();
+    Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})))
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id: ResponseId = parse_id(&id, "response")?;
+    let response = state.store.response(caller.principal.org_id, id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::NotFound("response"),
+        other => other.into(),
+    })?;
+    Ok(Json(response_json(&response)))
+}

@@ -1,0 +1,100 @@
+//! `/surveys`: create, list, get, update (whole definition), close.
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, Caller, page_limit, parse_cursor, parse_id};
+use super::rfc3339;
+use super::touchpoints::ListQuery;
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+use touchpoint_domain::{OrgId, SurveyDefinition, SurveyId, TouchpointId};
+use touchpoint_store::{StoreError, Survey};
+
+pub fn survey_json(state: &AppState, s: &Survey) -> Value {
+    let mut body = serde_json::to_value(s.definition.to_draft()).unwrap_or_else(|_| json!({}));
+    body["id"] = json!(s.id);
+    body["status"] = json!(s.status.as_str());
+    body["touchpoint_id"] = json!(s.touchpoint_id);
+    body["public_url"] = json!(state.settings.survey_url(&s.public_token));
+    body["created_at"] = json!(rfc3339(s.created_at));
+    body["updated_at"] = json!(rfc3339(s.updated_at));
+    body["closed_at"] = json!(s.closed_at.map(rfc3339));
+    body
+}
+
+/// Splits a create/update body into its definition and its touchpoint.
+async fn parse_body(state: &AppState, org_id: OrgId, mut body: Map<String, Value>) -> ApiResult<(SurveyDefinition, Option<TouchpointId>)> {
+    let touchpoint = body.remove("touchpoint_id");
+    let definition = SurveyDefinition::from_json(Value::Object(body)).map_err(ApiError::Validation);
+    let touchpoint = super::touchpoints::resolve(state, org_id, touchpoint.as_ref()).await;
+    match (definition, touchpoint) {
+        (Ok(d), Ok(t)) => Ok((d, t)),
+        (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
+            a.extend(b);
+            Err(ApiError::Validation(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let org_id = caller.principal.org_id;
+    let (definition, touchpoint) = parse_body(&state, org_id, body).await?;
+    let token = crate::auth::new_public_token();
+    let survey = state.store.create_survey(org_id, &definition, touchpoint, &token).await?;
+    Ok((StatusCode::CREATED, Json(survey_json(&state, &survey))))
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+    let page = state
+        .store
+        .list_surveys(caller.principal.org_id, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
+        .await?;
+    let items: Vec<Value> = page.items.iter().map(|s| survey_json(&state, s)).collect();
+    Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})))
+}
+
+/// The caller's survey, or 404 (also for other organisations' surveys).
+pub async fn load(state: &AppState, org_id: OrgId, raw_id: &str) -> ApiResult<Survey> {
+    let id: SurveyId = parse_id(raw_id, "survey")?;
+    state.store.survey(org_id, id).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::NotFound("survey"),
+        other => other.into(),
+    })
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let survey = load(&state, caller.principal.org_id, &id).await?;
+    Ok(Json(survey_json(&state, &survey)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    let org_id = caller.principal.org_id;
+    let existing = load(&state, org_id, &id).await?;
+    let (definition, touchpoint) = parse_body(&state, org_id, body).await?;
+    if state.store.survey_has_responses(existing.id).await? {
+        definition
+            .check_compatible_with(&existing.definition)
+            .map_err(ApiError::Validation)?;
+    }
+    let updated = state.store.update_survey(org_id, existing.id, &definition, touchpoint).await?;
+    Ok(Json(survey_json(&state, &updated)))
+}
+
+pub async fn close(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let org_id = caller.principal.org_id;
+    let existing = load(&state, org_id, &id).await?;
+    let closed = state.store.close_survey(org_id, existing.id).await?;
+    Ok(Json(survey_json(&state, &closed)))
+}

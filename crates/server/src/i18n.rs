@@ -1,0 +1,1 @@
+//! User-interface texts in German and English.

@@ -1,0 +1,124 @@
+//! Metric reports for the API and the web app: rollup rows from the store, summed by the
+//! domain, rendered as JSON on the scale users read (rounded to one decimal at the edge).
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use touchpoint_domain::metrics::{Breakdown, Estimate, MetricKind, round1};
+use touchpoint_domain::period::date_of_day;
+use touchpoint_domain::report::{DayHistogram, PeriodPoint, Report, build_report, period_label};
+use touchpoint_domain::{Interval, OrgId};
+use touchpoint_store::{Cursor, GroupBy, Store, StoreError, Survey};
+
+#[derive(Debug, Clone)]
+pub struct MetricRequest {
+    pub question_id: String,
+    pub kind: MetricKind,
+    pub from_day: i64,
+    pub to_day: i64,
+    pub interval: Interval,
+    pub group_by: Option<GroupBy>,
+}
+
+pub async fn metric_report(store: &Store, survey: &Survey, request: &MetricRequest) -> Result<Report, StoreError> {
+    let rows = store
+        .rollup_rows(survey.org_id, survey.id, &request.question_id, request.from_day, request.to_day, request.group_by)
+        .await?;
+    let days: Vec<DayHistogram> = rows
+        .into_iter()
+        .map(|r| DayHistogram { day: r.day, group: r.group, histogram: r.histogram })
+        .collect();
+    Ok(build_report(request.kind, request.interval, request.from_day, request.to_day, &days, request.group_by.is_some()))
+}
+
+/// Display names of touchpoints, for labelling groups.
+pub async fn touchpoint_names(store: &Store, org_id: OrgId) -> Result<HashMap<String, String>, StoreError> {
+    let page = store.list_touchpoints(org_id, &Cursor::start(), 500).await?;
+    Ok(page.items.into_iter().map(|t| (t.id.to_string(), t.name)).collect())
+}
+
+fn breakdown_json(breakdown: &Breakdown) -> Value {
+    match breakdown {
+        Breakdown::Nps { promoters, passives, detractors } => {
+            json!({"promoters": promoters, "passives": passives, "detractors": detractors})
+        }
+        Breakdown::Csat { satisfied, mean } => json!({"satisfied": satisfied, "mean": round1(*mean)}),
+        Breakdown::Ces { mean, easy, easy_share } => {
+            json!({"mean": round1(*mean), "easy": easy, "easy_share": round1(*easy_share)})
+        }
+    }
+}
+
+/// `value`, `n`, `ci95`, `small_sample`, `breakdown` — `null`s when there is nothing to measure.
+pub fn estimate_fields(estimate: Option<&Estimate>) -> serde_json::Map<String, Value> {
+    let value = match estimate {
+        Some(e) => json!({
+            "value": round1(e.value), "n": e.n, "ci95": [round1(e.ci95.0), round1(e.ci95.1)],
+            "small_sample": e.small_sample, "breakdown": breakdown_json(&e.breakdown),
+        }),
+        None => json!({"value": null, "n": 0, "ci95": null, "small_sample": true, "breakdown": null}),
+    };
+    match value {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn series_json(interval: Interval, points: &[PeriodPoint]) -> Value {
+    points
+        .iter()
+        .map(|p| {
+            let mut fields = estimate_fields(p.estimate.as_ref());
+            fields.insert("period".into(), json!(period_label(interval, p.start_day)));
+            fields.insert("start".into(), json!(date_of_day(p.start_day).to_string()));
+            Value::Object(fields)
+        })
+        .collect()
+}
+
+pub fn report_json(survey: &Survey, request: &MetricRequest, report: &Report, labels: &HashMap<String, String>) -> Value {
+    let mut body = estimate_fields(report.estimate.as_ref());
+    body.insert("survey_id".into(), json!(survey.id));
+    body.insert("question_id".into(), json!(request.question_id));
+    body.insert("metric".into(), json!(request.kind.as_str()));
+    body.insert("from".into(), json!(date_of_day(request.from_day).to_string()));
+    body.insert("to".into(), json!(date_of_day(request.to_day).to_string()));
+    body.insert("interval".into(), json!(request.interval));
+    body.insert("series".into(), series_json(request.interval, &report.series));
+    body.insert(
+        "change".into(),
+        match &report.change {
+            Some(change) => json!({
+                "from_period": period_label(request.interval, change.from_day),
+                "to_period": period_label(request.interval, change.to_day),
+                "difference": round1(change.comparison.difference),
+                "ci95": [round1(change.comparison.ci95.0), round1(change.comparison.ci95.1)],
+                "p_value": (change.comparison.p_value * 10_000.0).round() / 10_000.0,
+                "significant": change.comparison.significant,
+                "test": change.comparison.test,
+            }),
+            None => Value::Null,
+        },
+    );
+    if let Some(group_by) = request.group_by {
+        let groups: Vec<Value> = report
+            .groups
+            .iter()
+            .map(|g| {
+                let mut fields = estimate_fields(g.estimate.as_ref());
+                let label = match group_by {
+                    GroupBy::Touchpoint if g.key.is_empty() => "(no touchpoint)".to_owned(),
+                    GroupBy::Touchpoint => labels.get(&g.key).cloned().unwrap_or_else(|| g.key.clone()),
+                    _ => g.key.clone(),
+                };
+                let key = if g.key.is_empty() { Value::Null } else { json!(g.key) };
+                fields.insert("key".into(), key);
+                fields.insert("label".into(), json!(label));
+                fields.insert("series".into(), series_json(request.interval, &g.series));
+                Value::Object(fields)
+            })
+            .collect();
+        body.insert("group_by".into(), json!(group_by.as_str()));
+        body.insert("groups".into(), json!(groups));
+    }
+    Value::Object(body)
+}

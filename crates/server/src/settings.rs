@@ -1,0 +1,38 @@
+//! Settings the HTTP layer needs; the CLI fills them from the config file and environment.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// The address to listen on.
+    pub listen: String,
+    /// The URL users reach Touchpoint at; public survey links are built from it.
+    pub public_url: String,
+    /// Largest accepted request body in bytes (larger bodies get 413).
+    pub max_body_bytes: usize,
+    /// How long a web session lasts without signing in again, in hours.
+    pub session_hours: i64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: "127.0.0.1:8080".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            max_body_bytes: 256 * 1024,
+            session_hours: 12,
+        }
+    }
+}
+
+impl ServerSettings {
+    /// Cookies get `Secure` when users reach Touchpoint over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn survey_url(&self, token: &str) -> String {
+        format!("{}/s/{token}", self.public_url.trim_end_matches('/'))
+    }
+}

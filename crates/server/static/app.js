@@ -1,0 +1,1 @@
+// Touchpoint progressive enhancement
