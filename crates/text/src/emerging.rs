@@ -387,7 +387,7 @@ pub fn emerging_themes<'a>(
             members: members.iter().map(|&d| docs[d].0).collect(),
         });
     }
-    out.sort_by(|a, b| b.size.cmp(&a.size));
+    out.sort_by_key(|c| std::cmp::Reverse(c.size));
     out
 }
 

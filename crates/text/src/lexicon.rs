@@ -179,7 +179,7 @@ impl Lexicon {
                 .map(|v| v * 0.8);
         }
         let n = w.chars().count();
-        if n < 6 {
+        if !(6..=40).contains(&n) {
             return None;
         }
         if let Some(rest) = w.strip_prefix("un")
@@ -188,27 +188,32 @@ impl Lexicon {
         {
             return Some(-0.8 * v);
         }
-        for (suffix, flips) in [("frei", true), ("los", true), ("losigkeit", true)] {
+        // "-frei"/"-los": a problem's absence is good ("störungsfrei"), a virtue's is bad ("hilflos").
+        for suffix in ["frei", "los", "losigkeit"] {
             if let Some(stem) = w.strip_suffix(suffix)
-                && flips
                 && stem.chars().count() >= 4
+                && let Some(v) = self.modifier_part(stem)
             {
-                if let Some(v) = self.modifier_part(stem) {
-                    return Some(if v < 0.0 { 1.4 } else { -1.8 });
-                }
+                return Some(if v < 0.0 { 1.4 } else { -1.8 });
             }
         }
         self.compound(w)
     }
 
+    /// Lookup of a compound part without running the stemmer: parts are mostly base forms,
+    /// and compound splitting tries many of them per word.
+    fn part(&self, w: &str) -> Option<f32> {
+        self.words.get(w).or_else(|| self.stems.get(w)).copied()
+    }
+
     fn modifier_part(&self, stem: &str) -> Option<f32> {
-        if let Some(v) = self.word(stem) {
+        if let Some(v) = self.part(stem) {
             return Some(v);
         }
         for link in ["s", "es", "n", "en", "e"] {
             if let Some(s) = stem.strip_suffix(link)
                 && s.chars().count() >= 4
-                && let Some(v) = self.word(s)
+                && let Some(v) = self.part(s)
             {
                 return Some(v);
             }
@@ -224,7 +229,7 @@ impl Lexicon {
             if k < 3 || idx.len() - k < 4 {
                 continue;
             }
-            if let Some(v) = self.word(&w[i..]) {
+            if let Some(v) = self.part(&w[i..]) {
                 head = Some((i, v));
                 break;
             }

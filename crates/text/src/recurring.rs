@@ -231,7 +231,7 @@ fn median(x: &[f32]) -> f32 {
     let mut v = x.to_vec();
     v.sort_by(f32::total_cmp);
     let m = v.len() / 2;
-    if v.len() % 2 == 0 {
+    if v.len().is_multiple_of(2) {
         (v[m - 1] + v[m]) / 2.0
     } else {
         v[m]

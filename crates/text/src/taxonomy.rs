@@ -125,17 +125,66 @@ impl Pattern {
 #[derive(Debug, Clone)]
 struct CompiledTheme {
     def: ThemeDef,
-    /// Non-exact single-word parts and multi-word patterns.
-    patterns: Vec<Pattern>,
     exclude: Vec<Pattern>,
+}
+
+/// Length (in chars) of the keys of the prefix and suffix indexes.
+const KEY: usize = 3;
+
+/// Patterns indexed by what their first part needs of a word, so each word is checked
+/// against a handful of candidates instead of every pattern.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    patterns: Vec<(usize, Pattern)>,
+    exact: HashMap<String, Vec<usize>>,
+    prefix: HashMap<String, Vec<usize>>,
+    suffix: HashMap<String, Vec<usize>>,
+    scan: Vec<usize>,
+}
+
+impl Index {
+    fn add(&mut self, theme: usize, p: Pattern) {
+        let id = self.patterns.len();
+        match p.parts.first() {
+            Some(Part::Exact(w)) => self.exact.entry(w.clone()).or_default().push(id),
+            Some(Part::Prefix(w)) if w.chars().count() >= KEY => self
+                .prefix
+                .entry(w.chars().take(KEY).collect())
+                .or_default()
+                .push(id),
+            Some(Part::Suffix(w)) if w.chars().count() >= KEY => {
+                self.suffix.entry(last_chars(w, KEY)).or_default().push(id)
+            }
+            _ => self.scan.push(id),
+        }
+        self.patterns.push((theme, p));
+    }
+
+    fn candidates<'a>(&'a self, word: &str) -> impl Iterator<Item = &'a (usize, Pattern)> + 'a {
+        let first: String = word.chars().take(KEY).collect();
+        let last = last_chars(word, KEY);
+        let pick = |m: &'a HashMap<String, Vec<usize>>, k: &str| {
+            m.get(k).map(Vec::as_slice).unwrap_or(&[])
+        };
+        pick(&self.exact, word)
+            .iter()
+            .chain(pick(&self.prefix, &first))
+            .chain(pick(&self.suffix, &last))
+            .chain(&self.scan)
+            .filter_map(|&id| self.patterns.get(id))
+    }
+}
+
+fn last_chars(w: &str, n: usize) -> String {
+    let count = w.chars().count();
+    w.chars().skip(count.saturating_sub(n)).collect()
 }
 
 /// The compiled taxonomy.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     themes: Vec<CompiledTheme>,
-    /// Exact single words → themes (fast path).
-    exact: HashMap<String, Vec<usize>>,
+    index: Index,
 }
 
 impl Taxonomy {
@@ -168,38 +217,24 @@ impl Taxonomy {
     /// Compiles theme definitions.
     pub fn from_defs(defs: Vec<ThemeDef>) -> Result<Taxonomy, TaxonomyError> {
         let mut themes = Vec::with_capacity(defs.len());
-        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut index = Index::default();
         let mut seen = std::collections::HashSet::new();
         for (k, def) in defs.into_iter().enumerate() {
             let bad = |m: String| TaxonomyError::Invalid(format!("theme {:?}: {m}", def.id));
             if def.id.trim().is_empty() || !seen.insert(def.id.clone()) {
                 return Err(bad("id is empty or used twice".into()));
             }
-            let mut patterns = Vec::new();
             for term in def.de.iter().chain(&def.en) {
-                let p = Pattern::parse(term).map_err(bad)?;
-                match p.parts.as_slice() {
-                    [Part::Exact(w)] => {
-                        let list = exact.entry(w.clone()).or_default();
-                        if !list.contains(&k) {
-                            list.push(k);
-                        }
-                    }
-                    _ => patterns.push(p),
-                }
+                index.add(k, Pattern::parse(term).map_err(bad)?);
             }
             let exclude = def
                 .exclude
                 .iter()
                 .map(|t| Pattern::parse(t).map_err(bad))
                 .collect::<Result<_, _>>()?;
-            themes.push(CompiledTheme {
-                def,
-                patterns,
-                exclude,
-            });
+            themes.push(CompiledTheme { def, exclude });
         }
-        Ok(Taxonomy { themes, exact })
+        Ok(Taxonomy { themes, index })
     }
 
     /// The theme definitions, in file order.
@@ -236,17 +271,11 @@ impl Taxonomy {
         // theme → list of (first word, word count)
         let mut found: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.themes.len()];
         for (wi, w) in words.iter().enumerate() {
-            if let Some(list) = self.exact.get(*w) {
-                for &k in list {
-                    found[k].push((wi, 1));
-                }
-            }
-            for (k, theme) in self.themes.iter().enumerate() {
-                for p in &theme.patterns {
-                    if let Some(len) = p.match_at(&words, wi) {
-                        found[k].push((wi, len));
-                        break;
-                    }
+            for (k, p) in self.index.candidates(w) {
+                if let Some(len) = p.match_at(&words, wi)
+                    && let Some(list) = found.get_mut(*k)
+                {
+                    list.push((wi, len));
                 }
             }
         }

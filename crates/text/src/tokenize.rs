@@ -84,20 +84,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 c,
                 ':' | ';' | '=' | 'x' | 'X' | '<' | '^' | '-' | 'D' | '8' | 'B'
             )
-        {
-            if let Some(e) = EMOTICONS
+            && let Some(e) = EMOTICONS
                 .iter()
                 .filter(|e| rest.starts_with(**e))
                 .max_by_key(|e| e.len())
-            {
-                let end = i + e.len();
-                let next_ok = text[end..].chars().next().is_none_or(|n| !is_word_char(n));
-                if next_ok {
-                    out.push(tok(TokenKind::Emoticon, text, i, end, (*e).to_string()));
-                    i = end;
-                    continue;
-                }
-            }
+            && text[i + e.len()..]
+                .chars()
+                .next()
+                .is_none_or(|n| !is_word_char(n))
+        {
+            let end = i + e.len();
+            out.push(tok(TokenKind::Emoticon, text, i, end, (*e).to_string()));
+            i = end;
+            continue;
         }
         if c == '#' || c == '@' {
             let word_end = i + clen + word_len(&rest[clen..]);
