@@ -30,7 +30,6 @@ fn main() {
             EvalFormat::VaderSnippets,
             "vader/amazonReviewSnippets_GroundTruth.txt",
         ),
-        (EvalFormat::VaderSnippets, "vader/tweets_GroundTruth.txt"),
     ];
     for (format, rel) in sets {
         let path = root.join(rel);

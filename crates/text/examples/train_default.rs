@@ -45,8 +45,8 @@ fn main() {
             }
         }
     }
-    let base = match Analyzer::new() {
-        Ok(a) => a.without_model(),
+    let base = match Analyzer::rules_only() {
+        Ok(a) => a,
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);

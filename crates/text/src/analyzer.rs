@@ -65,13 +65,18 @@ pub(crate) struct Parsed {
 impl Analyzer {
     /// The engine with the embedded lexicons, default model and default taxonomy.
     pub fn new() -> Result<Self, LoadError> {
+        Ok(Analyzer::rules_only()?.with_model(crate::default_model()?))
+    }
+
+    /// The embedded lexicons and taxonomy without any model: the base for training.
+    pub fn rules_only() -> Result<Self, LoadError> {
         let lexicons = Lexicons::embedded().map_err(|source| LoadError::Lexicon {
             path: "embedded lexicon".into(),
             source,
         })?;
         Ok(Analyzer {
             lexicons,
-            model: Some(crate::default_model()?),
+            model: None,
             taxonomy: Taxonomy::embedded()?,
             hint: None,
         })
@@ -90,7 +95,7 @@ impl Analyzer {
     /// from a directory written by `train` (`model.json`, `weights.bin`, and if present
     /// `taxonomy.toml`, `lexicon_de.tsv`, `lexicon_en.tsv`).
     pub fn from_dir(dir: &Path) -> Result<Self, LoadError> {
-        let mut a = Analyzer::new()?;
+        let mut a = Analyzer::rules_only()?;
         a.model = Some(Model::load(dir)?);
         let tax = dir.join(TAXONOMY_FILE);
         if tax.exists() {

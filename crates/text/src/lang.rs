@@ -4,6 +4,7 @@
 //! there, so a vote of very frequent function words and German-only letters decides first;
 //! whatlang decides when the function words do not.
 
+use crate::sentiment::round2;
 use crate::tokenize::{Token, TokenKind};
 use crate::types::{Lang, LanguageGuess};
 
@@ -239,7 +240,10 @@ pub fn detect(text: &str, tokens: &[Token]) -> LanguageGuess {
         let lang = if de > en { Lang::De } else { Lang::En };
         let coverage = (total / words_f).min(1.0);
         let confidence = (0.6 + 0.4 * (de.max(en) / total) * (0.5 + coverage)).min(0.99);
-        return LanguageGuess { lang, confidence };
+        return LanguageGuess {
+            lang,
+            confidence: round2(confidence),
+        };
     }
     let wl = whatlang::detect(text);
     match wl {
@@ -281,7 +285,7 @@ pub fn detect(text: &str, tokens: &[Token]) -> LanguageGuess {
             }
             LanguageGuess {
                 lang,
-                confidence: confidence.clamp(0.0, 1.0),
+                confidence: round2(confidence.clamp(0.0, 1.0)),
             }
         }
         None => {

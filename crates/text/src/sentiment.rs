@@ -64,9 +64,10 @@ pub fn from_model(rule: &RuleScore, p: [f32; 3]) -> Sentiment {
     }
 }
 
-fn round2(x: f32) -> f32 {
+/// Two decimals are all the precision the figures carry; f64 keeps the JSON clean.
+pub(crate) fn round2(x: f32) -> f64 {
     if x.is_finite() {
-        (x * 100.0).round() / 100.0
+        (f64::from(x) * 100.0).round() / 100.0
     } else {
         0.0
     }

@@ -298,8 +298,14 @@ impl Taxonomy {
                     .collect();
                 spans.retain(|(s, l)| !excluded.iter().any(|(es, el)| *s < es + el && *es < s + l));
             }
-            spans.sort_unstable();
-            spans.dedup_by_key(|(s, _)| *s);
+            // Longest first at each start, then drop spans inside an earlier one ("on hold" ⊃ "hold").
+            spans.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            let mut end = 0;
+            spans.retain(|(s, l)| {
+                let keep = *s >= end;
+                end = end.max(s + l);
+                keep
+            });
             if spans.is_empty() {
                 continue;
             }
@@ -331,6 +337,8 @@ impl Taxonomy {
                 evidence,
             });
         }
+        // In order of first mention.
+        hits.sort_by_key(|h| h.evidence.first().map_or(usize::MAX, |e| e.start));
         hits
     }
 }

@@ -58,7 +58,7 @@ pub fn cross_validate(
     folds: usize,
     options: &TrainOptions,
 ) -> Option<crate::eval::Metrics> {
-    let base = Analyzer::new().ok()?.without_model();
+    let base = Analyzer::rules_only().ok()?;
     let folds = folds.max(2);
     let data = featurize(&base, examples, options.bits);
     let mut metrics = crate::eval::Metrics::default();
@@ -70,7 +70,7 @@ pub fn cross_validate(
             .map(|(_, d)| d.clone())
             .collect();
         let model = Model::train(&train, options);
-        let analyzer = Analyzer::new().ok()?.with_model(model);
+        let analyzer = Analyzer::rules_only().ok()?.with_model(model);
         let test: Vec<&Example> = examples
             .iter()
             .enumerate()

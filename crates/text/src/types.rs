@@ -51,7 +51,7 @@ impl FromStr for Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LanguageGuess {
     pub lang: Lang,
-    pub confidence: f32,
+    pub confidence: f64,
 }
 
 /// Three-way polarity.
@@ -117,8 +117,8 @@ impl FromStr for SentimentLabel {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Sentiment {
     pub label: SentimentLabel,
-    pub score: f32,
-    pub confidence: f32,
+    pub score: f64,
+    pub confidence: f64,
 }
 
 impl Sentiment {
@@ -166,13 +166,13 @@ pub struct Analysis {
 struct AnalysisJson {
     language: Lang,
     #[serde(default = "one")]
-    language_confidence: f32,
+    language_confidence: f64,
     sentiment: Sentiment,
     #[serde(default)]
     themes: Vec<ThemeHit>,
 }
 
-fn one() -> f32 {
+fn one() -> f64 {
     1.0
 }
 

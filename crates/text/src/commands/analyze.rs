@@ -39,6 +39,21 @@ pub fn analyze_stream(
     output.flush()
 }
 
+/// An analysis, with the input's `id` first when it had one.
+#[derive(serde::Serialize)]
+struct Output {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<serde_json::Value>,
+    #[serde(flatten)]
+    analysis: crate::types::Analysis,
+}
+
+#[derive(serde::Serialize)]
+struct LineError {
+    line: usize,
+    error: String,
+}
+
 struct Item {
     id: Option<serde_json::Value>,
     text: String,
@@ -80,18 +95,15 @@ fn flush(
     for (line, item) in batch.drain(..) {
         let value = match item {
             Ok(item) => match (results.next(), item.id) {
-                (Some(a), id) => {
-                    let mut v = serde_json::to_value(&a).map_err(io::Error::other)?;
-                    if let (Some(id), Some(obj)) = (id, v.as_object_mut()) {
-                        obj.insert("id".to_string(), id);
-                    }
-                    v
-                }
-                (None, _) => serde_json::json!({"line": line, "error": "internal: missing result"}),
+                (Some(analysis), id) => serde_json::to_writer(&mut *out, &Output { id, analysis }),
+                (None, _) => serde_json::to_writer(
+                    &mut *out,
+                    &serde_json::json!({"line": line, "error": "internal: missing result"}),
+                ),
             },
-            Err(error) => serde_json::json!({"line": line, "error": error}),
+            Err(error) => serde_json::to_writer(&mut *out, &LineError { line, error }),
         };
-        serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+        value.map_err(io::Error::other)?;
         out.write_all(b"\n")?;
     }
     Ok(())

@@ -84,9 +84,7 @@ pub fn train(
     if data.examples.len() < 10 {
         return Err(TrainError::TooFew(data.examples.len()));
     }
-    let base = Analyzer::new()
-        .map_err(|e| TrainError::Base(e.to_string()))?
-        .without_model();
+    let base = Analyzer::rules_only().map_err(|e| TrainError::Base(e.to_string()))?;
     let mut class_counts = [0usize; 3];
     for e in &data.examples {
         class_counts[e.label.index()] += 1;
@@ -103,7 +101,7 @@ pub fn train(
         let train: Vec<_> = train.into_iter().map(|(_, e)| e).collect();
         let test: Vec<_> = test.into_iter().map(|(_, e)| e).collect();
         let m = training::train(&base, &train, &options.model, "holdout");
-        let a = Analyzer::new().map(|a| a.with_model(m));
+        let a = Analyzer::rules_only().map(|a| a.with_model(m));
         let mut metrics = Metrics::default();
         if let Ok(a) = a {
             for e in &test {
