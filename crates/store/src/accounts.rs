@@ -66,8 +66,11 @@ pub(crate) fn parse<T: FromStr>(row: &AnyRow, column: &str) -> Result<T> {
 
 pub(crate) fn parse_opt<T: FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>> {
     let raw: Option<String> = row.try_get(column)?;
-    raw.map(|r| r.parse().map_err(|_| StoreError::Corrupt(format!("column {column} holds '{r}'"))))
-        .transpose()
+    raw.map(|r| {
+        r.parse()
+            .map_err(|_| StoreError::Corrupt(format!("column {column} holds '{r}'")))
+    })
+    .transpose()
 }
 
 fn language(row: &AnyRow) -> Result<Language> {
@@ -102,7 +105,11 @@ impl Store {
             return Err(StoreError::AlreadyInitialised);
         }
         let now = now_ms();
-        let done = Initialised { org_id: new_id(), user_id: new_id(), token_id: new_id() };
+        let done = Initialised {
+            org_id: new_id(),
+            user_id: new_id(),
+            token_id: new_id(),
+        };
         sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(done.org_id.to_string())
             .bind(&init.org_name)
@@ -122,7 +129,15 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        insert_token(&mut tx, done.token_id, done.org_id, done.user_id, &init.token, now).await?;
+        insert_token(
+            &mut tx,
+            done.token_id,
+            done.org_id,
+            done.user_id,
+            &init.token,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -135,12 +150,23 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Every organisation's id (for maintenance commands that visit all tenants).
+    pub async fn organisation_ids(&self) -> Result<Vec<OrgId>> {
+        let rows = sqlx::query("SELECT id FROM organisations ORDER BY id")
+            .fetch_all(self.read())
+            .await?;
+        rows.iter().map(|r| parse(r, "id")).collect()
+    }
+
     pub async fn organisation(&self, id: OrgId) -> Result<Organisation> {
         let row = sqlx::query("SELECT id, name FROM organisations WHERE id = $1")
             .bind(id.to_string())
             .fetch_one(self.read())
             .await?;
-        Ok(Organisation { id: parse(&row, "id")?, name: row.try_get("name")? })
+        Ok(Organisation {
+            id: parse(&row, "id")?,
+            name: row.try_get("name")?,
+        })
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
@@ -162,16 +188,31 @@ impl Store {
         user_from_row(&row)
     }
 
-    pub async fn create_api_token(&self, principal: Principal, token: &NewApiToken) -> Result<ApiTokenId> {
+    pub async fn create_api_token(
+        &self,
+        principal: Principal,
+        token: &NewApiToken,
+    ) -> Result<ApiTokenId> {
         let id = new_id();
         let mut tx = self.write().begin().await?;
-        insert_token(&mut tx, id, principal.org_id, principal.user_id, token, now_ms()).await?;
+        insert_token(
+            &mut tx,
+            id,
+            principal.org_id,
+            principal.user_id,
+            token,
+            now_ms(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// The principal of a live (not revoked) token with this hash.
-    pub async fn principal_for_token(&self, token_hash: &str) -> Result<Option<(ApiTokenId, Principal)>> {
+    pub async fn principal_for_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiTokenId, Principal)>> {
         let row = sqlx::query(
             "SELECT id, org_id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
@@ -179,7 +220,13 @@ impl Store {
         .fetch_optional(self.read())
         .await?;
         row.map(|row| {
-            Ok((parse(&row, "id")?, Principal { org_id: parse(&row, "org_id")?, user_id: parse(&row, "user_id")? }))
+            Ok((
+                parse(&row, "id")?,
+                Principal {
+                    org_id: parse(&row, "org_id")?,
+                    user_id: parse(&row, "user_id")?,
+                },
+            ))
         })
         .transpose()
     }
@@ -194,7 +241,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_session(&self, id_hash: &str, principal: Principal, expires_at: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        principal: Principal,
+        expires_at: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO sessions (id_hash, org_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -209,13 +261,20 @@ impl Store {
     }
 
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<Principal>> {
-        let row = sqlx::query("SELECT org_id, user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-            .bind(id_hash)
-            .bind(now)
-            .fetch_optional(self.read())
-            .await?;
-        row.map(|row| Ok(Principal { org_id: parse(&row, "org_id")?, user_id: parse(&row, "user_id")? }))
-            .transpose()
+        let row = sqlx::query(
+            "SELECT org_id, user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(self.read())
+        .await?;
+        row.map(|row| {
+            Ok(Principal {
+                org_id: parse(&row, "org_id")?,
+                user_id: parse(&row, "user_id")?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {

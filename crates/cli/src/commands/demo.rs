@@ -1,0 +1,171 @@
+//! `touchpoint demo`: a living product for newcomers. Creates (or reuses) a demo data
+//! directory with the Nordwind Telekom organisation, its touchpoints, three surveys and a
+//! year of responses, then serves it and prints where to look.
+
+use crate::config::Config;
+use crate::runtime::open_store;
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use touchpoint_domain::touchpoint::TouchpointFields;
+use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
+use touchpoint_server::auth::{hash_password, new_api_token, new_public_token};
+use touchpoint_store::accounts::Initialisation;
+use touchpoint_store::{Store, SubmitOutcome};
+
+pub const DEMO_EMAIL: &str = "demo@nordwind.example";
+pub const DEMO_PASSWORD: &str = "touchpoint-demo";
+const CHUNK: usize = 2_000;
+
+/// What a newcomer needs to get in; kept in the demo directory so a restart prints it again.
+#[derive(Debug, Serialize, Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+    api_token: String,
+    survey_tokens: Vec<String>,
+}
+
+fn credentials_path(config: &Config) -> PathBuf {
+    config.data_dir.join("demo-credentials.json")
+}
+
+pub async fn demo(
+    config: Config,
+    responses: usize,
+    seed: u64,
+    no_serve: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let path = credentials_path(&config);
+    let credentials = if store.is_initialised().await? {
+        let raw = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{} holds a database that is not a demo (no {}); choose another --data-dir",
+                config.data_dir.display(),
+                path.display()
+            )
+        })?;
+        eprintln!("reusing the demo data in {}", config.data_dir.display());
+        serde_json::from_str(&raw).context("the demo credentials file is damaged")?
+    } else {
+        let credentials = load(&store, responses, seed).await?;
+        std::fs::write(&path, serde_json::to_string_pretty(&credentials)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        credentials
+    };
+    store.close().await;
+    let base = config.server.public_url.trim_end_matches('/').to_owned();
+    let mut banner = format!(
+        "\nTouchpoint demo is ready.\n  Open       {base}/app\n  Sign in    {} / {}\n  API token  {}\n",
+        credentials.email, credentials.password, credentials.api_token
+    );
+    for token in &credentials.survey_tokens {
+        banner.push_str(&format!("  Survey     {base}/s/{token}\n"));
+    }
+    if no_serve {
+        println!("{banner}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    super::serve::serve(config, Some(banner)).await
+}
+
+async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credentials> {
+    let started = Instant::now();
+    let dataset = touchpoint_demo::dataset();
+    let (api_token, stored_token) = new_api_token("demo");
+    let done = store
+        .initialise(&Initialisation {
+            org_name: dataset.organisation_name.clone(),
+            email: DEMO_EMAIL.to_owned(),
+            display_name: "Demo Admin".to_owned(),
+            password_hash: hash_password(DEMO_PASSWORD)?,
+            language: Language::De,
+            token: stored_token,
+        })
+        .await?;
+    let org_id = done.org_id;
+    let mut touchpoints = HashMap::new();
+    for tp in &dataset.touchpoints {
+        let fields = TouchpointFields {
+            name: tp.name.clone(),
+            channel: tp.channel.clone(),
+        };
+        touchpoints.insert(
+            tp.key.clone(),
+            store.create_touchpoint(org_id, &fields).await?.id,
+        );
+    }
+    let mut surveys = HashMap::new();
+    let mut survey_tokens = Vec::new();
+    for demo_survey in &dataset.surveys {
+        let definition = SurveyDefinition::from_json(demo_survey.definition.clone())
+            .map_err(|e| anyhow::anyhow!("demo survey '{}' is invalid: {e:?}", demo_survey.key))?;
+        let touchpoint = demo_survey
+            .touchpoint_key
+            .as_ref()
+            .and_then(|k| touchpoints.get(k))
+            .copied();
+        let token = new_public_token();
+        let survey = store
+            .create_survey(org_id, &definition, touchpoint, &token)
+            .await?;
+        survey_tokens.push(token);
+        surveys.insert(demo_survey.key.clone(), survey);
+    }
+    let now = touchpoint_store::now_ms();
+    let generated = touchpoint_demo::responses(seed, now, count);
+    let mut stored = 0usize;
+    for chunk in generated.chunks(CHUNK) {
+        let mut by_survey: HashMap<&str, Vec<NewResponse>> = HashMap::new();
+        for r in chunk {
+            let Some(survey) = surveys.get(&r.survey_key) else {
+                bail!("demo response for unknown survey {}", r.survey_key)
+            };
+            let draft = ResponseDraft {
+                answers: r.answers.clone(),
+                language: Some(r.language.clone()),
+                channel: Some(r.channel.clone()),
+                touchpoint_id: r
+                    .touchpoint_key
+                    .as_ref()
+                    .and_then(|k| touchpoints.get(k))
+                    .map(|t| t.to_string()),
+                external_id: Some(r.external_id.clone()),
+                submitted_at: chrono::DateTime::from_timestamp_millis(r.submitted_at_ms)
+                    .map(|t| t.to_rfc3339()),
+            };
+            let response =
+                NewResponse::validate(&survey.definition, draft, "web", now).map_err(|e| {
+                    anyhow::anyhow!("demo response {} is invalid: {e:?}", r.external_id)
+                })?;
+            by_survey
+                .entry(r.survey_key.as_str())
+                .or_default()
+                .push(response);
+        }
+        for (key, responses) in by_survey {
+            let Some(survey) = surveys.get(key) else {
+                continue;
+            };
+            for outcome in store.submit_responses(survey, responses).await {
+                if matches!(outcome?, SubmitOutcome::Created(_)) {
+                    stored += 1;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "demo data loaded: {stored} responses in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Credentials {
+        email: DEMO_EMAIL.to_owned(),
+        password: DEMO_PASSWORD.to_owned(),
+        api_token,
+        survey_tokens,
+    })
+}

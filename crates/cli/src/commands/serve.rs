@@ -1,0 +1,40 @@
+//! `touchpoint serve`: HTTP server and background worker in one process.
+
+use crate::config::Config;
+use crate::runtime::{open_store, shutdown_signal};
+use anyhow::Context;
+use std::process::ExitCode;
+use std::time::Instant;
+use touchpoint_jobs::Worker;
+use touchpoint_server::{AppState, build_app};
+
+/// Serves until SIGINT/SIGTERM. `banner` is printed once the server accepts connections.
+pub async fn serve(config: Config, banner: Option<String>) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let address = listener.local_addr()?;
+    let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(Worker::new(store.clone()).run(worker_shutdown));
+    let app = build_app(AppState::new(store.clone(), config.server.clone()));
+    tracing::info!(
+        %address,
+        database = store.backend().name(),
+        ready_ms = started.elapsed().as_millis() as u64,
+        "Touchpoint is listening"
+    );
+    if let Some(banner) = banner {
+        println!("{banner}");
+    }
+    touchpoint_server::serve(listener, app, shutdown_signal())
+        .await
+        .context("server failed")?;
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
+    // Drains the response writer: everything acknowledged is committed before we exit.
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}

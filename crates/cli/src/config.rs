@@ -1,0 +1,159 @@
+//! Layered configuration: built-in defaults → `touchpoint.toml` → `TOUCHPOINT_*` environment
+//! variables (`__` separates sections: `TOUCHPOINT_SERVER__LISTEN`) → command-line flags.
+//! Unknown keys are rejected so a typo never silently falls back to a default.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use touchpoint_server::ServerSettings;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where Touchpoint keeps its files (the SQLite database among them).
+    pub data_dir: PathBuf,
+    /// `postgres://user:password@host/db` for PostgreSQL; empty for SQLite in `data_dir`.
+    pub database_url: String,
+    /// Connections in the database pool.
+    pub database_max_connections: u32,
+    pub server: ServerSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A tracing filter such as `info` or `touchpoint=debug,sqlx=warn` (`RUST_LOG` overrides).
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            database_max_connections: 8,
+            server: ServerSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            filter: "info,sqlx=warn".to_owned(),
+        }
+    }
+}
+
+/// Environment keys that belong to this configuration (others, such as the test suite's
+/// `TOUCHPOINT_TEST_POSTGRES_URL`, are not configuration and are ignored).
+const ENV_KEYS: [&str; 5] = [
+    "data_dir",
+    "database_url",
+    "database_max_connections",
+    "server",
+    "log",
+];
+
+/// Values given on the command line; `None` means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        // An explicit file must exist; the default `./touchpoint.toml` is read when present.
+        let default_file = Path::new("touchpoint.toml");
+        match file {
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if default_file.exists() => {
+                figment = figment.merge(Toml::file_exact(default_file))
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("TOUCHPOINT_").split("__").filter(|key| {
+            ENV_KEYS
+                .iter()
+                .any(|k| key.as_str() == *k || key.as_str().starts_with(&format!("{k}__")))
+        }));
+        let mut config: Config = figment.extract().map_err(Box::new)?;
+        if let Some(dir) = &overrides.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(url) = &overrides.database_url {
+            config.database_url = url.clone();
+        }
+        if let Some(listen) = &overrides.listen {
+            config.server.listen = listen.clone();
+        }
+        Ok(config)
+    }
+
+    /// The database URL: the configured one, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("touchpoint.db").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn uses_default_sqlite(&self) -> bool {
+        self.database_url.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_point_at_sqlite_in_the_data_dir() {
+        let config = Config::default();
+        assert_eq!(
+            config.database_url(),
+            "sqlite://data/touchpoint.db?mode=rwc"
+        );
+        assert_eq!(config.server.max_body_bytes, 262_144);
+    }
+
+    #[test]
+    fn file_then_flags_with_unknown_keys_rejected() {
+        let dir = std::env::temp_dir().join(format!("tp-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("touchpoint.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/srv/tp\"\n[server]\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .expect("write");
+        let config = Config::load(Some(&file), &Overrides::default()).expect("load");
+        assert_eq!(config.data_dir, PathBuf::from("/srv/tp"));
+        assert_eq!(config.server.listen, "0.0.0.0:9000");
+        let flags = Overrides {
+            listen: Some("127.0.0.1:1".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Config::load(Some(&file), &flags)
+                .expect("load")
+                .server
+                .listen,
+            "127.0.0.1:1"
+        );
+        std::fs::write(&file, "[server]\nlisten_port = 1\n").expect("write");
+        let error = Config::load(Some(&file), &Overrides::default()).expect_err("unknown key");
+        assert!(error.to_string().contains("listen_port"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,196 @@
+//! Background work: claim one due job → run it → record the outcome.
+//!
+//! What belongs here: the worker loop, the periodic scheduler and one handler per job kind.
+//! What must not: HTTP. Tests call [`Worker::run_one`] to drain jobs deterministically.
+
+use std::time::Duration;
+use tokio::sync::watch;
+use touchpoint_store::jobs::{Job, NewJob};
+use touchpoint_store::{Store, StoreError, now_ms};
+
+/// Removes expired web sessions.
+pub const SWEEP_SESSIONS: &str = "sessions.sweep";
+
+const LEASE_MS: i64 = 5 * 60_000;
+const IDLE_POLL: Duration = Duration::from_millis(500);
+const SWEEP_EVERY_MS: i64 = 60 * 60_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("unknown job kind '{0}'")]
+    UnknownKind(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What `run_one` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobReport {
+    Done { kind: String },
+    Retrying { kind: String, error: String },
+    Failed { kind: String, error: String },
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+}
+
+impl Worker {
+    pub fn new(store: Store) -> Worker {
+        Worker { store }
+    }
+
+    /// Runs at most one due job. `Ok(None)` when nothing is due.
+    pub async fn run_one(&self) -> Result<Option<JobReport>, StoreError> {
+        let now = now_ms();
+        let Some(job) = self.store.claim_job(now, LEASE_MS).await? else {
+            return Ok(None);
+        };
+        let report = match self.handle(&job).await {
+            Ok(()) => {
+                self.store.complete_job(job.id).await?;
+                JobReport::Done { kind: job.kind }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                if job.attempts < job.max_attempts && !matches!(error, JobError::UnknownKind(_)) {
+                    // Exponential back-off: 10 s, 20 s, 40 s, … capped at an hour.
+                    let delay = (10_000i64 << job.attempts.clamp(0, 20)).min(3_600_000);
+                    self.store
+                        .fail_job(job.id, &message, Some(now_ms() + delay))
+                        .await?;
+                    tracing::warn!(
+                        kind = job.kind,
+                        attempts = job.attempts,
+                        error = message,
+                        "job failed; will retry"
+                    );
+                    JobReport::Retrying {
+                        kind: job.kind,
+                        error: message,
+                    }
+                } else {
+                    self.store.fail_job(job.id, &message, None).await?;
+                    tracing::error!(kind = job.kind, error = message, "job failed for good");
+                    JobReport::Failed {
+                        kind: job.kind,
+                        error: message,
+                    }
+                }
+            }
+        };
+        Ok(Some(report))
+    }
+
+    /// Runs every due job now; returns how many ran. For tests and one-shot maintenance.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        while self.run_one().await?.is_some() {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        match job.kind.as_str() {
+            SWEEP_SESSIONS => {
+                let removed = self.store.delete_expired_sessions(now_ms()).await?;
+                tracing::debug!(removed, "swept expired sessions");
+                Ok(())
+            }
+            other => Err(JobError::UnknownKind(other.to_owned())),
+        }
+    }
+
+    /// Enqueues periodic jobs that are due and not already queued.
+    pub async fn schedule(&self) -> Result<(), StoreError> {
+        if !self.store.has_pending_job(SWEEP_SESSIONS).await? {
+            self.store
+                .enqueue_job(&NewJob {
+                    org_id: None,
+                    kind: SWEEP_SESSIONS.to_owned(),
+                    payload: serde_json::json!({}),
+                    run_after: now_ms() + SWEEP_EVERY_MS,
+                    max_attempts: 3,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Works until `shutdown` turns true; finishes the job in hand first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut next_schedule = 0i64;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if now_ms() >= next_schedule {
+                if let Err(error) = self.schedule().await {
+                    tracing::warn!(%error, "scheduling periodic jobs failed");
+                }
+                next_schedule = now_ms() + 60_000;
+            }
+            match self.run_one().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "job queue unavailable"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use touchpoint_store::testing::{TestBackend, TestDatabase};
+
+    #[tokio::test]
+    async fn unknown_kinds_fail_at_once_and_known_ones_run() {
+        let db = TestDatabase::fresh(TestBackend::Sqlite)
+            .await
+            .expect("sqlite");
+        let store = db.open().await;
+        let worker = Worker::new(store.clone());
+        let job = |kind: &str| NewJob {
+            org_id: None,
+            kind: kind.into(),
+            payload: serde_json::json!({}),
+            run_after: 0,
+            max_attempts: 3,
+        };
+        store.enqueue_job(&job("nonsense")).await.expect("enqueue");
+        store
+            .enqueue_job(&job(SWEEP_SESSIONS))
+            .await
+            .expect("enqueue");
+        let mut reports = vec![
+            worker.run_one().await.expect("run"),
+            worker.run_one().await.expect("run"),
+        ];
+        reports.sort_by_key(|r| format!("{r:?}"));
+        assert!(
+            matches!(&reports[0], Some(JobReport::Done { kind }) if kind == SWEEP_SESSIONS),
+            "{reports:?}"
+        );
+        assert!(
+            matches!(&reports[1], Some(JobReport::Failed { .. })),
+            "{reports:?}"
+        );
+        assert_eq!(worker.run_one().await.expect("run"), None);
+        worker.schedule().await.expect("schedule");
+        worker.schedule().await.expect("schedule twice");
+        assert!(store.has_pending_job(SWEEP_SESSIONS).await.expect("query"));
+        assert_eq!(
+            worker.drain().await.expect("drain"),
+            0,
+            "the sweep is not due yet"
+        );
+        store.close().await;
+    }
+}
