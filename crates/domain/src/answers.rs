@@ -45,23 +45,31 @@ impl Answers {
         &'a self,
         survey: &'a SurveyDefinition,
     ) -> impl Iterator<Item = (&'a str, MetricKind, i64)> + 'a {
-        survey.metric_questions().filter_map(|(q, metric)| match self.0.get(&q.id) {
-            Some(AnswerValue::Score(score)) => Some((q.id.as_str(), metric, *score)),
-            _ => None,
-        })
+        survey
+            .metric_questions()
+            .filter_map(|(q, metric)| match self.0.get(&q.id) {
+                Some(AnswerValue::Score(score)) => Some((q.id.as_str(), metric, *score)),
+                _ => None,
+            })
     }
 
     /// Free-text answers, in question order.
     pub fn texts<'a>(&'a self, survey: &'a SurveyDefinition) -> impl Iterator<Item = &'a str> + 'a {
-        survey.questions.iter().filter_map(|q| match (&q.kind, self.0.get(&q.id)) {
-            (QuestionKind::Text, Some(AnswerValue::Text(t))) => Some(t.as_str()),
-            _ => None,
-        })
+        survey
+            .questions
+            .iter()
+            .filter_map(|q| match (&q.kind, self.0.get(&q.id)) {
+                (QuestionKind::Text, Some(AnswerValue::Text(t))) => Some(t.as_str()),
+                _ => None,
+            })
     }
 
     /// Validates raw answers against `survey`. Every offending question gets one entry whose
     /// field is `answers.<question id>`. `null`, `""` and `[]` count as "not answered".
-    pub fn validate(survey: &SurveyDefinition, raw: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
+    pub fn validate(
+        survey: &SurveyDefinition,
+        raw: &Map<String, Value>,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Errors::default();
         for key in raw.keys() {
             if survey.question(key).is_none() {
@@ -108,7 +116,9 @@ fn parse_answer(kind: &QuestionKind, value: &Value) -> Result<AnswerValue, Strin
             _ => Err("must be a string".to_owned()),
         },
         QuestionKind::SingleChoice { options } => match value {
-            Value::String(s) if options.iter().any(|o| &o.id == s) => Ok(AnswerValue::Text(s.clone())),
+            Value::String(s) if options.iter().any(|o| &o.id == s) => {
+                Ok(AnswerValue::Text(s.clone()))
+            }
             Value::String(s) => Err(format!("unknown option '{s}'")),
             _ => Err("must be the id of one option".to_owned()),
         },
@@ -131,7 +141,10 @@ fn parse_answer(kind: &QuestionKind, value: &Value) -> Result<AnswerValue, Strin
             }
             Ok(AnswerValue::Choices(chosen))
         }
-        QuestionKind::Nps | QuestionKind::Csat | QuestionKind::Ces | QuestionKind::Rating { .. } => {
+        QuestionKind::Nps
+        | QuestionKind::Csat
+        | QuestionKind::Ces
+        | QuestionKind::Rating { .. } => {
             let (min, max) = kind.scale().unwrap_or((0, 0));
             let score = value
                 .as_i64()
@@ -174,17 +187,38 @@ mod tests {
     fn accepts_a_complete_answer_set() {
         let answers = validate(json!({"nps":9,"csat":5,"ces":7,"stars":10,"reason":"price","tags":["a","b"],"why":"Schnelle Hilfe 👍 مرحبا"}))
             .expect("valid");
-        assert_eq!(answers.get("why"), Some(&AnswerValue::Text("Schnelle Hilfe 👍 مرحبا".into())));
+        assert_eq!(
+            answers.get("why"),
+            Some(&AnswerValue::Text("Schnelle Hilfe 👍 مرحبا".into()))
+        );
         let survey = survey();
         let scores: Vec<_> = answers.metric_scores(&survey).collect();
-        assert_eq!(scores, vec![("nps", MetricKind::Nps, 9), ("csat", MetricKind::Csat, 5), ("ces", MetricKind::Ces, 7)]);
+        assert_eq!(
+            scores,
+            vec![
+                ("nps", MetricKind::Nps, 9),
+                ("csat", MetricKind::Csat, 5),
+                ("ces", MetricKind::Ces, 7)
+            ]
+        );
     }
 
     #[test]
     fn reports_one_entry_per_offending_field() {
         let errors = validate(json!({"nps":11,"csat":0,"ces":8,"stars":11,"reason":"nope","tags":["a","a"],"ghost":1}))
             .expect_err("invalid");
-        assert_eq!(fields(&errors), vec!["answers.ghost", "answers.nps", "answers.csat", "answers.ces", "answers.stars", "answers.reason", "answers.tags"]);
+        assert_eq!(
+            fields(&errors),
+            vec![
+                "answers.ghost",
+                "answers.nps",
+                "answers.csat",
+                "answers.ces",
+                "answers.stars",
+                "answers.reason",
+                "answers.tags"
+            ]
+        );
     }
 
     #[test]
@@ -200,7 +234,10 @@ mod tests {
         let ok = "ü".repeat(MAX_TEXT_CHARS);
         assert!(validate(json!({"nps":1,"why":ok})).is_ok());
         let long = "a".repeat(MAX_TEXT_CHARS + 1);
-        assert_eq!(fields(&validate(json!({"nps":1,"why":long})).expect_err("too long")), vec!["answers.why"]);
+        assert_eq!(
+            fields(&validate(json!({"nps":1,"why":long})).expect_err("too long")),
+            vec!["answers.why"]
+        );
     }
 
     proptest! {

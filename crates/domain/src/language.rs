@@ -71,8 +71,14 @@ mod tests {
     #[test]
     fn negotiates_by_quality_and_region() {
         let both = [Language::De, Language::En];
-        assert_eq!(Language::negotiate("de-AT,de;q=0.9,en;q=0.8", &both), Some(Language::De));
-        assert_eq!(Language::negotiate("fr-FR, en-US;q=0.7, de;q=0.5", &both), Some(Language::En));
+        assert_eq!(
+            Language::negotiate("de-AT,de;q=0.9,en;q=0.8", &both),
+            Some(Language::De)
+        );
+        assert_eq!(
+            Language::negotiate("fr-FR, en-US;q=0.7, de;q=0.5", &both),
+            Some(Language::En)
+        );
         assert_eq!(Language::negotiate("fr", &both), None);
         assert_eq!(Language::negotiate("en;q=0, de", &both), Some(Language::De));
         assert_eq!(Language::negotiate("en", &[Language::De]), None);

@@ -63,9 +63,18 @@ mod tests {
     #[test]
     fn periods_start_where_calendars_say() {
         // 2026-11-23 is a Monday.
-        assert_eq!(Interval::Week.period_start(day(2026, 11, 29)), day(2026, 11, 23));
-        assert_eq!(Interval::Week.period_start(day(2026, 11, 23)), day(2026, 11, 23));
-        assert_eq!(Interval::Month.period_start(day(2024, 2, 29)), day(2024, 2, 1));
+        assert_eq!(
+            Interval::Week.period_start(day(2026, 11, 29)),
+            day(2026, 11, 23)
+        );
+        assert_eq!(
+            Interval::Week.period_start(day(2026, 11, 23)),
+            day(2026, 11, 23)
+        );
+        assert_eq!(
+            Interval::Month.period_start(day(2024, 2, 29)),
+            day(2024, 2, 1)
+        );
         assert_eq!(Interval::Day.period_start(17), 17);
         assert_eq!(day_of_ms(-1), -1);
     }

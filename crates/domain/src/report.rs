@@ -79,8 +79,14 @@ pub fn period_label(interval: Interval, start_day: i64) -> String {
     }
 }
 
-fn series(interval: Interval, starts: &[i64], days: &BTreeMap<i64, Histogram>, kind: MetricKind) -> Vec<PeriodPoint> {
-    let mut by_start: BTreeMap<i64, Histogram> = starts.iter().map(|s| (*s, Histogram::default())).collect();
+fn series(
+    interval: Interval,
+    starts: &[i64],
+    days: &BTreeMap<i64, Histogram>,
+    kind: MetricKind,
+) -> Vec<PeriodPoint> {
+    let mut by_start: BTreeMap<i64, Histogram> =
+        starts.iter().map(|s| (*s, Histogram::default())).collect();
     for (day, histogram) in days {
         if let Some(h) = by_start.get_mut(&interval.period_start(*day)) {
             h.merge(histogram);
@@ -88,7 +94,11 @@ fn series(interval: Interval, starts: &[i64], days: &BTreeMap<i64, Histogram>, k
     }
     by_start
         .into_iter()
-        .map(|(start_day, histogram)| PeriodPoint { start_day, estimate: estimate(kind, &histogram), histogram })
+        .map(|(start_day, histogram)| PeriodPoint {
+            start_day,
+            estimate: estimate(kind, &histogram),
+            histogram,
+        })
         .collect()
 }
 
@@ -108,15 +118,25 @@ pub fn build_report(
     for row in rows.iter().filter(|r| r.day >= from_day && r.day <= to_day) {
         total_days.entry(row.day).or_default().merge(&row.histogram);
         if grouped {
-            group_days.entry(&row.group).or_default().entry(row.day).or_default().merge(&row.histogram);
+            group_days
+                .entry(&row.group)
+                .or_default()
+                .entry(row.day)
+                .or_default()
+                .merge(&row.histogram);
         }
     }
     let mut histogram = Histogram::default();
     total_days.values().for_each(|h| histogram.merge(h));
     let series_points = series(interval, &starts, &total_days, kind);
     let change = match series_points.as_slice() {
-        [.., previous, last] => compare(kind, &previous.histogram, &last.histogram)
-            .map(|comparison| PeriodChange { from_day: previous.start_day, to_day: last.start_day, comparison }),
+        [.., previous, last] => {
+            compare(kind, &previous.histogram, &last.histogram).map(|comparison| PeriodChange {
+                from_day: previous.start_day,
+                to_day: last.start_day,
+                comparison,
+            })
+        }
         _ => None,
     };
     let mut groups: Vec<GroupReport> = group_days
@@ -132,8 +152,21 @@ pub fn build_report(
             }
         })
         .collect();
-    groups.sort_by(|a, b| b.histogram.n().cmp(&a.histogram.n()).then_with(|| a.key.cmp(&b.key)));
-    Report { kind, interval, estimate: estimate(kind, &histogram), histogram, series: series_points, change, groups }
+    groups.sort_by(|a, b| {
+        b.histogram
+            .n()
+            .cmp(&a.histogram.n())
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Report {
+        kind,
+        interval,
+        estimate: estimate(kind, &histogram),
+        histogram,
+        series: series_points,
+        change,
+        groups,
+    }
 }
 
 #[cfg(test)]
@@ -153,35 +186,94 @@ mod tests {
     #[test]
     fn months_are_calendar_months_and_empty_ones_stay_visible() {
         let starts = period_starts(Interval::Month, day(2026, 1, 15), day(2026, 4, 2));
-        assert_eq!(starts, vec![day(2026, 1, 1), day(2026, 2, 1), day(2026, 3, 1), day(2026, 4, 1)]);
+        assert_eq!(
+            starts,
+            vec![
+                day(2026, 1, 1),
+                day(2026, 2, 1),
+                day(2026, 3, 1),
+                day(2026, 4, 1)
+            ]
+        );
         assert_eq!(period_label(Interval::Month, starts[1]), "2026-02");
         assert_eq!(period_label(Interval::Week, day(2026, 1, 1)), "2026-W01");
 
         let rows = vec![
-            DayHistogram { day: day(2026, 1, 20), group: "hotline".into(), histogram: nps(&[10, 10, 0]) },
-            DayHistogram { day: day(2026, 3, 5), group: "shop".into(), histogram: nps(&[9]) },
-            DayHistogram { day: day(2025, 12, 31), group: "shop".into(), histogram: nps(&[0]) },
+            DayHistogram {
+                day: day(2026, 1, 20),
+                group: "hotline".into(),
+                histogram: nps(&[10, 10, 0]),
+            },
+            DayHistogram {
+                day: day(2026, 3, 5),
+                group: "shop".into(),
+                histogram: nps(&[9]),
+            },
+            DayHistogram {
+                day: day(2025, 12, 31),
+                group: "shop".into(),
+                histogram: nps(&[0]),
+            },
         ];
-        let report = build_report(MetricKind::Nps, Interval::Month, day(2026, 1, 15), day(2026, 4, 2), &rows, true);
-        assert_eq!(report.histogram.n(), 4, "rows outside the range are ignored");
+        let report = build_report(
+            MetricKind::Nps,
+            Interval::Month,
+            day(2026, 1, 15),
+            day(2026, 4, 2),
+            &rows,
+            true,
+        );
+        assert_eq!(
+            report.histogram.n(),
+            4,
+            "rows outside the range are ignored"
+        );
         let ns: Vec<u64> = report.series.iter().map(|p| p.histogram.n()).collect();
         assert_eq!(ns, vec![3, 0, 1, 0]);
         assert!(report.series[1].estimate.is_none());
-        assert_eq!(report.groups.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), vec!["hotline", "shop"]);
+        assert_eq!(
+            report
+                .groups
+                .iter()
+                .map(|g| g.key.as_str())
+                .collect::<Vec<_>>(),
+            vec!["hotline", "shop"]
+        );
         let value = report.estimate.as_ref().expect("estimate").value;
-        assert!((value - 50.0).abs() < 1e-9, "3 promoters, 1 detractor of 4 → 50");
+        assert!(
+            (value - 50.0).abs() < 1e-9,
+            "3 promoters, 1 detractor of 4 → 50"
+        );
     }
 
     #[test]
     fn change_compares_the_last_two_periods() {
         let rows = vec![
-            DayHistogram { day: day(2026, 1, 10), group: String::new(), histogram: nps(&[[10; 40], [0; 40]].concat()[..50]) },
-            DayHistogram { day: day(2026, 2, 10), group: String::new(), histogram: nps(&[[0; 40], [10; 40]].concat()[..50]) },
+            DayHistogram {
+                day: day(2026, 1, 10),
+                group: String::new(),
+                histogram: nps(&[[10; 40], [0; 40]].concat()[..50]),
+            },
+            DayHistogram {
+                day: day(2026, 2, 10),
+                group: String::new(),
+                histogram: nps(&[[0; 40], [10; 40]].concat()[..50]),
+            },
         ];
-        let report = build_report(MetricKind::Nps, Interval::Month, day(2026, 1, 1), day(2026, 2, 28), &rows, false);
+        let report = build_report(
+            MetricKind::Nps,
+            Interval::Month,
+            day(2026, 1, 1),
+            day(2026, 2, 28),
+            &rows,
+            false,
+        );
         assert!(report.groups.is_empty());
         let change = report.change.expect("change");
-        assert_eq!((change.from_day, change.to_day), (day(2026, 1, 1), day(2026, 2, 1)));
+        assert_eq!(
+            (change.from_day, change.to_day),
+            (day(2026, 1, 1), day(2026, 2, 1))
+        );
         // 40 promoters + 10 detractors (NPS 60) → 40 detractors + 10 promoters (NPS −60).
         assert!((change.comparison.difference + 120.0).abs() < 1e-9);
         assert!(change.comparison.significant);

@@ -67,7 +67,13 @@ impl NewResponse {
                 Some(l) if survey.languages.contains(&l) => Some(l),
                 _ => {
                     let offered: Vec<&str> = survey.languages.iter().map(|l| l.as_str()).collect();
-                    errors.push("language", format!("'{code}' is not a language of this survey ({})", offered.join(", ")));
+                    errors.push(
+                        "language",
+                        format!(
+                            "'{code}' is not a language of this survey ({})",
+                            offered.join(", ")
+                        ),
+                    );
                     None
                 }
             },
@@ -89,7 +95,10 @@ impl NewResponse {
         if let Some(id) = &draft.external_id {
             let chars = id.chars().count();
             if chars == 0 || chars > MAX_EXTERNAL_ID_CHARS || id.chars().any(char::is_control) {
-                errors.push("external_id", format!("must be 1–{MAX_EXTERNAL_ID_CHARS} printable characters"));
+                errors.push(
+                    "external_id",
+                    format!("must be 1–{MAX_EXTERNAL_ID_CHARS} printable characters"),
+                );
             }
         }
         let submitted_at_ms = match draft.submitted_at.as_deref() {
@@ -105,7 +114,10 @@ impl NewResponse {
                 }
                 Ok(t) => Some(t.timestamp_millis()),
                 Err(e) => {
-                    errors.push("submitted_at", format!("must be an RFC 3339 timestamp ({e})"));
+                    errors.push(
+                        "submitted_at",
+                        format!("must be an RFC 3339 timestamp ({e})"),
+                    );
                     None
                 }
             },
@@ -165,7 +177,8 @@ mod tests {
 
     #[test]
     fn fills_defaults() {
-        let r = NewResponse::validate(&survey(), draft(json!({"answers":{"nps":9}})), "api", NOW).expect("valid");
+        let r = NewResponse::validate(&survey(), draft(json!({"answers":{"nps":9}})), "api", NOW)
+            .expect("valid");
         assert_eq!(r.language, Language::De);
         assert_eq!(r.channel, "api");
         assert_eq!(r.submitted_at_ms, None);
@@ -181,14 +194,42 @@ mod tests {
         )
         .expect_err("invalid");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["answers.nps", "language", "channel", "touchpoint_id", "external_id", "submitted_at"]);
+        assert_eq!(
+            fields,
+            vec![
+                "answers.nps",
+                "language",
+                "channel",
+                "touchpoint_id",
+                "external_id",
+                "submitted_at"
+            ]
+        );
     }
 
     #[test]
     fn fingerprint_tells_replays_from_conflicts() {
-        let a = NewResponse::validate(&survey(), draft(json!({"answers":{"why":"x","nps":9},"external_id":"e1"})), "api", NOW).expect("valid");
-        let b = NewResponse::validate(&survey(), draft(json!({"answers":{"nps":9,"why":"x"},"external_id":"e1"})), "api", NOW).expect("valid");
-        let c = NewResponse::validate(&survey(), draft(json!({"answers":{"nps":8,"why":"x"},"external_id":"e1"})), "api", NOW).expect("valid");
+        let a = NewResponse::validate(
+            &survey(),
+            draft(json!({"answers":{"why":"x","nps":9},"external_id":"e1"})),
+            "api",
+            NOW,
+        )
+        .expect("valid");
+        let b = NewResponse::validate(
+            &survey(),
+            draft(json!({"answers":{"nps":9,"why":"x"},"external_id":"e1"})),
+            "api",
+            NOW,
+        )
+        .expect("valid");
+        let c = NewResponse::validate(
+            &survey(),
+            draft(json!({"answers":{"nps":8,"why":"x"},"external_id":"e1"})),
+            "api",
+            NOW,
+        )
+        .expect("valid");
         assert_eq!(a.fingerprint(), b.fingerprint());
         assert_ne!(a.fingerprint(), c.fingerprint());
     }

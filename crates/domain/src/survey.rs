@@ -27,7 +27,10 @@ pub struct SurveyDraft {
 }
 
 fn default_languages() -> Vec<String> {
-    Language::ALL.iter().map(|l| l.as_str().to_owned()).collect()
+    Language::ALL
+        .iter()
+        .map(|l| l.as_str().to_owned())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +72,10 @@ impl Texts {
     }
 
     fn to_draft(&self) -> BTreeMap<String, String> {
-        self.0.iter().map(|(l, t)| (l.as_str().to_owned(), t.clone())).collect()
+        self.0
+            .iter()
+            .map(|(l, t)| (l.as_str().to_owned(), t.clone()))
+            .collect()
     }
 }
 
@@ -179,7 +185,11 @@ impl SurveyDefinition {
     pub fn to_draft(&self) -> SurveyDraft {
         SurveyDraft {
             name: self.name.clone(),
-            languages: self.languages.iter().map(|l| l.as_str().to_owned()).collect(),
+            languages: self
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
             questions: self.questions.iter().map(question_to_draft).collect(),
         }
     }
@@ -187,10 +197,17 @@ impl SurveyDefinition {
     /// Checks that `self` (an edit) keeps every answer already collected under `previous`
     /// meaningful: no question removed, no type or scale changed, no choice option removed.
     /// Texts, `required`, the name and new questions or options may change freely.
-    pub fn check_compatible_with(&self, previous: &SurveyDefinition) -> Result<(), Vec<FieldError>> {
+    pub fn check_compatible_with(
+        &self,
+        previous: &SurveyDefinition,
+    ) -> Result<(), Vec<FieldError>> {
         let mut errors = Errors::default();
         for old in &previous.questions {
-            let Some((index, new)) = self.questions.iter().enumerate().find(|(_, q)| q.id == old.id)
+            let Some((index, new)) = self
+                .questions
+                .iter()
+                .enumerate()
+                .find(|(_, q)| q.id == old.id)
             else {
                 errors.push(
                     "questions",
@@ -202,7 +219,10 @@ impl SurveyDefinition {
             {
                 errors.push(
                     format!("questions[{index}].type"),
-                    format!("question '{}' has responses; its type and scale cannot change", old.id),
+                    format!(
+                        "question '{}' has responses; its type and scale cannot change",
+                        old.id
+                    ),
                 );
             }
             for option in old.kind.options() {
@@ -227,7 +247,10 @@ fn question_to_draft(q: &Question) -> QuestionDraft {
         QuestionKind::SingleChoice { options } | QuestionKind::MultiChoice { options } => Some(
             options
                 .iter()
-                .map(|o| OptionDraft { id: o.id.clone(), text: o.text.to_draft() })
+                .map(|o| OptionDraft {
+                    id: o.id.clone(),
+                    text: o.text.to_draft(),
+                })
                 .collect(),
         ),
         _ => None,
@@ -247,7 +270,9 @@ fn question_to_draft(q: &Question) -> QuestionDraft {
 pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 64
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl TryFrom<SurveyDraft> for SurveyDefinition {
@@ -259,15 +284,19 @@ impl TryFrom<SurveyDraft> for SurveyDefinition {
         if name.is_empty() {
             errors.push("name", "must not be empty");
         } else if name.chars().count() > MAX_NAME_CHARS {
-            errors.push("name", format!("must be at most {MAX_NAME_CHARS} characters"));
+            errors.push(
+                "name",
+                format!("must be at most {MAX_NAME_CHARS} characters"),
+            );
         }
 
         let mut languages = Vec::new();
         for (i, code) in draft.languages.iter().enumerate() {
             match Language::parse(code) {
-                Some(l) if languages.contains(&l) => {
-                    errors.push(format!("languages[{i}]"), format!("'{code}' is listed twice"))
-                }
+                Some(l) if languages.contains(&l) => errors.push(
+                    format!("languages[{i}]"),
+                    format!("'{code}' is listed twice"),
+                ),
                 Some(l) => languages.push(l),
                 None => errors.push(
                     format!("languages[{i}]"),
@@ -295,15 +324,27 @@ impl TryFrom<SurveyDraft> for SurveyDefinition {
                     "must be 1–64 characters of a–z, 0–9 and _",
                 );
             } else if !seen.insert(q.id.clone()) {
-                errors.push(format!("{field}.id"), format!("duplicate question id '{}'", q.id));
+                errors.push(
+                    format!("{field}.id"),
+                    format!("duplicate question id '{}'", q.id),
+                );
             }
             let text = parse_texts(&q.text, &languages, &format!("{field}.text"), &mut errors);
             let kind = parse_kind(q, &languages, &field, &mut errors);
             if let (Some(text), Some(kind)) = (text, kind) {
-                questions.push(Question { id: q.id.clone(), kind, required: q.required, text });
+                questions.push(Question {
+                    id: q.id.clone(),
+                    kind,
+                    required: q.required,
+                    text,
+                });
             }
         }
-        errors.finish(SurveyDefinition { name, languages, questions })
+        errors.finish(SurveyDefinition {
+            name,
+            languages,
+            questions,
+        })
     }
 }
 
@@ -338,7 +379,10 @@ fn parse_texts(
     }
     for language in languages {
         if !raw.keys().any(|k| Language::parse(k) == Some(*language)) {
-            errors.push(format!("{field}.{language}"), "missing text for this survey language");
+            errors.push(
+                format!("{field}.{language}"),
+                "missing text for this survey language",
+            );
         }
     }
     (before == errors.is_empty() || !texts.is_empty()).then_some(Texts(texts))
@@ -353,32 +397,46 @@ fn parse_kind(
     let wants_scale = q.kind == "rating";
     let wants_options = q.kind == "single_choice" || q.kind == "multi_choice";
     if !wants_scale && (q.min.is_some() || q.max.is_some()) {
-        errors.push(format!("{field}.min"), format!("'min'/'max' apply only to rating questions, not '{}'", q.kind));
+        errors.push(
+            format!("{field}.min"),
+            format!(
+                "'min'/'max' apply only to rating questions, not '{}'",
+                q.kind
+            ),
+        );
     }
     if !wants_options && q.options.is_some() {
-        errors.push(format!("{field}.options"), format!("'options' apply only to choice questions, not '{}'", q.kind));
+        errors.push(
+            format!("{field}.options"),
+            format!("'options' apply only to choice questions, not '{}'", q.kind),
+        );
     }
     match q.kind.as_str() {
         "nps" => Some(QuestionKind::Nps),
         "csat" => Some(QuestionKind::Csat),
         "ces" => Some(QuestionKind::Ces),
         "text" => Some(QuestionKind::Text),
-        "rating" => match (q.min, q.max) {
-            (Some(min), Some(max)) if min < max && max - min <= MAX_RATING_SPAN => {
-                Some(QuestionKind::Rating { min, max })
-            }
-            (Some(_), Some(_)) => {
-                errors.push(
+        "rating" => {
+            match (q.min, q.max) {
+                (Some(min), Some(max)) if min < max && max - min <= MAX_RATING_SPAN => {
+                    Some(QuestionKind::Rating { min, max })
+                }
+                (Some(_), Some(_)) => {
+                    errors.push(
                     format!("{field}.max"),
                     format!("'max' must be greater than 'min' and at most {MAX_RATING_SPAN} above it"),
                 );
-                None
+                    None
+                }
+                _ => {
+                    errors.push(
+                        format!("{field}.min"),
+                        "rating questions need integer 'min' and 'max'",
+                    );
+                    None
+                }
             }
-            _ => {
-                errors.push(format!("{field}.min"), "rating questions need integer 'min' and 'max'");
-                None
-            }
-        },
+        }
         "single_choice" | "multi_choice" => {
             let options = parse_options(q.options.as_deref(), languages, field, errors)?;
             Some(if q.kind == "single_choice" {
@@ -404,11 +462,17 @@ fn parse_options(
     errors: &mut Errors,
 ) -> Option<Vec<ChoiceOption>> {
     let Some(raw) = raw else {
-        errors.push(format!("{field}.options"), "choice questions need 'options'");
+        errors.push(
+            format!("{field}.options"),
+            "choice questions need 'options'",
+        );
         return None;
     };
     if raw.len() < 2 || raw.len() > MAX_OPTIONS {
-        errors.push(format!("{field}.options"), format!("between 2 and {MAX_OPTIONS} options"));
+        errors.push(
+            format!("{field}.options"),
+            format!("between 2 and {MAX_OPTIONS} options"),
+        );
         return None;
     }
     let mut seen = BTreeSet::new();
@@ -416,12 +480,22 @@ fn parse_options(
     for (i, o) in raw.iter().enumerate() {
         let option_field = format!("{field}.options[{i}]");
         if !is_valid_key(&o.id) {
-            errors.push(format!("{option_field}.id"), "must be 1–64 characters of a–z, 0–9 and _");
+            errors.push(
+                format!("{option_field}.id"),
+                "must be 1–64 characters of a–z, 0–9 and _",
+            );
         } else if !seen.insert(o.id.clone()) {
-            errors.push(format!("{option_field}.id"), format!("duplicate option id '{}'", o.id));
+            errors.push(
+                format!("{option_field}.id"),
+                format!("duplicate option id '{}'", o.id),
+            );
         }
-        if let Some(text) = parse_texts(&o.text, languages, &format!("{option_field}.text"), errors) {
-            options.push(ChoiceOption { id: o.id.clone(), text });
+        if let Some(text) = parse_texts(&o.text, languages, &format!("{option_field}.text"), errors)
+        {
+            options.push(ChoiceOption {
+                id: o.id.clone(),
+                text,
+            });
         }
     }
     Some(options)
@@ -480,7 +554,10 @@ mod tests {
             "questions[2].id",
             "questions[2].type",
         ] {
-            assert!(fields.contains(&expected), "missing {expected} in {fields:?}");
+            assert!(
+                fields.contains(&expected),
+                "missing {expected} in {fields:?}"
+            );
         }
     }
 
@@ -489,9 +566,10 @@ mod tests {
         let old = SurveyDefinition::from_json(example()).expect("valid");
         let mut renamed = example();
         renamed["questions"][0]["text"]["en"] = json!("Would you recommend us?");
-        renamed["questions"].as_array_mut().expect("array").push(
-            json!({"id":"extra","type":"csat","text":{"de":"Zufrieden?","en":"Satisfied?"}}),
-        );
+        renamed["questions"]
+            .as_array_mut()
+            .expect("array")
+            .push(json!({"id":"extra","type":"csat","text":{"de":"Zufrieden?","en":"Satisfied?"}}));
         let new = SurveyDefinition::from_json(renamed).expect("valid");
         assert!(new.check_compatible_with(&old).is_ok());
 

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_TOUCHPOINT_NAME_CHARS: usize = 120;
 
 /// The channels named in DESIGN.md; any other lowercase key is accepted as a custom channel.
-pub const KNOWN_CHANNELS: [&str; 8] = ["web", "app", "email", "phone", "store", "chat", "social", "letter"];
+pub const KNOWN_CHANNELS: [&str; 8] = [
+    "web", "app", "email", "phone", "store", "chat", "social", "letter",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,13 +33,19 @@ impl TryFrom<TouchpointDraft> for TouchpointFields {
         if name.is_empty() {
             errors.push("name", "must not be empty");
         } else if name.chars().count() > MAX_TOUCHPOINT_NAME_CHARS {
-            errors.push("name", format!("must be at most {MAX_TOUCHPOINT_NAME_CHARS} characters"));
+            errors.push(
+                "name",
+                format!("must be at most {MAX_TOUCHPOINT_NAME_CHARS} characters"),
+            );
         }
         let channel = draft.channel.trim().to_owned();
         if !crate::response::is_valid_channel(&channel) {
             errors.push(
                 "channel",
-                format!("must be one of {} or a custom key of a–z, 0–9, _ and - (at most 32)", KNOWN_CHANNELS.join(", ")),
+                format!(
+                    "must be one of {} or a custom key of a–z, 0–9, _ and - (at most 32)",
+                    KNOWN_CHANNELS.join(", ")
+                ),
             );
         }
         errors.finish(TouchpointFields { name, channel })
@@ -50,10 +58,16 @@ mod tests {
 
     #[test]
     fn validates_name_and_channel() {
-        let ok = TouchpointFields::try_from(TouchpointDraft { name: " Hotline ".into(), channel: "phone".into() });
+        let ok = TouchpointFields::try_from(TouchpointDraft {
+            name: " Hotline ".into(),
+            channel: "phone".into(),
+        });
         assert_eq!(ok.expect("valid").name, "Hotline");
-        let errors = TouchpointFields::try_from(TouchpointDraft { name: "".into(), channel: "Tel efon".into() })
-            .expect_err("invalid");
+        let errors = TouchpointFields::try_from(TouchpointDraft {
+            name: "".into(),
+            channel: "Tel efon".into(),
+        })
+        .expect_err("invalid");
         assert_eq!(errors.len(), 2);
     }
 }

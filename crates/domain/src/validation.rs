@@ -30,7 +30,11 @@ impl Errors {
         self.0.is_empty()
     }
     pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
-        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
     }
     pub fn into_vec(self) -> Vec<FieldError> {
         self.0

@@ -96,18 +96,24 @@ impl Store {
     }
 
     pub async fn complete_job(&self, id: JobId) -> Result<()> {
-        sqlx::query("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(id.to_string())
-            .execute(self.write())
-            .await?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(self.write())
+        .await?;
         Ok(())
     }
 
     /// Records a failure: the job is retried at `retry_at`, or marked failed when it has used
     /// all its attempts (`retry_at = None`).
     pub async fn fail_job(&self, id: JobId, error: &str, retry_at: Option<i64>) -> Result<()> {
-        let state = if retry_at.is_some() { JobState::Queued } else { JobState::Failed };
+        let state = if retry_at.is_some() {
+            JobState::Queued
+        } else {
+            JobState::Failed
+        };
         sqlx::query(
             "UPDATE jobs SET state = $1, last_error = $2, run_after = COALESCE($3, run_after), \
              locked_until = NULL, updated_at = $4 WHERE id = $5",
@@ -133,10 +139,12 @@ impl Store {
 
     /// Whether a job of `kind` is queued or running (schedulers use this to avoid duplicates).
     pub async fn has_pending_job(&self, kind: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')")
-            .bind(kind)
-            .fetch_one(self.read())
-            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND state IN ('queued', 'running')",
+        )
+        .bind(kind)
+        .fetch_one(self.read())
+        .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 }

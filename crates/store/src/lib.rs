@@ -54,7 +54,9 @@ struct Inner {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.inner.backend).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("backend", &self.inner.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -76,12 +78,15 @@ impl Store {
     /// pending migrations and starts the response writer. Must run inside a tokio runtime.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact(url)))?;
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact(url)))?;
         let pool_options = |max: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(30))
-                .after_connect(move |conn, _meta| Box::pin(async move { backend.prepare_connection(conn).await }))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move { backend.prepare_connection(conn).await })
+                })
         };
         let (read, write) = match backend {
             Backend::Sqlite => {
@@ -96,7 +101,14 @@ impl Store {
         };
         migrate::run(&write, backend).await?;
         let writer = writer::Writer::start(write.clone());
-        Ok(Store { inner: Arc::new(Inner { backend, read, write, writer }) })
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                read,
+                write,
+                writer,
+            }),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -144,7 +156,12 @@ pub fn redact(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -156,7 +173,10 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://tp:secret@db/tp"), "postgres://tp:***@db/tp");
+        assert_eq!(
+            super::redact("postgres://tp:secret@db/tp"),
+            "postgres://tp:***@db/tp"
+        );
         assert_eq!(super::redact("sqlite:/x/y.db"), "sqlite:/x/y.db");
     }
 }

@@ -65,14 +65,20 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>> {
             .execute(&mut *tx)
             .await
             .map_err(failed)?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(crate::now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(crate::now_ms())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         applied_now.push(migration.version);
     }
     Ok(applied_now)
@@ -85,7 +91,9 @@ mod tests {
     use std::path::Path;
 
     fn files(backend: &str) -> BTreeSet<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
         std::fs::read_dir(&dir)
             .expect("migrations folder")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -96,16 +104,29 @@ mod tests {
     fn both_backends_have_the_same_migration_tree() {
         let sqlite = files("sqlite");
         let postgres = files("postgres");
-        assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
-        let listed: BTreeSet<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
-        assert_eq!(listed, sqlite, "every migration file must be listed in MIGRATIONS");
+        assert_eq!(
+            sqlite, postgres,
+            "migrations/sqlite and migrations/postgres differ"
+        );
+        let listed: BTreeSet<String> = MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
+        assert_eq!(
+            listed, sqlite,
+            "every migration file must be listed in MIGRATIONS"
+        );
     }
 
     #[test]
     fn versions_are_consecutive_and_match_file_names() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1);
-            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+            assert!(
+                m.name.starts_with(&format!("{:04}_", m.version)),
+                "{}",
+                m.name
+            );
         }
     }
 }

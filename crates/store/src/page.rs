@@ -18,12 +18,18 @@ impl Cursor {
         let (time, id) = raw.split_once('_')?;
         let time_ms = time.parse().ok()?;
         uuid::Uuid::parse_str(id).ok()?;
-        Some(Cursor { time_ms, id: id.to_owned() })
+        Some(Cursor {
+            time_ms,
+            id: id.to_owned(),
+        })
     }
 
     /// The cursor after which the first page starts.
     pub fn start() -> Cursor {
-        Cursor { time_ms: i64::MAX, id: "ffffffff-ffff-ffff-ffff-ffffffffffff".to_owned() }
+        Cursor {
+            time_ms: i64::MAX,
+            id: "ffffffff-ffff-ffff-ffff-ffffffffffff".to_owned(),
+        }
     }
 }
 
@@ -38,8 +44,15 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> Cursor) -> Page<T> {
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|r| key(r).encode()) } else { None };
-        Page { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| key(r).encode())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -49,9 +62,15 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let c = Cursor { time_ms: 42, id: "0190a5c4-0000-7000-8000-000000000000".into() };
+        let c = Cursor {
+            time_ms: 42,
+            id: "0190a5c4-0000-7000-8000-000000000000".into(),
+        };
         assert_eq!(Cursor::parse(&c.encode()), Some(c));
         assert_eq!(Cursor::parse("42_nope"), None);
-        assert_eq!(Cursor::parse("x_0190a5c4-0000-7000-8000-000000000000"), None);
+        assert_eq!(
+            Cursor::parse("x_0190a5c4-0000-7000-8000-000000000000"),
+            None
+        );
     }
 }

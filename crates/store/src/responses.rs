@@ -52,8 +52,7 @@ pub struct StoredResponse {
     pub received_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, survey_id, touchpoint_id, language, channel, answers, external_id, submitted_at, received_at";
+const COLUMNS: &str = "id, survey_id, touchpoint_id, language, channel, answers, external_id, submitted_at, received_at";
 
 fn from_row(row: &AnyRow) -> Result<StoredResponse> {
     let answers: String = row.try_get("answers")?;
@@ -98,13 +97,21 @@ impl Store {
     /// Stores a validated response of `survey`. Returns once it is committed (or recognised
     /// as a replay or conflict of an earlier `external_id`). The caller has checked that the
     /// survey is open and that a given touchpoint belongs to the survey's organisation.
-    pub async fn submit_response(&self, survey: &Survey, response: NewResponse) -> Result<SubmitOutcome> {
+    pub async fn submit_response(
+        &self,
+        survey: &Survey,
+        response: NewResponse,
+    ) -> Result<SubmitOutcome> {
         let pending = PendingResponse::new(survey, response, now_ms())?;
         self.inner.writer.submit(pending).await
     }
 
     /// Stores many responses at once, still through the writer (and so in group commits).
-    pub async fn submit_responses(&self, survey: &Survey, responses: Vec<NewResponse>) -> Vec<Result<SubmitOutcome>> {
+    pub async fn submit_responses(
+        &self,
+        survey: &Survey,
+        responses: Vec<NewResponse>,
+    ) -> Vec<Result<SubmitOutcome>> {
         let now = now_ms();
         let submissions = responses.into_iter().map(|response| async move {
             let pending = PendingResponse::new(survey, response, now)?;
@@ -122,7 +129,11 @@ impl Store {
         limit: usize,
     ) -> Result<Page<StoredResponse>> {
         // Two spellings of one query, so each can use its own index.
-        let survey_filter = if survey_id.is_some() { "survey_id = $2" } else { "$2 = ''" };
+        let survey_filter = if survey_id.is_some() {
+            "survey_id = $2"
+        } else {
+            "$2 = ''"
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM responses WHERE org_id = $1 AND {survey_filter} \
              AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4)) \
@@ -137,7 +148,10 @@ impl Store {
             .fetch_all(self.read())
             .await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, limit, |r| Cursor { time_ms: r.submitted_at, id: r.id.to_string() }))
+        Ok(Page::from_rows(items, limit, |r| Cursor {
+            time_ms: r.submitted_at,
+            id: r.id.to_string(),
+        }))
     }
 
     pub async fn response(&self, org_id: OrgId, id: ResponseId) -> Result<StoredResponse> {
@@ -152,11 +166,12 @@ impl Store {
     }
 
     pub async fn count_responses(&self, org_id: OrgId, survey_id: SurveyId) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM responses WHERE org_id = $1 AND survey_id = $2")
-            .bind(org_id.to_string())
-            .bind(survey_id.to_string())
-            .fetch_one(self.read())
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM responses WHERE org_id = $1 AND survey_id = $2")
+                .bind(org_id.to_string())
+                .bind(survey_id.to_string())
+                .fetch_one(self.read())
+                .await?;
         Ok(row.try_get("n")?)
     }
 }

@@ -33,6 +33,14 @@ impl GroupBy {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Touchpoint => "touchpoint",
+            GroupBy::Channel => "channel",
+            GroupBy::Language => "language",
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             GroupBy::Touchpoint => "touchpoint_id",
@@ -72,14 +80,24 @@ impl RollupDeltas {
             let key = RollupKey {
                 question_id: question_id.clone(),
                 day: day_of_ms(response.submitted_at),
-                touchpoint_id: response.touchpoint_id.map(|t| t.to_string()).unwrap_or_default(),
+                touchpoint_id: response
+                    .touchpoint_id
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
                 channel: response.channel.clone(),
                 language: response.language.as_str().to_owned(),
             };
-            let histogram = self.0.entry((response.org_id, response.survey_id, key)).or_default();
+            let histogram = self
+                .0
+                .entry((response.org_id, response.survey_id, key))
+                .or_default();
             // Scores were validated against the survey; an impossible one is skipped, not counted.
             if histogram.add(*kind, *score).is_err() {
-                tracing::error!(question_id, score, "score outside its scale reached the writer");
+                tracing::error!(
+                    question_id,
+                    score,
+                    "score outside its scale reached the writer"
+                );
             }
         }
     }
@@ -120,7 +138,8 @@ fn histogram_from_row(row: &AnyRow) -> Result<Histogram> {
     let mut histogram = Histogram::default();
     for (i, bucket) in histogram.buckets.iter_mut().enumerate() {
         let count: i64 = row.try_get(i + 2)?;
-        *bucket = u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("negative rollup count {count}")))?;
+        *bucket = u64::try_from(count)
+            .map_err(|_| StoreError::Corrupt(format!("negative rollup count {count}")))?;
     }
     Ok(histogram)
 }
@@ -160,7 +179,11 @@ impl Store {
             .await?;
         rows.iter()
             .map(|row| {
-                Ok(RollupRow { day: row.try_get("day")?, group: row.try_get("grp")?, histogram: histogram_from_row(row)? })
+                Ok(RollupRow {
+                    day: row.try_get("day")?,
+                    group: row.try_get("grp")?,
+                    histogram: histogram_from_row(row)?,
+                })
             })
             .collect()
     }
@@ -195,7 +218,10 @@ impl Store {
     }
 
     /// The rollups recomputed from the raw responses, to check (or rebuild) the maintained ones.
-    pub async fn recompute_rollups(&self, survey: &Survey) -> Result<BTreeMap<RollupKey, Histogram>> {
+    pub async fn recompute_rollups(
+        &self,
+        survey: &Survey,
+    ) -> Result<BTreeMap<RollupKey, Histogram>> {
         let rows = sqlx::query(
             "SELECT touchpoint_id, channel, language, answers, submitted_at FROM responses \
              WHERE org_id = $1 AND survey_id = $2",

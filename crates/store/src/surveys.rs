@@ -50,7 +50,11 @@ fn from_row(row: &AnyRow) -> Result<Survey> {
         id: parse(row, "id")?,
         org_id: parse(row, "org_id")?,
         public_token: row.try_get("public_token")?,
-        status: if status == "closed" { SurveyStatus::Closed } else { SurveyStatus::Open },
+        status: if status == "closed" {
+            SurveyStatus::Closed
+        } else {
+            SurveyStatus::Open
+        },
         definition: Arc::new(definition),
         touchpoint_id: parse_opt(row, "touchpoint_id")?,
         created_at: row.try_get("created_at")?,
@@ -112,7 +116,12 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn list_surveys(&self, org_id: OrgId, after: &Cursor, limit: usize) -> Result<Page<Survey>> {
+    pub async fn list_surveys(
+        &self,
+        org_id: OrgId,
+        after: &Cursor,
+        limit: usize,
+    ) -> Result<Page<Survey>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM surveys WHERE org_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
              ORDER BY created_at DESC, id DESC LIMIT $4"
@@ -125,7 +134,10 @@ impl Store {
             .fetch_all(self.read())
             .await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, limit, |s| Cursor { time_ms: s.created_at, id: s.id.to_string() }))
+        Ok(Page::from_rows(items, limit, |s| Cursor {
+            time_ms: s.created_at,
+            id: s.id.to_string(),
+        }))
     }
 
     pub async fn survey_has_responses(&self, survey_id: SurveyId) -> Result<bool> {
@@ -180,5 +192,9 @@ impl Store {
 /// An insert/update guarded by a condition changed nothing: the row (or what it must refer
 /// to within the same organisation) does not exist.
 fn require_one_row(result: sqlx::any::AnyQueryResult) -> Result<(), sqlx::Error> {
-    if result.rows_affected() == 0 { Err(sqlx::Error::RowNotFound) } else { Ok(()) }
+    if result.rows_affected() == 0 {
+        Err(sqlx::Error::RowNotFound)
+    } else {
+        Ok(())
+    }
 }

@@ -31,8 +31,12 @@ impl Drop for TestDatabase {
 
 /// A new empty directory under the system temp dir, removed by the caller.
 pub fn temp_dir(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("touchpoint-{label}-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let dir = std::env::temp_dir().join(format!(
+        "touchpoint-{label}-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
 
@@ -41,7 +45,9 @@ pub fn postgres_admin_url() -> Option<String> {
     match std::env::var("TOUCHPOINT_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var_os("CI").is_some() => {
-            panic!("TOUCHPOINT_TEST_POSTGRES_URL is not set under CI: the PostgreSQL tests must run in CI (.ci/run starts a server)")
+            panic!(
+                "TOUCHPOINT_TEST_POSTGRES_URL is not set under CI: the PostgreSQL tests must run in CI (.ci/run starts a server)"
+            )
         }
         _ => {
             eprintln!(
@@ -59,7 +65,10 @@ impl TestDatabase {
             TestBackend::Sqlite => {
                 let dir = temp_dir("db");
                 let url = format!("sqlite://{}?mode=rwc", dir.join("touchpoint.db").display());
-                Some(TestDatabase { url, dir: Some(dir) })
+                Some(TestDatabase {
+                    url,
+                    dir: Some(dir),
+                })
             }
             TestBackend::Postgres => {
                 let admin = postgres_admin_url()?;
@@ -74,7 +83,10 @@ impl TestDatabase {
                     .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
                 let base = admin.split('?').next().unwrap_or(&admin);
                 let cut = base.rfind('/').unwrap_or(base.len());
-                Some(TestDatabase { url: format!("{}/{name}", &base[..cut]), dir: None })
+                Some(TestDatabase {
+                    url: format!("{}/{name}", &base[..cut]),
+                    dir: None,
+                })
             }
         }
     }

@@ -31,7 +31,11 @@ fn from_row(row: &AnyRow) -> Result<Touchpoint> {
 
 impl Store {
     /// Fails with `Conflict` when the organisation already has a touchpoint of this name.
-    pub async fn create_touchpoint(&self, org_id: OrgId, fields: &TouchpointFields) -> Result<Touchpoint> {
+    pub async fn create_touchpoint(
+        &self,
+        org_id: OrgId,
+        fields: &TouchpointFields,
+    ) -> Result<Touchpoint> {
         let id: TouchpointId = new_id();
         let now = now_ms();
         sqlx::query(
@@ -59,7 +63,12 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn list_touchpoints(&self, org_id: OrgId, after: &Cursor, limit: usize) -> Result<Page<Touchpoint>> {
+    pub async fn list_touchpoints(
+        &self,
+        org_id: OrgId,
+        after: &Cursor,
+        limit: usize,
+    ) -> Result<Page<Touchpoint>> {
         let rows = sqlx::query(
             "SELECT id, name, channel, created_at, updated_at FROM touchpoints \
              WHERE org_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
@@ -72,10 +81,18 @@ impl Store {
         .fetch_all(self.read())
         .await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, limit, |t| Cursor { time_ms: t.created_at, id: t.id.to_string() }))
+        Ok(Page::from_rows(items, limit, |t| Cursor {
+            time_ms: t.created_at,
+            id: t.id.to_string(),
+        }))
     }
 
-    pub async fn update_touchpoint(&self, org_id: OrgId, id: TouchpointId, fields: &TouchpointFields) -> Result<Touchpoint> {
+    pub async fn update_touchpoint(
+        &self,
+        org_id: OrgId,
+        id: TouchpointId,
+        fields: &TouchpointFields,
+    ) -> Result<Touchpoint> {
         let done = sqlx::query("UPDATE touchpoints SET name = $1, channel = $2, updated_at = $3 WHERE org_id = $4 AND id = $5")
             .bind(&fields.name)
             .bind(&fields.channel)

@@ -36,7 +36,12 @@ impl Writer {
     }
 
     pub(crate) async fn submit(&self, response: PendingResponse) -> Result<SubmitOutcome> {
-        let sender = self.sender.lock().await.clone().ok_or(StoreError::WriterGone)?;
+        let sender = self
+            .sender
+            .lock()
+            .await
+            .clone()
+            .ok_or(StoreError::WriterGone)?;
         let (reply, answer) = oneshot::channel();
         sender
             .send(WriteJob { response, reply })
@@ -84,7 +89,10 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<WriteJob>) {
 }
 
 /// Writes responses and their rollup increments in one transaction.
-pub(crate) async fn write_batch(pool: &AnyPool, responses: &[&PendingResponse]) -> Result<Vec<SubmitOutcome>> {
+pub(crate) async fn write_batch(
+    pool: &AnyPool,
+    responses: &[&PendingResponse],
+) -> Result<Vec<SubmitOutcome>> {
     let mut tx = pool.begin().await?;
     let mut deltas = RollupDeltas::default();
     let mut outcomes = Vec::with_capacity(responses.len());
@@ -115,11 +123,13 @@ pub(crate) async fn write_batch(pool: &AnyPool, responses: &[&PendingResponse]) 
             continue;
         }
         // Only an existing external id suppresses an insert: this is a replay or a conflict.
-        let existing = sqlx::query("SELECT id, fingerprint FROM responses WHERE survey_id = $1 AND external_id = $2")
-            .bind(response.survey_id.to_string())
-            .bind(&response.external_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let existing = sqlx::query(
+            "SELECT id, fingerprint FROM responses WHERE survey_id = $1 AND external_id = $2",
+        )
+        .bind(response.survey_id.to_string())
+        .bind(&response.external_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let id = crate::accounts::parse(&existing, "id")?;
         let fingerprint: String = existing.try_get("fingerprint")?;
         outcomes.push(if fingerprint == response.fingerprint {

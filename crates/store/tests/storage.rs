@@ -45,7 +45,9 @@ where
     F: FnOnce(Store, TestDatabase) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let Some(db) = TestDatabase::fresh(backend).await else { return };
+    let Some(db) = TestDatabase::fresh(backend).await else {
+        return;
+    };
     let store = db.open().await;
     test(store.clone(), db).await;
     store.close().await;
@@ -58,79 +60,188 @@ fn init(email: &str, token: &str) -> Initialisation {
         display_name: "Admin".into(),
         password_hash: "$argon2id$fake".into(),
         language: touchpoint_domain::Language::De,
-        token: NewApiToken { name: "init".into(), prefix: "tp_abc".into(), hash: token.into() },
+        token: NewApiToken {
+            name: "init".into(),
+            prefix: "tp_abc".into(),
+            hash: token.into(),
+        },
     }
 }
 
 async fn org(store: &Store) -> OrgId {
-    store.initialise(&init("admin@example.com", "hash-1")).await.expect("initialise").org_id
+    store
+        .initialise(&init("admin@example.com", "hash-1"))
+        .await
+        .expect("initialise")
+        .org_id
 }
 
 fn nps_survey() -> SurveyDefinition {
-    SurveyDefinition::from_json(json!({"name":"Relationship NPS","languages":["de","en"],"questions":[
+    SurveyDefinition::from_json(
+        json!({"name":"Relationship NPS","languages":["de","en"],"questions":[
         {"id":"nps","type":"nps","required":true,"text":{"de":"Empfehlen?","en":"Recommend?"}},
         {"id":"csat","type":"csat","text":{"de":"Zufrieden?","en":"Satisfied?"}},
-        {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
+        {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}),
+    )
     .expect("valid survey")
 }
 
 async fn survey(store: &Store, org_id: OrgId) -> Survey {
     let token = uuid::Uuid::now_v7().simple().to_string();
-    store.create_survey(org_id, &nps_survey(), None, &token).await.expect("create survey")
+    store
+        .create_survey(org_id, &nps_survey(), None, &token)
+        .await
+        .expect("create survey")
 }
 
 fn response(survey: &Survey, body: serde_json::Value) -> NewResponse {
     let draft: ResponseDraft = serde_json::from_value(body).expect("draft");
-    NewResponse::validate(&survey.definition, draft, "api", touchpoint_store::now_ms()).expect("valid response")
+    NewResponse::validate(&survey.definition, draft, "api", touchpoint_store::now_ms())
+        .expect("valid response")
 }
 
 async fn initialise_once(store: Store, _db: TestDatabase) {
     assert!(!store.is_initialised().await.expect("query"));
-    let first = store.initialise(&init("Admin@Example.com", "hash-1")).await.expect("first");
+    let first = store
+        .initialise(&init("Admin@Example.com", "hash-1"))
+        .await
+        .expect("first");
     let again = store.initialise(&init("other@example.com", "hash-2")).await;
-    assert!(matches!(again, Err(StoreError::AlreadyInitialised)), "{again:?}");
-    let user = store.user_by_email("admin@example.com").await.expect("query").expect("user");
+    assert!(
+        matches!(again, Err(StoreError::AlreadyInitialised)),
+        "{again:?}"
+    );
+    let user = store
+        .user_by_email("admin@example.com")
+        .await
+        .expect("query")
+        .expect("user");
     assert_eq!(user.id, first.user_id);
     assert_eq!(user.role, "owner");
-    assert!(store.user_by_email("other@example.com").await.expect("query").is_none(), "refusal changed nothing");
-    assert_eq!(store.organisation(first.org_id).await.expect("org").name, "Nordwind");
+    assert!(
+        store
+            .user_by_email("other@example.com")
+            .await
+            .expect("query")
+            .is_none(),
+        "refusal changed nothing"
+    );
+    assert_eq!(
+        store.organisation(first.org_id).await.expect("org").name,
+        "Nordwind"
+    );
 }
 
 async fn tokens_and_sessions(store: Store, _db: TestDatabase) {
-    let done = store.initialise(&init("a@example.com", "hash-1")).await.expect("init");
-    let (token_id, principal) = store.principal_for_token("hash-1").await.expect("query").expect("token");
+    let done = store
+        .initialise(&init("a@example.com", "hash-1"))
+        .await
+        .expect("init");
+    let (token_id, principal) = store
+        .principal_for_token("hash-1")
+        .await
+        .expect("query")
+        .expect("token");
     assert_eq!(token_id, done.token_id);
-    assert_eq!(principal, Principal { org_id: done.org_id, user_id: done.user_id });
-    assert!(store.principal_for_token("hash-x").await.expect("query").is_none());
+    assert_eq!(
+        principal,
+        Principal {
+            org_id: done.org_id,
+            user_id: done.user_id
+        }
+    );
+    assert!(
+        store
+            .principal_for_token("hash-x")
+            .await
+            .expect("query")
+            .is_none()
+    );
     store.touch_api_token(token_id, 5).await.expect("touch");
 
-    store.create_session("s1", principal, 1_000).await.expect("session");
-    assert_eq!(store.session("s1", 999).await.expect("query"), Some(principal));
-    assert_eq!(store.session("s1", 1_000).await.expect("query"), None, "expired");
-    assert_eq!(store.delete_expired_sessions(1_000).await.expect("sweep"), 1);
-    store.create_session("s2", principal, i64::MAX).await.expect("session");
+    store
+        .create_session("s1", principal, 1_000)
+        .await
+        .expect("session");
+    assert_eq!(
+        store.session("s1", 999).await.expect("query"),
+        Some(principal)
+    );
+    assert_eq!(
+        store.session("s1", 1_000).await.expect("query"),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.delete_expired_sessions(1_000).await.expect("sweep"),
+        1
+    );
+    store
+        .create_session("s2", principal, i64::MAX)
+        .await
+        .expect("session");
     store.delete_session("s2").await.expect("logout");
     assert_eq!(store.session("s2", 0).await.expect("query"), None);
 }
 
 async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     let org_id = org(&store).await;
-    let fields = TouchpointFields { name: "Hotline".into(), channel: "phone".into() };
-    let hotline = store.create_touchpoint(org_id, &fields).await.expect("create");
+    let fields = TouchpointFields {
+        name: "Hotline".into(),
+        channel: "phone".into(),
+    };
+    let hotline = store
+        .create_touchpoint(org_id, &fields)
+        .await
+        .expect("create");
     let duplicate = store.create_touchpoint(org_id, &fields).await;
-    assert!(matches!(duplicate, Err(StoreError::Conflict { .. })), "{duplicate:?}");
-    let renamed = TouchpointFields { name: "Service-Hotline".into(), channel: "phone".into() };
-    assert_eq!(store.update_touchpoint(org_id, hotline.id, &renamed).await.expect("update").name, "Service-Hotline");
+    assert!(
+        matches!(duplicate, Err(StoreError::Conflict { .. })),
+        "{duplicate:?}"
+    );
+    let renamed = TouchpointFields {
+        name: "Service-Hotline".into(),
+        channel: "phone".into(),
+    };
+    assert_eq!(
+        store
+            .update_touchpoint(org_id, hotline.id, &renamed)
+            .await
+            .expect("update")
+            .name,
+        "Service-Hotline"
+    );
     let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
-    assert!(matches!(store.touchpoint(stranger, hotline.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.update_touchpoint(stranger, hotline.id, &fields).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.touchpoint(stranger, hotline.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.update_touchpoint(stranger, hotline.id, &fields).await,
+        Err(StoreError::NotFound)
+    ));
     for name in ["Shop", "App", "Rechnung"] {
-        store.create_touchpoint(org_id, &TouchpointFields { name: name.into(), channel: "web".into() }).await.expect("create");
+        store
+            .create_touchpoint(
+                org_id,
+                &TouchpointFields {
+                    name: name.into(),
+                    channel: "web".into(),
+                },
+            )
+            .await
+            .expect("create");
     }
-    let first = store.list_touchpoints(org_id, &Cursor::start(), 3).await.expect("page 1");
+    let first = store
+        .list_touchpoints(org_id, &Cursor::start(), 3)
+        .await
+        .expect("page 1");
     assert_eq!(first.items.len(), 3);
     let cursor = Cursor::parse(first.next_cursor.as_deref().expect("more")).expect("cursor");
-    let second = store.list_touchpoints(org_id, &cursor, 3).await.expect("page 2");
+    let second = store
+        .list_touchpoints(org_id, &cursor, 3)
+        .await
+        .expect("page 2");
     assert_eq!(second.items.len(), 1);
     assert_eq!(second.items[0].id, hotline.id, "oldest last");
     assert!(second.next_cursor.is_none());
@@ -139,24 +250,50 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
 async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
     let org_id = org(&store).await;
     let tp = store
-        .create_touchpoint(org_id, &TouchpointFields { name: "Shop".into(), channel: "store".into() })
+        .create_touchpoint(
+            org_id,
+            &TouchpointFields {
+                name: "Shop".into(),
+                channel: "store".into(),
+            },
+        )
         .await
         .expect("touchpoint");
-    let created = store.create_survey(org_id, &nps_survey(), Some(tp.id), "tok-1").await.expect("create");
+    let created = store
+        .create_survey(org_id, &nps_survey(), Some(tp.id), "tok-1")
+        .await
+        .expect("create");
     assert_eq!(created.definition.as_ref(), &nps_survey());
     assert_eq!(created.touchpoint_id, Some(tp.id));
-    assert_eq!(store.survey_by_token("tok-1").await.expect("by token").id, created.id);
-    assert!(matches!(store.survey_by_token("tok-2").await, Err(StoreError::NotFound)));
+    assert_eq!(
+        store.survey_by_token("tok-1").await.expect("by token").id,
+        created.id
+    );
+    assert!(matches!(
+        store.survey_by_token("tok-2").await,
+        Err(StoreError::NotFound)
+    ));
 
     let foreign_tp = touchpoint_domain::TouchpointId::from_uuid(uuid::Uuid::now_v7());
-    let refused = store.create_survey(org_id, &nps_survey(), Some(foreign_tp), "tok-3").await;
+    let refused = store
+        .create_survey(org_id, &nps_survey(), Some(foreign_tp), "tok-3")
+        .await;
     assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
-    assert!(matches!(store.survey_by_token("tok-3").await, Err(StoreError::NotFound)), "nothing written");
+    assert!(
+        matches!(
+            store.survey_by_token("tok-3").await,
+            Err(StoreError::NotFound)
+        ),
+        "nothing written"
+    );
 
     let mut draft = nps_survey().to_draft();
     draft.name = "Beziehungs-NPS".into();
     let edited = SurveyDefinition::try_from(draft).expect("valid");
-    let updated = store.update_survey(org_id, created.id, &edited, None).await.expect("update");
+    let updated = store
+        .update_survey(org_id, created.id, &edited, None)
+        .await
+        .expect("update");
     assert_eq!(updated.definition.name, "Beziehungs-NPS");
     assert_eq!(updated.touchpoint_id, None);
     assert!(!store.survey_has_responses(created.id).await.expect("query"));
@@ -164,11 +301,28 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
     let closed = store.close_survey(org_id, created.id).await.expect("close");
     assert_eq!(closed.status, touchpoint_store::SurveyStatus::Closed);
     let closed_at = closed.closed_at;
-    assert_eq!(store.close_survey(org_id, created.id).await.expect("again").closed_at, closed_at, "idempotent");
+    assert_eq!(
+        store
+            .close_survey(org_id, created.id)
+            .await
+            .expect("again")
+            .closed_at,
+        closed_at,
+        "idempotent"
+    );
     let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
-    assert!(matches!(store.survey(stranger, created.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.close_survey(stranger, created.id).await, Err(StoreError::NotFound)));
-    let page = store.list_surveys(org_id, &Cursor::start(), 10).await.expect("list");
+    assert!(matches!(
+        store.survey(stranger, created.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.close_survey(stranger, created.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let page = store
+        .list_surveys(org_id, &Cursor::start(), 10)
+        .await
+        .expect("list");
     assert_eq!(page.items.len(), 1);
 }
 
@@ -176,20 +330,43 @@ async fn responses_are_idempotent_by_external_id(store: Store, _db: TestDatabase
     let org_id = org(&store).await;
     let s = survey(&store, org_id).await;
     let body = json!({"answers":{"nps":9,"why":"Schnelle Hilfe"},"external_id":"crm-1"});
-    let SubmitOutcome::Created(id) = store.submit_response(&s, response(&s, body.clone())).await.expect("submit") else {
+    let SubmitOutcome::Created(id) = store
+        .submit_response(&s, response(&s, body.clone()))
+        .await
+        .expect("submit")
+    else {
         panic!("first submission must create")
     };
-    assert_eq!(store.submit_response(&s, response(&s, body)).await.expect("replay"), SubmitOutcome::Replayed(id));
+    assert_eq!(
+        store
+            .submit_response(&s, response(&s, body))
+            .await
+            .expect("replay"),
+        SubmitOutcome::Replayed(id)
+    );
     let changed = json!({"answers":{"nps":3,"why":"Schnelle Hilfe"},"external_id":"crm-1"});
-    assert_eq!(store.submit_response(&s, response(&s, changed)).await.expect("conflict"), SubmitOutcome::Conflict(id));
+    assert_eq!(
+        store
+            .submit_response(&s, response(&s, changed))
+            .await
+            .expect("conflict"),
+        SubmitOutcome::Conflict(id)
+    );
     assert_eq!(store.count_responses(org_id, s.id).await.expect("count"), 1);
     let rollups = store.stored_rollups(&s).await.expect("rollups");
-    assert_eq!(rollups.values().map(|h| h.n()).sum::<u64>(), 1, "a replay counts once");
+    assert_eq!(
+        rollups.values().map(|h| h.n()).sum::<u64>(),
+        1,
+        "a replay counts once"
+    );
 
     // Without an external id every submission is new.
     for _ in 0..2 {
         let r = response(&s, json!({"answers":{"nps":10}}));
-        assert!(matches!(store.submit_response(&s, r).await.expect("submit"), SubmitOutcome::Created(_)));
+        assert!(matches!(
+            store.submit_response(&s, r).await.expect("submit"),
+            SubmitOutcome::Created(_)
+        ));
     }
     assert_eq!(store.count_responses(org_id, s.id).await.expect("count"), 3);
 }
@@ -200,46 +377,89 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
     let other = survey(&store, org_id).await;
     for day in 1..=7 {
         let at = format!("2026-01-0{day}T12:00:00Z");
-        store.submit_response(&s, response(&s, json!({"answers":{"nps":day},"submitted_at":at}))).await.expect("submit");
+        store
+            .submit_response(
+                &s,
+                response(&s, json!({"answers":{"nps":day},"submitted_at":at})),
+            )
+            .await
+            .expect("submit");
     }
-    store.submit_response(&other, response(&other, json!({"answers":{"nps":1}}))).await.expect("submit");
+    store
+        .submit_response(&other, response(&other, json!({"answers":{"nps":1}})))
+        .await
+        .expect("submit");
     let mut seen = Vec::new();
     let mut cursor = Cursor::start();
     loop {
-        let page = store.list_responses(org_id, Some(s.id), &cursor, 3).await.expect("page");
-        seen.extend(page.items.iter().map(|r| r.answers["nps"].as_i64().expect("score")));
+        let page = store
+            .list_responses(org_id, Some(s.id), &cursor, 3)
+            .await
+            .expect("page");
+        seen.extend(
+            page.items
+                .iter()
+                .map(|r| r.answers["nps"].as_i64().expect("score")),
+        );
         match page.next_cursor {
             Some(next) => cursor = Cursor::parse(&next).expect("cursor"),
             None => break,
         }
     }
     assert_eq!(seen, vec![7, 6, 5, 4, 3, 2, 1]);
-    let all = store.list_responses(org_id, None, &Cursor::start(), 100).await.expect("all");
+    let all = store
+        .list_responses(org_id, None, &Cursor::start(), 100)
+        .await
+        .expect("all");
     assert_eq!(all.items.len(), 8);
     let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
-    assert!(store.list_responses(stranger, None, &Cursor::start(), 100).await.expect("none").items.is_empty());
+    assert!(
+        store
+            .list_responses(stranger, None, &Cursor::start(), 100)
+            .await
+            .expect("none")
+            .items
+            .is_empty()
+    );
 }
 
 async fn text_is_stored_exactly(store: Store, _db: TestDatabase) {
     let org_id = org(&store).await;
     let s = survey(&store, org_id).await;
     let text = "Grüße aus Köln 👋🏽 — שלום עליכם — مرحبا \"quoted\" 'single' \\ back";
-    let SubmitOutcome::Created(id) =
-        store.submit_response(&s, response(&s, json!({"answers":{"nps":8,"why":text}}))).await.expect("submit")
+    let SubmitOutcome::Created(id) = store
+        .submit_response(&s, response(&s, json!({"answers":{"nps":8,"why":text}})))
+        .await
+        .expect("submit")
     else {
         panic!("created")
     };
-    assert_eq!(store.response(org_id, id).await.expect("read").answers["why"], json!(text));
+    assert_eq!(
+        store.response(org_id, id).await.expect("read").answers["why"],
+        json!(text)
+    );
 }
 
 async fn concurrent_submissions_are_all_stored(store: Store, _db: TestDatabase) {
     let org_id = org(&store).await;
     let s = survey(&store, org_id).await;
-    let responses: Vec<_> = (0..500).map(|i| response(&s, json!({"answers":{"nps": i % 11}}))).collect();
+    let responses: Vec<_> = (0..500)
+        .map(|i| response(&s, json!({"answers":{"nps": i % 11}})))
+        .collect();
     let outcomes = store.submit_responses(&s, responses).await;
-    assert!(outcomes.iter().all(|o| matches!(o, Ok(SubmitOutcome::Created(_)))));
-    assert_eq!(store.count_responses(org_id, s.id).await.expect("count"), 500);
-    assert_eq!(store.stored_rollups(&s).await.expect("rollups"), store.recompute_rollups(&s).await.expect("raw"));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(SubmitOutcome::Created(_))))
+    );
+    assert_eq!(
+        store.count_responses(org_id, s.id).await.expect("count"),
+        500
+    );
+    assert_eq!(
+        store.stored_rollups(&s).await.expect("rollups"),
+        store.recompute_rollups(&s).await.expect("raw")
+    );
 }
 
 async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
@@ -252,30 +472,70 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
         ("2026-03-03T00:00:00Z", "de", "web", 7),
     ];
     for (at, lang, channel, nps) in rows {
-        let r = response(&s, json!({"answers":{"nps":nps,"csat":4},"submitted_at":at,"language":lang,"channel":channel}));
+        let r = response(
+            &s,
+            json!({"answers":{"nps":nps,"csat":4},"submitted_at":at,"language":lang,"channel":channel}),
+        );
         store.submit_response(&s, r).await.expect("submit");
     }
     let day = touchpoint_domain::period::day_of_ms(
-        chrono::DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z").expect("date").timestamp_millis(),
+        chrono::DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z")
+            .expect("date")
+            .timestamp_millis(),
     );
-    let all = store.rollup_rows(org_id, s.id, "nps", day, day + 1, None).await.expect("rows");
+    let all = store
+        .rollup_rows(org_id, s.id, "nps", day, day + 1, None)
+        .await
+        .expect("rows");
     assert_eq!(all.len(), 2);
-    assert_eq!((all[0].day, all[0].histogram.n(), all[0].histogram.buckets[10]), (day, 3, 1));
+    assert_eq!(
+        (
+            all[0].day,
+            all[0].histogram.n(),
+            all[0].histogram.buckets[10]
+        ),
+        (day, 3, 1)
+    );
     assert_eq!((all[1].day, all[1].histogram.buckets[7]), (day + 1, 1));
-    let by_channel = store.rollup_rows(org_id, s.id, "nps", day, day, Some(GroupBy::Channel)).await.expect("rows");
-    let mut groups: Vec<(String, u64)> = by_channel.iter().map(|r| (r.group.clone(), r.histogram.n())).collect();
+    let by_channel = store
+        .rollup_rows(org_id, s.id, "nps", day, day, Some(GroupBy::Channel))
+        .await
+        .expect("rows");
+    let mut groups: Vec<(String, u64)> = by_channel
+        .iter()
+        .map(|r| (r.group.clone(), r.histogram.n()))
+        .collect();
     groups.sort();
     assert_eq!(groups, vec![("email".to_owned(), 1), ("web".to_owned(), 2)]);
-    let csat = store.rollup_rows(org_id, s.id, "csat", day, day + 1, Some(GroupBy::Language)).await.expect("rows");
-    assert_eq!(csat.iter().map(|r| r.histogram.buckets[3]).sum::<u64>(), 4, "CSAT 4 sits in bucket 4 − 1");
+    let csat = store
+        .rollup_rows(org_id, s.id, "csat", day, day + 1, Some(GroupBy::Language))
+        .await
+        .expect("rows");
+    assert_eq!(
+        csat.iter().map(|r| r.histogram.buckets[3]).sum::<u64>(),
+        4,
+        "CSAT 4 sits in bucket 4 − 1"
+    );
     let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
-    assert!(store.rollup_rows(stranger, s.id, "nps", day, day + 1, None).await.expect("rows").is_empty());
+    assert!(
+        store
+            .rollup_rows(stranger, s.id, "nps", day, day + 1, None)
+            .await
+            .expect("rows")
+            .is_empty()
+    );
 }
 
 async fn rollups_equal_recomputation_from_raw_rows(store: Store, _db: TestDatabase) {
     let org_id = org(&store).await;
     let tp = store
-        .create_touchpoint(org_id, &TouchpointFields { name: "Hotline".into(), channel: "phone".into() })
+        .create_touchpoint(
+            org_id,
+            &TouchpointFields {
+                name: "Hotline".into(),
+                channel: "phone".into(),
+            },
+        )
         .await
         .expect("touchpoint");
     let answer = (
@@ -286,7 +546,10 @@ async fn rollups_equal_recomputation_from_raw_rows(store: Store, _db: TestDataba
         prop::sample::select(vec!["web", "email", "app"]),
         proptest::option::of(0u8..4),
     );
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 12, ..ProptestConfig::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    });
     let handle = tokio::runtime::Handle::current();
     runner
         .run(&proptest::collection::vec(answer, 0..60), |batch| {
@@ -323,17 +586,47 @@ async fn rollups_equal_recomputation_from_raw_rows(store: Store, _db: TestDataba
 }
 
 async fn jobs_claim_retry_and_lease(store: Store, _db: TestDatabase) {
-    let job = NewJob { org_id: None, kind: "demo".into(), payload: json!({"n":1}), run_after: 100, max_attempts: 3 };
+    let job = NewJob {
+        org_id: None,
+        kind: "demo".into(),
+        payload: json!({"n":1}),
+        run_after: 100,
+        max_attempts: 3,
+    };
     store.enqueue_job(&job).await.expect("enqueue");
-    assert!(store.claim_job(99, 1_000).await.expect("claim").is_none(), "not due yet");
-    let claimed = store.claim_job(100, 1_000).await.expect("claim").expect("due");
-    assert_eq!((claimed.kind.as_str(), claimed.attempts, &claimed.payload), ("demo", 1, &json!({"n":1})));
-    assert!(store.claim_job(500, 1_000).await.expect("claim").is_none(), "leased");
-    let again = store.claim_job(1_101, 1_000).await.expect("claim").expect("lease expired");
+    assert!(
+        store.claim_job(99, 1_000).await.expect("claim").is_none(),
+        "not due yet"
+    );
+    let claimed = store
+        .claim_job(100, 1_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(
+        (claimed.kind.as_str(), claimed.attempts, &claimed.payload),
+        ("demo", 1, &json!({"n":1}))
+    );
+    assert!(
+        store.claim_job(500, 1_000).await.expect("claim").is_none(),
+        "leased"
+    );
+    let again = store
+        .claim_job(1_101, 1_000)
+        .await
+        .expect("claim")
+        .expect("lease expired");
     assert_eq!(again.attempts, 2);
-    store.fail_job(again.id, "boom", Some(2_000)).await.expect("fail");
+    store
+        .fail_job(again.id, "boom", Some(2_000))
+        .await
+        .expect("fail");
     assert_eq!(store.count_jobs(JobState::Queued).await.expect("count"), 1);
-    let third = store.claim_job(2_000, 1_000).await.expect("claim").expect("retry due");
+    let third = store
+        .claim_job(2_000, 1_000)
+        .await
+        .expect("claim")
+        .expect("retry due");
     store.complete_job(third.id).await.expect("complete");
     assert_eq!(store.count_jobs(JobState::Done).await.expect("count"), 1);
     assert!(!store.has_pending_job("demo").await.expect("query"));
@@ -342,9 +635,15 @@ async fn jobs_claim_retry_and_lease(store: Store, _db: TestDatabase) {
 async fn reopening_applies_no_migration_twice(store: Store, db: TestDatabase) {
     let org_id = org(&store).await;
     let s = survey(&store, org_id).await;
-    store.submit_response(&s, response(&s, json!({"answers":{"nps":9}}))).await.expect("submit");
+    store
+        .submit_response(&s, response(&s, json!({"answers":{"nps":9}})))
+        .await
+        .expect("submit");
     store.close().await;
     let reopened = db.open().await;
-    assert_eq!(reopened.count_responses(org_id, s.id).await.expect("count"), 1);
+    assert_eq!(
+        reopened.count_responses(org_id, s.id).await.expect("count"),
+        1
+    );
     reopened.close().await;
 }
