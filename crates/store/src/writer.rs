@@ -70,9 +70,8 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<WriteJob>) {
                 }
             }
             Err(error) if batch.len() == 1 => {
-                for job in batch.drain(..) {
+                if let Some(job) = batch.pop() {
                     let _ = job.reply.send(Err(error));
-                    break;
                 }
             }
             Err(error) => {
