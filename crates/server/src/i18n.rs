@@ -1,1 +1,380 @@
 //! User-interface texts in German and English.
+//!
+//! One [`Texts`] value per language, so a missing translation is a compile error rather than
+//! a blank on screen. Templates receive `t: &'static Texts` and read fields by name. Survey
+//! content (question texts, options) is not here: it comes from the survey in its own language.
+
+use touchpoint_domain::Language;
+use touchpoint_domain::metrics::MetricKind;
+
+/// Every user-visible string of the public pages and the web app.
+#[derive(Debug)]
+pub struct Texts {
+    pub language_name: &'static str,
+    pub language: &'static str,
+    // Public survey page.
+    pub required: &'static str,
+    pub submit: &'static str,
+    pub choose_any: &'static str,
+    pub text_limit: &'static str,
+    pub errors_summary: &'static str,
+    pub honeypot_label: &'static str,
+    pub thanks_title: &'static str,
+    pub thanks_body: &'static str,
+    pub closed_title: &'static str,
+    pub closed_body: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub error_title: &'static str,
+    pub error_body: &'static str,
+    pub nps_low: &'static str,
+    pub nps_high: &'static str,
+    pub csat_low: &'static str,
+    pub csat_high: &'static str,
+    pub ces_low: &'static str,
+    pub ces_high: &'static str,
+    // Web app.
+    pub sign_in: &'static str,
+    pub sign_in_intro: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub login_failed: &'static str,
+    pub sign_out: &'static str,
+    pub overview: &'static str,
+    pub surveys: &'static str,
+    pub no_surveys: &'static str,
+    pub last_12_months: &'static str,
+    pub ci95: &'static str,
+    pub small_sample: &'static str,
+    pub small_sample_hint: &'static str,
+    pub no_data: &'static str,
+    pub no_metric: &'static str,
+    pub trend_up: &'static str,
+    pub trend_down: &'static str,
+    pub trend_flat: &'static str,
+    pub versus: &'static str,
+    pub latest_comments: &'static str,
+    pub no_comments: &'static str,
+    pub monthly_trend: &'static str,
+    pub chart_legend: &'static str,
+    pub by_touchpoint: &'static str,
+    pub touchpoint: &'static str,
+    pub no_touchpoint: &'static str,
+    pub value: &'static str,
+    pub month: &'static str,
+    pub public_link: &'static str,
+    pub export_csv: &'static str,
+    pub data_table: &'static str,
+    pub status_open: &'static str,
+    pub status_closed: &'static str,
+    pub back: &'static str,
+    pub question: &'static str,
+    pub main_navigation: &'static str,
+    pub months: [&'static str; 12],
+}
+
+pub static DE: Texts = Texts {
+    language_name: "Deutsch",
+    language: "Sprache",
+    required: "Pflichtfrage",
+    submit: "Absenden",
+    choose_any: "Mehrfachauswahl möglich",
+    text_limit: "Höchstens 10.000 Zeichen",
+    errors_summary: "Bitte prüfen Sie die markierten Antworten.",
+    honeypot_label: "Dieses Feld bitte leer lassen",
+    thanks_title: "Vielen Dank!",
+    thanks_body: "Ihre Antworten sind angekommen. Sie helfen uns, besser zu werden.",
+    closed_title: "Diese Umfrage ist beendet",
+    closed_body: "Sie nimmt keine Antworten mehr an. Vielen Dank für Ihr Interesse.",
+    not_found_title: "Seite nicht gefunden",
+    not_found_body: "Diesen Link gibt es nicht. Bitte prüfen Sie die Adresse.",
+    error_title: "Etwas ist schiefgelaufen",
+    error_body: "Bitte versuchen Sie es in einigen Minuten erneut.",
+    nps_low: "sehr unwahrscheinlich",
+    nps_high: "äußerst wahrscheinlich",
+    csat_low: "sehr unzufrieden",
+    csat_high: "sehr zufrieden",
+    ces_low: "sehr schwierig",
+    ces_high: "sehr einfach",
+    sign_in: "Anmelden",
+    sign_in_intro: "Melden Sie sich mit Ihrer E-Mail-Adresse an.",
+    email: "E-Mail",
+    password: "Passwort",
+    login_failed: "E-Mail oder Passwort ist nicht korrekt.",
+    sign_out: "Abmelden",
+    overview: "Übersicht",
+    surveys: "Umfragen",
+    no_surveys: "Noch keine Umfragen. Legen Sie eine über die API an (POST /api/v1/surveys).",
+    last_12_months: "letzte 12 Monate",
+    ci95: "95-%-KI",
+    small_sample: "kleine Stichprobe",
+    small_sample_hint: "Weniger als 30 Antworten: Der Wert ist unsicher.",
+    no_data: "Noch keine Antworten",
+    no_metric: "Keine NPS-, CSAT- oder CES-Frage",
+    trend_up: "signifikant gestiegen",
+    trend_down: "signifikant gesunken",
+    trend_flat: "keine signifikante Änderung",
+    versus: "gegenüber",
+    latest_comments: "Neueste Kommentare",
+    no_comments: "Noch keine Kommentare.",
+    monthly_trend: "Monatlicher Verlauf",
+    chart_legend: "Linie: Wert je Monat · Band: 95-%-Konfidenzintervall · hohler Punkt: unter 30 Antworten · Lücke: keine Antworten",
+    by_touchpoint: "Nach Kontaktpunkt",
+    touchpoint: "Kontaktpunkt",
+    no_touchpoint: "(ohne Kontaktpunkt)",
+    value: "Wert",
+    month: "Monat",
+    public_link: "Öffentlicher Link",
+    export_csv: "Antworten als CSV",
+    data_table: "Werte als Tabelle",
+    status_open: "offen",
+    status_closed: "geschlossen",
+    back: "Übersicht",
+    question: "Frage",
+    main_navigation: "Hauptnavigation",
+    months: [
+        "Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez",
+    ],
+};
+
+pub static EN: Texts = Texts {
+    language_name: "English",
+    language: "Language",
+    required: "required",
+    submit: "Submit",
+    choose_any: "Choose any that apply",
+    text_limit: "Up to 10,000 characters",
+    errors_summary: "Please check the marked answers.",
+    honeypot_label: "Leave this field empty",
+    thanks_title: "Thank you!",
+    thanks_body: "Your answers have arrived. They help us get better.",
+    closed_title: "This survey is closed",
+    closed_body: "It no longer accepts responses. Thank you for your interest.",
+    not_found_title: "Page not found",
+    not_found_body: "This link does not exist. Please check the address.",
+    error_title: "Something went wrong",
+    error_body: "Please try again in a few minutes.",
+    nps_low: "not at all likely",
+    nps_high: "extremely likely",
+    csat_low: "very dissatisfied",
+    csat_high: "very satisfied",
+    ces_low: "very difficult",
+    ces_high: "very easy",
+    sign_in: "Sign in",
+    sign_in_intro: "Sign in with your email address.",
+    email: "Email",
+    password: "Password",
+    login_failed: "Email or password is incorrect.",
+    sign_out: "Sign out",
+    overview: "Overview",
+    surveys: "Surveys",
+    no_surveys: "No surveys yet. Create one through the API (POST /api/v1/surveys).",
+    last_12_months: "last 12 months",
+    ci95: "95 % CI",
+    small_sample: "small sample",
+    small_sample_hint: "Fewer than 30 responses: the value is uncertain.",
+    no_data: "No responses yet",
+    no_metric: "No NPS, CSAT or CES question",
+    trend_up: "significantly up",
+    trend_down: "significantly down",
+    trend_flat: "no significant change",
+    versus: "vs",
+    latest_comments: "Latest comments",
+    no_comments: "No comments yet.",
+    monthly_trend: "Monthly trend",
+    chart_legend: "Line: value per month · band: 95 % confidence interval · hollow point: fewer than 30 responses · gap: no responses",
+    by_touchpoint: "By touchpoint",
+    touchpoint: "Touchpoint",
+    no_touchpoint: "(no touchpoint)",
+    value: "Value",
+    month: "Month",
+    public_link: "Public link",
+    export_csv: "Responses as CSV",
+    data_table: "Values as a table",
+    status_open: "open",
+    status_closed: "closed",
+    back: "Overview",
+    question: "Question",
+    main_navigation: "Main navigation",
+    months: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+};
+
+pub fn texts(language: Language) -> &'static Texts {
+    match language {
+        Language::De => &DE,
+        Language::En => &EN,
+    }
+}
+
+/// `?lang=` if offered, else the best `Accept-Language` match, else `fallback`.
+pub fn pick_language(
+    query: Option<&str>,
+    accept_language: Option<&str>,
+    offered: &[Language],
+    fallback: Language,
+) -> Language {
+    query
+        .and_then(Language::parse)
+        .filter(|l| offered.contains(l))
+        .or_else(|| accept_language.and_then(|h| Language::negotiate(h, offered)))
+        .unwrap_or(fallback)
+}
+
+/// The name of a metric as users read it.
+pub fn metric_name(kind: MetricKind) -> &'static str {
+    match kind {
+        MetricKind::Nps => "NPS",
+        MetricKind::Csat => "CSAT",
+        MetricKind::Ces => "CES",
+    }
+}
+
+/// A number with one decimal in the language's notation (`23,4` / `23.4`).
+pub fn number(language: Language, x: f64) -> String {
+    let rounded = touchpoint_domain::metrics::round1(x);
+    let text = format!("{rounded:.1}").replace('-', "−");
+    match language {
+        Language::De => text.replace('.', ","),
+        Language::En => text,
+    }
+}
+
+/// A count with thousands separators (`20.431` / `20,431`).
+pub fn count(language: Language, n: u64) -> String {
+    let digits = n.to_string();
+    let separator = match language {
+        Language::De => '.',
+        Language::En => ',',
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A calendar date (`23.11.2026` / `2026-11-23`) from unix milliseconds.
+pub fn date(language: Language, ms: i64) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    match language {
+        Language::De => t.format("%d.%m.%Y").to_string(),
+        Language::En => t.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A respondent-friendly version of a domain validation message. The domain speaks English
+/// to API clients; the survey page speaks the respondent's language. Unknown messages are
+/// passed through unchanged.
+pub fn validation_message(language: Language, message: &str) -> String {
+    let de = language == Language::De;
+    if message == "an answer is required" {
+        return if de {
+            "Bitte beantworten Sie diese Frage."
+        } else {
+            "Please answer this question."
+        }
+        .to_owned();
+    }
+    if let Some(range) = message.strip_prefix("must be an integer from ") {
+        let (min, max) = range.split_once(" to ").unwrap_or((range, ""));
+        return if de {
+            format!("Bitte wählen Sie einen Wert von {min} bis {max}.")
+        } else {
+            format!("Please choose a value from {min} to {max}.")
+        };
+    }
+    if let Some((score, range)) = message.split_once(" is outside the scale ") {
+        return if de {
+            format!("{score} liegt außerhalb der Skala {range}.")
+        } else {
+            format!("{score} is outside the scale {range}.")
+        };
+    }
+    if message.starts_with("text is longer than") {
+        return if de {
+            "Der Text ist länger als 10.000 Zeichen."
+        } else {
+            "The text is longer than 10,000 characters."
+        }
+        .to_owned();
+    }
+    if message.starts_with("unknown option") || message.starts_with("must be the id of") {
+        return if de {
+            "Bitte wählen Sie eine der Antworten."
+        } else {
+            "Please choose one of the answers."
+        }
+        .to_owned();
+    }
+    if message.ends_with("is chosen twice") {
+        return if de {
+            "Jede Antwort kann nur einmal gewählt werden."
+        } else {
+            "Each answer can be chosen only once."
+        }
+        .to_owned();
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_query_then_header_then_fallback() {
+        let both = [Language::De, Language::En];
+        assert_eq!(
+            pick_language(Some("en"), Some("de"), &both, Language::De),
+            Language::En
+        );
+        assert_eq!(
+            pick_language(Some("fr"), Some("en-GB,de;q=0.5"), &both, Language::De),
+            Language::En
+        );
+        assert_eq!(
+            pick_language(Some("en"), None, &[Language::De], Language::De),
+            Language::De
+        );
+        assert_eq!(
+            pick_language(None, Some("fr"), &both, Language::En),
+            Language::En
+        );
+    }
+
+    #[test]
+    fn formats_numbers_per_language() {
+        assert_eq!(number(Language::De, 23.44), "23,4");
+        assert_eq!(number(Language::En, -5.06), "−5.1");
+        assert_eq!(count(Language::De, 20431), "20.431");
+        assert_eq!(count(Language::En, 1_234_567), "1,234,567");
+        assert_eq!(count(Language::En, 999), "999");
+    }
+
+    #[test]
+    fn translates_common_validation_messages() {
+        assert_eq!(
+            validation_message(Language::De, "an answer is required"),
+            "Bitte beantworten Sie diese Frage."
+        );
+        assert_eq!(
+            validation_message(Language::De, "must be an integer from 0 to 10"),
+            "Bitte wählen Sie einen Wert von 0 bis 10."
+        );
+        assert_eq!(
+            validation_message(Language::De, "11 is outside the scale 0–10"),
+            "11 liegt außerhalb der Skala 0–10."
+        );
+        assert_eq!(
+            validation_message(Language::En, "something new"),
+            "something new"
+        );
+    }
+}

@@ -65,6 +65,11 @@ fn encode(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes>
 
 pub async fn csv(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let survey = super::surveys::load(&state, caller.principal.org_id, &id).await?;
+    csv_response(state, survey)
+}
+
+/// The streamed CSV export of `survey` (shared by the API and the signed-in web app).
+pub(crate) fn csv_response(state: AppState, survey: Survey) -> ApiResult<Response> {
     let first = encode([header_row(&survey)])?;
     let filename = format!("responses-{}.csv", survey.id);
     let pages = futures_util::stream::unfold(Some(Cursor::start()), move |cursor| {

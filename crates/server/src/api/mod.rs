@@ -3,10 +3,10 @@
 
 pub mod error;
 pub mod extract;
-mod export;
+pub(crate) mod export;
 mod metrics;
 mod openapi;
-mod responses;
+pub(crate) mod responses;
 mod surveys;
 mod touchpoints;
 

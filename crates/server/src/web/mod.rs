@@ -1,8 +1,169 @@
-//! The signed-in web app under `/app`.
+//! The signed-in web app under `/app`: sign-in, the overview (one tile per survey, latest
+//! comments) and one page per survey (trend chart with its confidence band, touchpoints,
+//! comments, CSV export). Server-rendered with askama; no script is needed.
+//!
+//! The UI language is `?lang=` (remembered in a cookie), else the user's own language, else
+//! the browser's `Accept-Language`.
+
+pub mod chart;
+mod pages;
+pub mod session;
 
 use crate::AppState;
+use crate::i18n::{self, Texts};
 use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use touchpoint_domain::Language;
+
+pub use session::SignedIn;
+
+const LANGUAGE_COOKIE: &str = "tp_lang";
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/app", get(pages::overview))
+        .route("/app/", get(|| async { Redirect::to("/app") }))
+        .route("/app/login", get(session::login_form).post(session::login))
+        .route("/app/logout", post(session::logout))
+        .route("/app/surveys/{id}", get(pages::survey))
+        .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
+}
+
+/// Renders an askama template as an HTML response; a template failure is a logged 500.
+pub(crate) fn render<T: askama::Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// The web app's error: an HTML page in the user's language; causes of 500s go to the log.
+#[derive(Debug)]
+pub struct WebError {
+    status: StatusCode,
+    language: Language,
+}
+
+impl WebError {
+    pub fn not_found(language: Language) -> WebError {
+        WebError {
+            status: StatusCode::NOT_FOUND,
+            language,
+        }
+    }
+
+    pub fn internal(language: Language, cause: impl std::fmt::Display) -> WebError {
+        let request_id = uuid::Uuid::now_v7();
+        tracing::error!(%request_id, %cause, "web app request failed");
+        WebError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            language,
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "public/message.html")]
+struct ErrorPage {
+    lang: &'static str,
+    survey_name: &'static str,
+    heading: &'static str,
+    body: &'static str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let t = i18n::texts(self.language);
+        let (heading, body) = if self.status == StatusCode::NOT_FOUND {
+            (t.not_found_title, t.not_found_body)
+        } else {
+            (t.error_title, t.error_body)
+        };
+        render(
+            self.status,
+            &ErrorPage {
+                lang: self.language.as_str(),
+                survey_name: "",
+                heading,
+                body,
+            },
+        )
+    }
+}
+
+/// The UI language, and whether `?lang=` asked to remember a new one.
+pub fn ui_language(
+    query: Option<&str>,
+    headers: &HeaderMap,
+    user: Option<Language>,
+) -> (Language, Option<Language>) {
+    let requested = query
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "lang"))
+        .and_then(|(_, v)| Language::parse(&v));
+    if let Some(language) = requested {
+        return (language, Some(language));
+    }
+    let remembered = session::cookie(headers, LANGUAGE_COOKIE).and_then(Language::parse);
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let language = remembered
+        .or(user)
+        .or_else(|| accept.and_then(|h| Language::negotiate(h, &Language::ALL)))
+        .unwrap_or(Language::De);
+    (language, None)
+}
+
+pub(crate) fn with_language_cookie(mut response: Response, remember: Option<Language>) -> Response {
+    if let Some(language) = remember {
+        let cookie =
+            format!("{LANGUAGE_COOKIE}={language}; Path=/app; SameSite=Lax; Max-Age=31536000");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Links to `path` in the other UI languages.
+pub(crate) fn language_links(path: &str, current: Language) -> Vec<crate::public::LanguageLink> {
+    Language::ALL
+        .iter()
+        .filter(|l| **l != current)
+        .map(|l| crate::public::LanguageLink {
+            code: l.as_str(),
+            name: i18n::texts(*l).language_name,
+            href: format!("{path}?lang={l}"),
+        })
+        .collect()
+}
+
+/// What every signed-in page's header shows.
+pub struct Chrome {
+    pub lang: &'static str,
+    pub t: &'static Texts,
+    pub user_name: String,
+    pub switch: Vec<crate::public::LanguageLink>,
+}
+
+impl Chrome {
+    fn new(language: Language, user: &touchpoint_store::accounts::User, path: &str) -> Chrome {
+        let user_name = if user.display_name.trim().is_empty() {
+            user.email.clone()
+        } else {
+            user.display_name.clone()
+        };
+        Chrome {
+            lang: language.as_str(),
+            t: i18n::texts(language),
+            user_name,
+            switch: language_links(path, language),
+        }
+    }
 }

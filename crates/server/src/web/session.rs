@@ -1,0 +1,197 @@
+//! Signing in and out, and the [`SignedIn`] extractor every app page takes.
+//!
+//! The cookie holds a random session id; the store keeps only its SHA-256, so a leaked
+//! database does not leak live sessions.
+
+use super::{WebError, render, ui_language};
+use crate::AppState;
+use crate::auth::{new_session_id, sha256_hex, verify_password};
+use crate::i18n::{self, Texts};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::LazyLock;
+use touchpoint_domain::Language;
+use touchpoint_store::accounts::{Principal, User};
+
+pub const COOKIE: &str = "tp_session";
+
+/// The signed-in user of a request. Without a valid session the request is redirected to
+/// the sign-in page.
+pub struct SignedIn {
+    pub user: User,
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_login = || Redirect::to("/app/login").into_response();
+        let Some(id) = cookie(&parts.headers, COOKIE).filter(|v| !v.is_empty() && v.len() <= 128)
+        else {
+            return Err(to_login());
+        };
+        let store = &state.store;
+        let principal = match store
+            .session(&sha256_hex(id), touchpoint_store::now_ms())
+            .await
+        {
+            Ok(Some(principal)) => principal,
+            Ok(None) => return Err(to_login()),
+            Err(e) => return Err(WebError::internal(Language::En, e).into_response()),
+        };
+        match store.user(principal.org_id, principal.user_id).await {
+            Ok(user) => Ok(SignedIn { user }),
+            Err(touchpoint_store::StoreError::NotFound) => Err(to_login()),
+            Err(e) => Err(WebError::internal(Language::En, e).into_response()),
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "web/login.html")]
+struct LoginPage {
+    lang: &'static str,
+    t: &'static Texts,
+    email: String,
+    failed: bool,
+    switch: Vec<crate::public::LanguageLink>,
+}
+
+fn login_page(language: Language, email: String, failed: bool, status: StatusCode) -> Response {
+    let page = LoginPage {
+        lang: language.as_str(),
+        t: i18n::texts(language),
+        email,
+        failed,
+        switch: super::language_links("/app/login", language),
+    };
+    render(status, &page)
+}
+
+pub async fn login_form(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    let (language, remember) = ui_language(query.as_deref(), &headers, None);
+    super::with_language_cookie(
+        login_page(language, String::new(), false, StatusCode::OK),
+        remember,
+    )
+}
+
+/// A real Argon2id hash to verify against when the email is unknown, so a failed sign-in
+/// takes as long whether or not the account exists.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| crate::auth::hash_password("touchpoint timing equaliser").unwrap_or_default());
+
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (email, password) = (field("email").trim().to_owned(), field("password"));
+    let (language, _) = ui_language(None, &headers, None);
+
+    let user = match state.store.user_by_email(&email).await {
+        Ok(user) => user,
+        Err(e) => return WebError::internal(language, e).into_response(),
+    };
+    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let verified = tokio::task::spawn_blocking(move || match stored_hash {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            let _ = verify_password(&password, &DUMMY_HASH);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let Some(user) = user.filter(|_| verified) else {
+        tracing::info!("failed sign-in");
+        return login_page(language, email, true, StatusCode::UNAUTHORIZED);
+    };
+
+    let (session_id, session_hash) = new_session_id();
+    let hours = state.settings.session_hours.clamp(1, 24 * 365);
+    let expires_at = touchpoint_store::now_ms() + hours * 3_600_000;
+    let principal = Principal {
+        org_id: user.org_id,
+        user_id: user.id,
+    };
+    if let Err(e) = state
+        .store
+        .create_session(&session_hash, principal, expires_at)
+        .await
+    {
+        return WebError::internal(language, e).into_response();
+    }
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={session_id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
+        hours * 3600
+    );
+    let mut response = Redirect::to("/app").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty()) {
+        if let Err(e) = state.store.delete_session(&sha256_hex(id)).await {
+            tracing::warn!(error = %e, "could not delete a session on sign-out");
+        }
+    }
+    let mut response = Redirect::to("/app/login").into_response();
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let expired = format!("{COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}");
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_cookie_among_many() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; tp_session=abc ; b=2"),
+        );
+        assert_eq!(cookie(&headers, COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+}
