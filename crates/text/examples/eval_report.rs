@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use touchpoint_text::eval::{EvalFormat, evaluate, readers};
-use touchpoint_text::model::TrainOptions;
+use touchpoint_text::model::{Blend, TrainOptions};
 use touchpoint_text::{Analyzer, training};
 
 fn main() {
@@ -42,12 +42,24 @@ fn main() {
         // Retraining on the set itself, 5-fold cross-validated: what `touchpoint text train`
         // achieves with a company's own labelled comments. Nothing of this is shipped.
         for (format, rel) in sets.iter().take(3) {
-            if let Ok(ds) = readers::read_file(*format, &root.join(rel))
-                && let Some(m) = training::cross_validate(&ds.examples, 5, &TrainOptions::default())
-            {
-                println!(
-                    "{format} — {rel}: retrained on the set itself, 5-fold cross-validation\n{m}"
-                );
+            let Ok(ds) = readers::read_file(*format, &root.join(rel)) else {
+                continue;
+            };
+            for blend in [
+                Blend {
+                    model: 1.0,
+                    rules: 0.0,
+                },
+                Blend::default(),
+            ] {
+                if let Some(m) =
+                    training::cross_validate(&ds.examples, 5, &TrainOptions::default(), blend)
+                {
+                    println!(
+                        "{format} — {rel}: retrained on the set itself, 5-fold cross-validation, blend model {} / rules {}\n{m}",
+                        blend.model, blend.rules
+                    );
+                }
             }
         }
     }

@@ -281,7 +281,7 @@ impl Analyzer {
         match &self.model {
             Some(m) => {
                 let f = features::extract(&p.tokens, &p.scores, &p.rule, p.lang.lang, m.bits());
-                sentiment::from_model(&p.rule, m.predict(&f))
+                sentiment::from_model(&p.rule, m.predict(&f), m.meta.blend)
             }
             None => sentiment::from_rules(&p.rule),
         }

@@ -114,7 +114,7 @@ impl Lexicon {
             }
             return;
         }
-        let stem = self.stemmer.stem(&term).into_owned();
+        let stem = self.stem_key(&term);
         self.stems.insert(stem, v);
         self.words.insert(term, v);
     }
@@ -148,10 +148,25 @@ impl Lexicon {
         if let Some(v) = self.words.get(w) {
             return Some(*v);
         }
-        if w.chars().count() < 3 {
+        if w.chars().count() < 4 {
             return None;
         }
-        self.stems.get(self.stemmer.stem(w).as_ref()).copied()
+        let key = self.stem_key(w);
+        if key.chars().count() < 4 {
+            return None;
+        }
+        self.stems.get(&key).copied()
+    }
+
+    /// The stem used as lookup key. German Snowball folds umlauts ("schön" and "schon"
+    /// both become "schon"), which would make the very common "schon" positive; spelling
+    /// umlauts out first keeps such pairs apart.
+    fn stem_key(&self, w: &str) -> String {
+        if self.lang == Lang::De && w.contains(['ä', 'ö', 'ü']) {
+            let spelled = w.replace('ä', "ae").replace('ö', "oe").replace('ü', "ue");
+            return self.stemmer.stem(&spelled).into_owned();
+        }
+        self.stemmer.stem(w).into_owned()
     }
 
     /// Lookup with the morphology rules: exact, stem, German `un-` negation, German
@@ -292,6 +307,10 @@ mod tests {
         assert!(l.lookup("störungsfrei").is_some_and(|v| v > 0.0));
         assert!(l.lookup("unpraktisch").is_none());
         assert!(l.lookup("kundenservice").is_none());
+        for function_word in ["schon", "sich", "laut", "voll", "fur", "uber"] {
+            assert_eq!(l.lookup(function_word), None, "{function_word}");
+        }
+        assert!(l.lookup("schönen").is_some_and(|v| v > 0.0));
         assert!(l.phrase_at(&["nie", "wieder", "x"]).is_some());
     }
 

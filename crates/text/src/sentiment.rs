@@ -1,5 +1,6 @@
 //! Turning the rule score and the model's class probabilities into one [`Sentiment`].
 
+use crate::model::Blend;
 use crate::rules::RuleScore;
 use crate::types::{Sentiment, SentimentLabel};
 
@@ -28,18 +29,15 @@ pub fn from_rules(rule: &RuleScore) -> Sentiment {
     }
 }
 
-/// How much the rule score shifts the model's log-probabilities. The model is trained on
-/// out-of-domain data (tweets, reviews); the hand-written CX lexicon keeps it honest on
-/// customer feedback. Chosen on SB10k dev and the VADER Amazon snippets together, not on GermEval.
-pub const RULE_WEIGHT: f32 = 1.0;
-
-/// Model probabilities (negative, neutral, positive) combined with the rule score.
-pub fn from_model(rule: &RuleScore, p: [f32; 3]) -> Sentiment {
+/// Model probabilities (negative, neutral, positive) combined with the rule score. The
+/// model is trained on other text than customer feedback (tweets, reviews); the hand-written
+/// CX lexicon keeps weight through `blend.rules`.
+pub fn from_model(rule: &RuleScore, p: [f32; 3], blend: Blend) -> Sentiment {
     let c = rule.damped;
     let z = [
-        p[0].max(1e-6).ln() - RULE_WEIGHT * c,
-        p[1].max(1e-6).ln(),
-        p[2].max(1e-6).ln() + RULE_WEIGHT * c,
+        blend.model * p[0].max(1e-6).ln() - blend.rules * c,
+        blend.model * p[1].max(1e-6).ln(),
+        blend.model * p[2].max(1e-6).ln() + blend.rules * c,
     ];
     let m = z.iter().fold(f32::NEG_INFINITY, |a, b| a.max(*b));
     let e = z.map(|x| (x - m).exp());

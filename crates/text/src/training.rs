@@ -4,7 +4,7 @@
 use crate::analyzer::Analyzer;
 use crate::eval::readers::Example;
 use crate::features::Features;
-use crate::model::{Model, TrainOptions};
+use crate::model::{Blend, Model, TrainOptions};
 
 /// Trains a model on `examples`. Features come from `base` (use a rules-only analyzer, or
 /// the default one: the model's own weights are not used for features).
@@ -57,6 +57,7 @@ pub fn cross_validate(
     examples: &[Example],
     folds: usize,
     options: &TrainOptions,
+    blend: Blend,
 ) -> Option<crate::eval::Metrics> {
     let base = Analyzer::rules_only().ok()?;
     let folds = folds.max(2);
@@ -69,7 +70,8 @@ pub fn cross_validate(
             .filter(|(i, _)| i % folds != k)
             .map(|(_, d)| d.clone())
             .collect();
-        let model = Model::train(&train, options);
+        let mut model = Model::train(&train, options);
+        model.meta.blend = blend;
         let analyzer = Analyzer::rules_only().ok()?.with_model(model);
         let test: Vec<&Example> = examples
             .iter()

@@ -7,7 +7,27 @@ use std::path::Path;
 use crate::analyzer::Analyzer;
 use crate::eval::metrics::Metrics;
 use crate::eval::readers::{self, EvalFormat, ReadError};
-use crate::model::{ModelError, TrainOptions};
+use crate::model::{Blend, ModelError, TrainOptions};
+
+/// Blends the train command tries on the held-out share: model only, and more rule weight.
+const BLENDS: [Blend; 4] = [
+    Blend {
+        model: 1.0,
+        rules: 0.0,
+    },
+    Blend {
+        model: 1.0,
+        rules: 1.0,
+    },
+    Blend {
+        model: 0.5,
+        rules: 2.0,
+    },
+    Blend {
+        model: 0.25,
+        rules: 2.0,
+    },
+];
 use crate::training;
 
 /// Settings of the train command.
@@ -37,6 +57,8 @@ pub struct TrainSummary {
     pub class_counts: [usize; 3],
     /// Quality on the held-out share, of a model trained on the rest.
     pub holdout: Option<Metrics>,
+    /// The model/rule blend chosen on the held-out share (the default without one).
+    pub blend: Blend,
     pub out_dir: String,
 }
 
@@ -52,7 +74,11 @@ impl fmt::Display for TrainSummary {
             self.skipped_lines
         )?;
         if let Some(m) = &self.holdout {
-            writeln!(f, "held-out check:")?;
+            writeln!(
+                f,
+                "held-out check (blend: model {}, rules {}):",
+                self.blend.model, self.blend.rules
+            )?;
             write!(f, "{m}")?;
         }
         writeln!(f, "model written to {}", self.out_dir)
@@ -89,7 +115,8 @@ pub fn train(
     for e in &data.examples {
         class_counts[e.label.index()] += 1;
     }
-    let holdout = (options.holdout > 0.0 && options.holdout < 1.0).then(|| {
+    let mut blend = Blend::default();
+    let holdout = if options.holdout > 0.0 && options.holdout < 1.0 {
         // Every k-th example, so the split is deterministic and keeps the file's mix.
         let k = (1.0 / options.holdout).round().max(2.0) as usize;
         let (test, train): (Vec<_>, Vec<_>) = data
@@ -101,27 +128,45 @@ pub fn train(
         let train: Vec<_> = train.into_iter().map(|(_, e)| e).collect();
         let test: Vec<_> = test.into_iter().map(|(_, e)| e).collect();
         let m = training::train(&base, &train, &options.model, "holdout");
-        let a = Analyzer::rules_only().map(|a| a.with_model(m));
-        let mut metrics = Metrics::default();
-        if let Ok(a) = a {
-            for e in &test {
-                metrics.add(e.label, a.sentiment(&e.text).label);
+        // In-domain data may deserve more trust in the model than the default blend gives.
+        let mut best: Option<(f64, Blend, Metrics)> = None;
+        for candidate in BLENDS {
+            let mut m = m.clone();
+            m.meta.blend = candidate;
+            let a = Analyzer::rules_only()
+                .map_err(|e| TrainError::Base(e.to_string()))?
+                .with_model(m);
+            let texts: Vec<&str> = test.iter().map(|e| e.text.as_str()).collect();
+            let mut metrics = Metrics::default();
+            for (e, r) in test.iter().zip(a.analyze_batch(&texts)) {
+                metrics.add(e.label, r.sentiment.label);
+            }
+            let score = metrics.macro_f1();
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, candidate, metrics));
             }
         }
-        metrics
-    });
-    let model = training::train(
+        best.map(|(_, b, m)| {
+            blend = b;
+            m
+        })
+    } else {
+        None
+    };
+    let mut model = training::train(
         &base,
         &data.examples,
         &options.model,
         &format!("{}", input.display()),
     );
+    model.meta.blend = blend;
     model.save(out_dir)?;
     Ok(TrainSummary {
         examples: data.examples.len(),
         skipped_lines: data.skipped,
         class_counts,
         holdout,
+        blend,
         out_dir: out_dir.display().to_string(),
     })
 }
