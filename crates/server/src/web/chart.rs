@@ -83,7 +83,7 @@ fn y_range(kind: MetricKind, points: &[ChartPoint]) -> (f64, f64, f64) {
     }
     let raw_step = (high - low) / 4.0;
     let magnitude = 10f64.powf(raw_step.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw_step)
@@ -93,10 +93,11 @@ fn y_range(kind: MetricKind, points: &[ChartPoint]) -> (f64, f64, f64) {
     (low, high, step)
 }
 
+/// `format_tick(value, step)` labels the y axis.
 pub fn build(
     kind: MetricKind,
     points: &[ChartPoint],
-    format_tick: impl Fn(f64) -> String,
+    format_tick: impl Fn(f64, f64) -> String,
 ) -> Chart {
     let (y_min, y_max, step) = y_range(kind, points);
     let plot_w = WIDTH - LEFT - RIGHT;
@@ -172,7 +173,7 @@ pub fn build(
     while v <= y_max + step / 1000.0 {
         y_ticks.push(Tick {
             pos: fmt(y(v)),
-            label: format_tick(v),
+            label: format_tick(v, step),
             major: true,
         });
         v += step;
@@ -227,7 +228,7 @@ mod tests {
             point(Some(30.0)),
             point(Some(25.0)),
         ];
-        let chart = build(MetricKind::Nps, &points, |v| format!("{v}"));
+        let chart = build(MetricKind::Nps, &points, |v, _| format!("{v}"));
         assert_eq!(chart.lines.len(), 2);
         assert_eq!(chart.bands.len(), 2);
         assert_eq!(chart.dots.len(), 4);
@@ -242,7 +243,7 @@ mod tests {
     #[test]
     fn a_lone_month_still_gets_a_band_and_the_axis_stays_in_scale() {
         let points = vec![point(None), point(Some(95.0)), point(None)];
-        let chart = build(MetricKind::Csat, &points, |v| format!("{v}"));
+        let chart = build(MetricKind::Csat, &points, |v, _| format!("{v}"));
         assert!(chart.lines.is_empty());
         assert_eq!(chart.bands.len(), 1);
         let labels: Vec<f64> = chart
@@ -259,7 +260,7 @@ mod tests {
 
     #[test]
     fn no_data_draws_the_whole_scale() {
-        let chart = build(MetricKind::Nps, &[point(None), point(None)], |v| {
+        let chart = build(MetricKind::Nps, &[point(None), point(None)], |v, _| {
             format!("{v}")
         });
         assert!(chart.bands.is_empty() && chart.dots.is_empty());

@@ -214,6 +214,7 @@ fn request(question: &Question, kind: MetricKind, group_by: Option<GroupBy>) -> 
         to_day,
         interval: Interval::Month,
         group_by,
+        filter: Default::default(),
     }
 }
 
@@ -403,11 +404,15 @@ fn chart_for(language: Language, kind: MetricKind, report: &Report) -> Chart {
             }
         })
         .collect();
-    chart::build(kind, &points, |v| {
-        i18n::number(language, v)
-            .trim_end_matches(",0")
-            .trim_end_matches(".0")
-            .to_owned()
+    chart::build(kind, &points, |v, step| {
+        let text = i18n::number(language, v);
+        if step >= 1.0 {
+            text.trim_end_matches(",0")
+                .trim_end_matches(".0")
+                .to_owned()
+        } else {
+            text
+        }
     })
 }
 

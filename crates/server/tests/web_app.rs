@@ -1,0 +1,305 @@
+//! The signed-in web app `/app`, driven in-process: sign-in and sessions, the overview, the
+//! survey page with its chart, the session-authorised CSV export.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::json;
+use touchpoint_domain::touchpoint::TouchpointFields;
+use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
+use touchpoint_server::{AppState, ServerSettings, build_app};
+use touchpoint_store::accounts::{Initialisation, NewApiToken};
+use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::{Store, Survey};
+use tower::ServiceExt;
+
+const EMAIL: &str = "owner@example.com";
+const PASSWORD: &str = "correct horse battery";
+
+struct Fixture {
+    _db: TestDatabase,
+    store: Store,
+    app: Router,
+    survey: Survey,
+}
+
+async fn fixture(settings: ServerSettings) -> Fixture {
+    let db = TestDatabase::fresh(TestBackend::Sqlite)
+        .await
+        .expect("sqlite is always available");
+    let store = db.open().await;
+    let init = store
+        .initialise(&Initialisation {
+            org_name: "Test".into(),
+            email: EMAIL.into(),
+            display_name: "Olga Owner".into(),
+            password_hash: touchpoint_server::auth::hash_password(PASSWORD).expect("hash"),
+            language: Language::En,
+            token: NewApiToken {
+                name: "t".into(),
+                prefix: "tp_x".into(),
+                hash: "h".into(),
+            },
+        })
+        .await
+        .expect("initialise");
+    let hotline = store
+        .create_touchpoint(
+            init.org_id,
+            &TouchpointFields {
+                name: "Hotline".into(),
+                channel: "phone".into(),
+            },
+        )
+        .await
+        .expect("touchpoint");
+    let definition = SurveyDefinition::from_json(json!({"name":"Relationship <NPS>","languages":["de","en"],"questions":[
+        {"id":"nps","type":"nps","required":true,"text":{"de":"Weiterempfehlen?","en":"Recommend us?"}},
+        {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
+    .expect("valid");
+    let survey = store
+        .create_survey(
+            init.org_id,
+            &definition,
+            Some(hotline.id),
+            "feedfeedfeedfeedfeedfeedfeedfeed",
+        )
+        .await
+        .expect("survey");
+    let now = chrono::Utc::now();
+    let mut responses = Vec::new();
+    for i in 0..60 {
+        let days_ago = if i < 40 { 0 } else { 40 };
+        let submitted = now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(i);
+        let draft: ResponseDraft = serde_json::from_value(json!({
+            "answers": {"nps": i % 11, "why": if i == 0 { "Great <i>service</i>" } else { "ok" }},
+            "language": "en",
+            "submitted_at": submitted.to_rfc3339(),
+        }))
+        .expect("draft");
+        responses.push(
+            NewResponse::validate(&survey.definition, draft, "api", now.timestamp_millis())
+                .expect("valid"),
+        );
+    }
+    for result in store.submit_responses(&survey, responses).await {
+        result.expect("stored");
+    }
+    let app = build_app(AppState::new(store.clone(), settings));
+    Fixture {
+        _db: db,
+        store,
+        app,
+        survey,
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut builder = Request::get(uri);
+    if let Some(cookie) = cookie {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    builder.body(Body::empty()).expect("request")
+}
+
+fn login(email: &str, password: &str) -> Request<Body> {
+    Request::post("/app/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(
+            serde_urlencoded::to_string([("email", email), ("password", password)]).expect("form"),
+        ))
+        .expect("request")
+}
+
+fn location(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Signs in and returns the `tp_session=…` pair to send back.
+async fn sign_in(app: &Router) -> String {
+    let (status, headers, _) = send(app, login(EMAIL, PASSWORD)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let set_cookie = headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie set");
+    set_cookie.split(';').next().expect("pair").to_owned()
+}
+
+#[tokio::test]
+async fn signing_in_and_out() {
+    let f = fixture(ServerSettings::default()).await;
+    let (status, headers, _) = send(&f.app, get("/app", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no cookie → sign-in page");
+    assert_eq!(location(&headers), "/app/login");
+
+    let (status, _, html) = send(&f.app, get("/app/login", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"name="password" type="password""#));
+
+    let (status, _, html) = send(&f.app, login(EMAIL, "wrong password")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        html.contains("E-Mail oder Passwort ist nicht korrekt."),
+        "generic message, German by default"
+    );
+    assert!(html.contains(EMAIL), "the email is kept");
+    let (status, headers, _) = send(&f.app, login("nobody@example.com", PASSWORD)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.get(header::SET_COOKIE).is_none());
+
+    let (status, headers, _) = send(&f.app, login("Owner@Example.com ", PASSWORD)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/app");
+    let set_cookie = headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie");
+    assert!(set_cookie.starts_with("tp_session="));
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{set_cookie} lacks {attribute}"
+        );
+    }
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain-HTTP deployments get no Secure flag"
+    );
+    let cookie = set_cookie.split(';').next().expect("pair").to_owned();
+
+    let (status, _, html) = send(&f.app, get("/app", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<html lang="en">"#), "the user's language");
+    assert!(html.contains(r#"class="tile""#) && html.contains("Relationship &#60;NPS&#62;"));
+    assert!(html.contains(&format!("/app/surveys/{}", f.survey.id)));
+    assert!(html.contains("95 % CI") && html.contains("n = 60"));
+    assert!(html.contains(r#"class="trend "#), "a trend marker");
+    assert!(
+        html.contains("Great &#60;i&#62;service&#60;/i&#62;"),
+        "comments are escaped"
+    );
+    assert!(html.contains("Hotline"), "comments name their touchpoint");
+
+    let (_, headers, html) = send(&f.app, get("/app?lang=de", Some(&cookie))).await;
+    assert!(html.contains(r#"<html lang="de">"#) && html.contains("Neueste Kommentare"));
+    assert!(location(&headers).is_empty());
+    assert!(
+        headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with("tp_lang=de")))
+    );
+
+    let logout = Request::post("/app/logout")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, _) = send(&f.app, logout).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("Max-Age=0"))
+    );
+    let (status, headers, _) = send(&f.app, get("/app", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the session is gone");
+    assert_eq!(location(&headers), "/app/login");
+}
+
+#[tokio::test]
+async fn secure_deployments_get_secure_cookies() {
+    let settings = ServerSettings {
+        public_url: "https://cx.example.com".into(),
+        ..ServerSettings::default()
+    };
+    let f = fixture(settings).await;
+    let (_, headers, _) = send(&f.app, login(EMAIL, PASSWORD)).await;
+    let set_cookie = headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie");
+    assert!(set_cookie.contains("; Secure"));
+}
+
+#[tokio::test]
+async fn survey_page_chart_export_and_tampering() {
+    let f = fixture(ServerSettings::default()).await;
+    let cookie = sign_in(&f.app).await;
+    let page = format!("/app/surveys/{}", f.survey.id);
+
+    let (status, _, html) = send(&f.app, get(&page, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<svg") && html.contains(r#"<path class="band" d="M"#),
+        "a chart with a CI band"
+    );
+    assert!(html.contains(r#"<path class="line" d="M"#));
+    assert!(
+        html.contains(r#"class="dot small""#),
+        "last month has 20 responses: a small sample"
+    );
+    assert!(html.contains("Hotline"), "grouped by touchpoint");
+    assert!(
+        html.contains(&format!("/s/{}", f.survey.public_token)),
+        "the public link"
+    );
+    assert!(html.contains(&format!("{page}/responses.csv")));
+    assert!(!html.contains("style="), "the CSP forbids inline styles");
+
+    let (status, headers, csv) =
+        send(&f.app, get(&format!("{page}/responses.csv"), Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/csv"))
+    );
+    assert!(csv.starts_with("response_id,"));
+    assert_eq!(csv.lines().count(), 61);
+
+    let (status, headers, _) = send(&f.app, get(&format!("{page}/responses.csv"), None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no export without a session");
+    assert_eq!(location(&headers), "/app/login");
+
+    let (status, _, _) = send(
+        &f.app,
+        get(
+            "/app/surveys/0190a5c4-0000-7000-8000-000000000000",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&f.app, get("/app/surveys/not-an-id", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut tampered = cookie.clone();
+    let last = tampered.pop().expect("non-empty");
+    tampered.push(if last == '0' { '1' } else { '0' });
+    let (status, headers, _) = send(&f.app, get(&page, Some(&tampered))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/app/login");
+    let (status, _, _) = send(&f.app, get(&page, Some("tp_session="))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(f.store.ping().await.is_ok());
+}
