@@ -187,8 +187,10 @@ impl Lexicon {
             {
                 return Some(v);
             }
+            // Other parts count only when long enough not to be a name ("Nett-Werk").
             return parts
                 .iter()
+                .filter(|p| p.chars().count() >= 6)
                 .filter_map(|p| self.word(p))
                 .next()
                 .map(|v| v * 0.8);
@@ -249,10 +251,11 @@ impl Lexicon {
                 break;
             }
         }
-        // Modifier: the longest known prefix of at least 4 chars (linking s/n/en/e stripped).
+        // Modifier: the longest known prefix of at least 6 chars (linking s/n/en/e stripped)
+        // before a head of at least 4; shorter ones are too often names ("Sauerland").
         let mut modifier = None;
         for (k, &i) in idx.iter().enumerate().rev() {
-            if k < 4 || idx.len() - k < 3 {
+            if k < 6 || idx.len() - k < 4 {
                 continue;
             }
             if let Some(v) = self.modifier_part(&w[..i]) {
@@ -311,6 +314,9 @@ mod tests {
             assert_eq!(l.lookup(function_word), None, "{function_word}");
         }
         assert!(l.lookup("schönen").is_some_and(|v| v > 0.0));
+        for name in ["sauerland", "nett-werk", "gefahren"] {
+            assert!(l.lookup(name).is_none_or(|v| v == 0.0), "{name}");
+        }
         assert!(l.phrase_at(&["nie", "wieder", "x"]).is_some());
     }
 

@@ -169,8 +169,12 @@ pub fn score_tokens(tokens: &[Token], lang: Lang, lex: &Lexicons) -> TokenScores
                 _ => continue,
             }
         };
-        if base == 0.0 || !is_wordish(t) {
-            valence[i] = base;
+        if base == 0.0 || !is_wordish(t) || is_non_evaluative(tokens, i) {
+            valence[i] = if is_non_evaluative(tokens, i) {
+                0.0
+            } else {
+                base
+            };
             continue;
         }
         let mut v = base;
@@ -296,6 +300,31 @@ pub fn score_tokens(tokens: &[Token], lang: Lang, lex: &Lexicons) -> TokenScores
         irony,
         exclaims,
         questions,
+    }
+}
+
+/// Uses of polar words that evaluate nothing: "gut 300 Fahrgäste" (about), and the
+/// salutation "Liebe Frau Müller" / "Liebes Team" at the start of a sentence.
+fn is_non_evaluative(tokens: &[Token], i: usize) -> bool {
+    let t = &tokens[i];
+    let next = tokens.get(i + 1);
+    match t.lower.as_str() {
+        "gut" => next.is_some_and(|n| n.kind == TokenKind::Number),
+        "liebe" | "lieber" | "liebes" | "dear" => {
+            let starts = i == 0
+                || matches!(
+                    tokens[i - 1].kind,
+                    TokenKind::SentenceEnd | TokenKind::Exclaim
+                );
+            starts
+                && next.is_some_and(|n| {
+                    matches!(
+                        n.kind,
+                        TokenKind::Word | TokenKind::Mention | TokenKind::Hashtag
+                    )
+                })
+        }
+        _ => false,
     }
 }
 
