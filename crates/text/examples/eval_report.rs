@@ -38,6 +38,13 @@ fn main() {
             Err(e) => println!("skipped {rel}: {e}"),
         }
     }
+    match touchpoint_text::eval::themes::evaluate_germeval_themes(
+        &analyzer,
+        &root.join("germeval2017-dev/dev.tsv"),
+    ) {
+        Ok(r) => println!("{r}"),
+        Err(e) => println!("skipped theme evaluation: {e}"),
+    }
     if std::env::args().any(|a| a == "--cv") {
         // Retraining on the set itself, 5-fold cross-validated: what `touchpoint text train`
         // achieves with a company's own labelled comments. Nothing of this is shipped.

@@ -4,6 +4,7 @@ pub mod baselines;
 pub mod metrics;
 pub mod readers;
 pub mod report;
+pub mod themes;
 
 pub use metrics::{ClassScores, Metrics};
 pub use readers::{Dataset, EvalFormat, Example, ReadError};
