@@ -6,9 +6,19 @@ use crate::rules::{RuleScore, TokenScores};
 use crate::tokenize::{Token, TokenKind};
 use crate::types::Lang;
 
-/// Number of dense (rule-derived) features. (Separate German copies of them were tried and
-/// made SB10k dev worse, so both languages share one calibration.)
-pub const DENSE: usize = 10;
+/// Number of dense features: rule scores and subjectivity cues. (Separate German copies of
+/// them were tried and made SB10k dev worse, so both languages share one calibration.)
+pub const DENSE: usize = 16;
+
+const PERSONAL: &[&str] = &[
+    "ich", "mir", "mich", "mein", "meine", "meinen", "meinem", "meiner", "wir", "uns", "unser",
+    "unsere", "du", "dich", "dir", "dein", "deine", "euch", "euer", "eure", "i", "me", "my",
+    "mine", "we", "us", "our", "you", "your", "i'm", "i've", "we're",
+];
+
+fn flag(b: bool) -> f32 {
+    if b { 1.0 } else { 0.0 }
+}
 
 /// Sparse hashed features (bucket, value) and the dense rule features.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +136,30 @@ pub fn extract(
         if ts.questions > 0 { 1.0 } else { 0.0 },
         (1.0 + words).ln() / 5.0,
         1.0,
+        // Subjectivity cues: feedback speaks in the first and second person; news shares
+        // links and numbers. They let the model tell an opinion from a report.
+        flag(tokens.iter().any(|t| t.kind == TokenKind::Url)),
+        flag(
+            tokens
+                .iter()
+                .any(|t| t.kind == TokenKind::Word && PERSONAL.contains(&t.lower.as_str())),
+        ),
+        tokens
+            .iter()
+            .filter(|t| t.kind == TokenKind::Number)
+            .count() as f32
+            / (1.0 + words),
+        flag(
+            tokens
+                .iter()
+                .any(|t| t.kind == TokenKind::Exclaim && t.lower.contains('?')),
+        ),
+        flag(
+            tokens
+                .iter()
+                .any(|t| matches!(t.kind, TokenKind::Emoji | TokenKind::Emoticon)),
+        ),
+        rule.damped,
     ];
     Features { hashed, dense }
 }
