@@ -58,6 +58,7 @@ pub struct Texts {
     pub monthly_trend: &'static str,
     pub chart_legend: &'static str,
     pub by_touchpoint: &'static str,
+    pub trend_column: &'static str,
     pub touchpoint: &'static str,
     pub no_touchpoint: &'static str,
     pub value: &'static str,
@@ -120,6 +121,7 @@ pub static DE: Texts = Texts {
     monthly_trend: "Monatlicher Verlauf",
     chart_legend: "Linie: Wert je Monat · Band: 95-%-Konfidenzintervall · hohler Punkt: unter 30 Antworten · Lücke: keine Antworten",
     by_touchpoint: "Nach Kontaktpunkt",
+    trend_column: "Verlauf · letzter Monat",
     touchpoint: "Kontaktpunkt",
     no_touchpoint: "(ohne Kontaktpunkt)",
     value: "Wert",
@@ -184,6 +186,7 @@ pub static EN: Texts = Texts {
     monthly_trend: "Monthly trend",
     chart_legend: "Line: value per month · band: 95 % confidence interval · hollow point: fewer than 30 responses · gap: no responses",
     by_touchpoint: "By touchpoint",
+    trend_column: "Trend · last month",
     touchpoint: "Touchpoint",
     no_touchpoint: "(no touchpoint)",
     value: "Value",
@@ -250,7 +253,7 @@ pub fn count(language: Language, n: u64) -> String {
     };
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(c);

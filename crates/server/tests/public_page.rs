@@ -109,7 +109,10 @@ impl Fixture {
         self.store
             .list_responses(
                 self.survey.org_id,
-                Some(self.survey.id),
+                &touchpoint_store::ResponseQuery {
+                    survey_id: Some(self.survey.id),
+                    ..Default::default()
+                },
                 &Cursor::start(),
                 100,
             )

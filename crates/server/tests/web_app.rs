@@ -198,6 +198,23 @@ async fn signing_in_and_out() {
     );
     assert!(html.contains("Hotline"), "comments name their touchpoint");
 
+    let (status, headers, _) = send(&f.app, get("/app/login", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed in already");
+    assert_eq!(location(&headers), "/app");
+
+    let mut cross_site = login(EMAIL, PASSWORD);
+    cross_site.headers_mut().insert(
+        header::ORIGIN,
+        "https://evil.example".parse().expect("header"),
+    );
+    let (status, headers, _) = send(&f.app, cross_site).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "cross-site form posts are refused"
+    );
+    assert!(headers.get(header::SET_COOKIE).is_none());
+
     let (_, headers, html) = send(&f.app, get("/app?lang=de", Some(&cookie))).await;
     assert!(html.contains(r#"<html lang="de">"#) && html.contains("Neueste Kommentare"));
     assert!(location(&headers).is_empty());
@@ -258,6 +275,10 @@ async fn survey_page_chart_export_and_tampering() {
         "last month has 20 responses: a small sample"
     );
     assert!(html.contains("Hotline"), "grouped by touchpoint");
+    assert!(
+        html.contains(r#"<td class="spark"><svg"#),
+        "a sparkline per touchpoint"
+    );
     assert!(
         html.contains(&format!("/s/{}", f.survey.public_token)),
         "the public link"

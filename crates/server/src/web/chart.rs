@@ -11,6 +11,9 @@ const RIGHT: f64 = 10.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 30.0;
 
+/// `(value, ci_low, ci_high, small_sample)` of one period.
+pub type Measured = (f64, f64, f64, bool);
+
 /// One period as the chart needs it.
 #[derive(Debug, Clone)]
 pub struct ChartPoint {
@@ -18,7 +21,7 @@ pub struct ChartPoint {
     /// Shown on narrow screens too (every other label is hidden there).
     pub major: bool,
     /// `(value, ci_low, ci_high, small_sample)`; `None` when the period has no responses.
-    pub value: Option<(f64, f64, f64, bool)>,
+    pub value: Option<Measured>,
     /// Tooltip text.
     pub title: String,
 }
@@ -106,7 +109,7 @@ pub fn build(
     let slot = plot_w / points.len().max(1) as f64;
     let x = |i: usize| LEFT + slot * (i as f64 + 0.5);
 
-    let mut runs: Vec<Vec<(usize, (f64, f64, f64, bool))>> = Vec::new();
+    let mut runs: Vec<Vec<(usize, Measured)>> = Vec::new();
     let mut current = Vec::new();
     for (i, p) in points.iter().enumerate() {
         match p.value {
@@ -206,6 +209,30 @@ pub fn build(
     }
 }
 
+pub const SPARK_WIDTH: f64 = 100.0;
+pub const SPARK_HEIGHT: f64 = 24.0;
+
+/// A sparkline path (`viewBox 0 0 100 24`) of `values` on the shared range `low..=high`, so
+/// rows of one table compare at a glance; gaps split the line.
+pub fn sparkline(values: &[Option<f64>], low: f64, high: f64) -> String {
+    let span = if high > low { high - low } else { 1.0 };
+    let step = SPARK_WIDTH / values.len().max(1) as f64;
+    let mut path = String::new();
+    let mut pen_down = false;
+    for (i, value) in values.iter().enumerate() {
+        let Some(v) = value else {
+            pen_down = false;
+            continue;
+        };
+        let x = step * (i as f64 + 0.5);
+        let y = 2.0 + (SPARK_HEIGHT - 4.0) * (1.0 - (v.clamp(low, high) - low) / span);
+        path.push(if pen_down { 'L' } else { 'M' });
+        path.push_str(&format!("{} {}", fmt(x), fmt(y)));
+        pen_down = true;
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +283,13 @@ mod tests {
             "{labels:?}"
         );
         assert!(chart.zero_y.is_empty());
+    }
+
+    #[test]
+    fn sparklines_break_at_gaps() {
+        let path = sparkline(&[Some(0.0), Some(10.0), None, Some(5.0)], 0.0, 10.0);
+        assert_eq!(path, "M12.5 22.0L37.5 2.0M87.5 12.0");
+        assert_eq!(sparkline(&[None, None], 0.0, 1.0), "");
     }
 
     #[test]

@@ -57,6 +57,13 @@ impl WebError {
         }
     }
 
+    pub fn forbidden(language: Language) -> WebError {
+        WebError {
+            status: StatusCode::FORBIDDEN,
+            language,
+        }
+    }
+
     pub fn internal(language: Language, cause: impl std::fmt::Display) -> WebError {
         let request_id = uuid::Uuid::now_v7();
         tracing::error!(%request_id, %cause, "web app request failed");
@@ -120,7 +127,12 @@ pub fn ui_language(
     (language, None)
 }
 
+/// Sets the language cookie when `?lang=` chose one. Signed-in pages hold customer data, so
+/// they are also marked `no-store` for shared machines and proxies.
 pub(crate) fn with_language_cookie(mut response: Response, remember: Option<Language>) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(language) = remember {
         let cookie =
             format!("{LANGUAGE_COOKIE}={language}; Path=/app; SameSite=Lax; Max-Age=31536000");

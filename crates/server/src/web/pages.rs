@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Months};
 use std::collections::HashMap;
-use touchpoint_domain::metrics::{Estimate, MetricKind};
+use touchpoint_domain::metrics::{Estimate, MetricKind, compare};
 use touchpoint_domain::period::{date_of_day, day_of_date, day_of_ms};
 use touchpoint_domain::report::{PeriodChange, Report, period_label};
 use touchpoint_domain::{Interval, Language, Question, QuestionKind, SurveyId};
@@ -63,6 +63,12 @@ pub struct Row {
     pub ci: String,
     pub n: String,
     pub small: bool,
+    /// Sparkline path of the monthly series (touchpoint rows only).
+    pub spark: String,
+    pub has_trend: bool,
+    pub arrow: &'static str,
+    pub trend_class: &'static str,
+    pub trend_title: String,
 }
 
 pub struct MetricLink {
@@ -132,14 +138,13 @@ fn p_value_text(language: Language, p: f64) -> String {
     }
 }
 
-fn headline(
+/// The arrow (↑/↓ only when significant), its CSS class and its explanation with the p-value.
+fn trend(
     language: Language,
-    kind: MetricKind,
-    estimate: Option<&Estimate>,
     change: Option<&PeriodChange>,
-) -> Headline {
+) -> (&'static str, &'static str, String) {
     let t = i18n::texts(language);
-    let (arrow, trend_class, trend_title) = match change {
+    match change {
         Some(change) => {
             let c = &change.comparison;
             let (arrow, class, words) = match (c.significant, c.difference > 0.0) {
@@ -159,7 +164,16 @@ fn headline(
             (arrow, class, title)
         }
         None => ("", "", String::new()),
-    };
+    }
+}
+
+fn headline(
+    language: Language,
+    kind: MetricKind,
+    estimate: Option<&Estimate>,
+    change: Option<&PeriodChange>,
+) -> Headline {
+    let (arrow, trend_class, trend_title) = trend(language, change);
     Headline {
         metric: i18n::metric_name(kind),
         unit: unit(kind),
@@ -191,6 +205,11 @@ fn row(language: Language, label: String, estimate: Option<&Estimate>) -> Row {
             .unwrap_or_default(),
         n: i18n::count(language, estimate.map_or(0, |e| e.n)),
         small: estimate.is_some_and(|e| e.small_sample),
+        spark: String::new(),
+        has_trend: false,
+        arrow: "",
+        trend_class: "",
+        trend_title: String::new(),
     }
 }
 
@@ -339,7 +358,12 @@ pub async fn overview(
     }
 
     let recent = store
-        .list_responses(org_id, None, &Cursor::start(), COMMENT_SCAN)
+        .list_responses(
+            org_id,
+            &touchpoint_store::ResponseQuery::default(),
+            &Cursor::start(),
+            COMMENT_SCAN,
+        )
         .await
         .map_err(fail)?
         .items;
@@ -395,7 +419,7 @@ fn chart_for(language: Language, kind: MetricKind, report: &Report) -> Chart {
             };
             ChartPoint {
                 label: month_label(t, p.start_day, i == 0),
-                major: (count - 1 - i) % 2 == 0,
+                major: (count - 1 - i).is_multiple_of(2),
                 value: p
                     .estimate
                     .as_ref()
@@ -488,6 +512,15 @@ pub async fn survey(
                     )
                 })
                 .collect();
+            // One range for every sparkline, so rows compare at a glance.
+            let monthly = report
+                .groups
+                .iter()
+                .flat_map(|g| g.series.iter().filter_map(|p| p.estimate.as_ref()));
+            let (spark_low, spark_high) = monthly
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), e| {
+                    (lo.min(e.value), hi.max(e.value))
+                });
             let groups = report
                 .groups
                 .iter()
@@ -497,7 +530,26 @@ pub async fn survey(
                     } else {
                         names.get(&g.key).cloned().unwrap_or_else(|| g.key.clone())
                     };
-                    row(language, label, g.estimate.as_ref())
+                    let mut row = row(language, label, g.estimate.as_ref());
+                    let values: Vec<Option<f64>> = g
+                        .series
+                        .iter()
+                        .map(|p| p.estimate.as_ref().map(|e| e.value))
+                        .collect();
+                    row.spark = chart::sparkline(&values, spark_low, spark_high);
+                    let change = match g.series.as_slice() {
+                        [.., previous, last] => compare(kind, &previous.histogram, &last.histogram)
+                            .map(|comparison| PeriodChange {
+                                from_day: previous.start_day,
+                                to_day: last.start_day,
+                                comparison,
+                            }),
+                        _ => None,
+                    };
+                    (row.arrow, row.trend_class, row.trend_title) =
+                        trend(language, change.as_ref());
+                    row.has_trend = change.is_some();
+                    row
                 })
                 .collect();
             (
@@ -525,7 +577,10 @@ pub async fn survey(
     let recent = store
         .list_responses(
             survey.org_id,
-            Some(survey.id),
+            &touchpoint_store::ResponseQuery {
+                survey_id: Some(survey.id),
+                ..Default::default()
+            },
             &Cursor::start(),
             COMMENT_SCAN,
         )

@@ -3,7 +3,7 @@
 //! The cookie holds a random session id; the store keeps only its SHA-256, so a leaked
 //! database does not leak live sessions.
 
-use super::{WebError, render, ui_language};
+use super::{WebError, render, ui_language, with_language_cookie};
 use crate::AppState;
 use crate::auth::{new_session_id, sha256_hex, verify_password};
 use crate::i18n::{self, Texts};
@@ -86,9 +86,46 @@ fn login_page(language: Language, email: String, failed: bool, status: StatusCod
     render(status, &page)
 }
 
-pub async fn login_form(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+/// Whether a form post comes from this site. Browsers send `Origin` with every POST; a
+/// foreign one is refused (defence in depth next to `SameSite=Lax`). Requests without the
+/// header (non-browser clients) pass.
+pub(crate) fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let authority = |url: &str| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or("").to_ascii_lowercase())
+    };
+    let origin_host = authority(origin);
+    let public_host = authority(public_url);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    origin_host.is_some() && (origin_host == public_host || origin_host == host)
+}
+
+fn forbidden(language: Language) -> Response {
+    tracing::warn!("cross-site form post refused");
+    WebError::forbidden(language).into_response()
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let (language, remember) = ui_language(query.as_deref(), &headers, None);
-    super::with_language_cookie(
+    if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty() && v.len() <= 128)
+        && let Ok(Some(_)) = state
+            .store
+            .session(&sha256_hex(id), touchpoint_store::now_ms())
+            .await
+    {
+        return with_language_cookie(Redirect::to("/app").into_response(), remember);
+    }
+    with_language_cookie(
         login_page(language, String::new(), false, StatusCode::OK),
         remember,
     )
@@ -110,6 +147,9 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
     };
     let (email, password) = (field("email").trim().to_owned(), field("password"));
     let (language, _) = ui_language(None, &headers, None);
+    if !same_origin(&headers, &state.settings.public_url) {
+        return forbidden(language);
+    }
 
     let user = match state.store.user_by_email(&email).await {
         Ok(user) => user,
@@ -162,10 +202,13 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty()) {
-        if let Err(e) = state.store.delete_session(&sha256_hex(id)).await {
-            tracing::warn!(error = %e, "could not delete a session on sign-out");
-        }
+    if !same_origin(&headers, &state.settings.public_url) {
+        return forbidden(ui_language(None, &headers, None).0);
+    }
+    if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty())
+        && let Err(e) = state.store.delete_session(&sha256_hex(id)).await
+    {
+        tracing::warn!(error = %e, "could not delete a session on sign-out");
     }
     let mut response = Redirect::to("/app/login").into_response();
     let secure = if state.settings.secure_cookies() {
@@ -193,5 +236,29 @@ mod tests {
         );
         assert_eq!(cookie(&headers, COOKIE), Some("abc"));
         assert_eq!(cookie(&headers, "c"), None);
+    }
+
+    #[test]
+    fn accepts_only_our_own_origin() {
+        let public = "https://cx.example.com";
+        let mut headers = HeaderMap::new();
+        assert!(
+            same_origin(&headers, public),
+            "no Origin: not a browser form post"
+        );
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://cx.example.com"),
+        );
+        assert!(same_origin(&headers, public));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&headers, public));
+        headers.insert(header::HOST, HeaderValue::from_static("evil.example"));
+        assert!(same_origin(&headers, public), "the Host it was sent to");
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&headers, public));
     }
 }
