@@ -14,7 +14,8 @@ measures NPS, CSAT and CES with honest confidence intervals, and helps teams act
 Configuration is layered: built-in defaults, then a TOML file (--config, or ./touchpoint.toml when \
 present), then TOUCHPOINT_* environment variables (TOUCHPOINT_DATA_DIR, TOUCHPOINT_DATABASE_URL, \
 TOUCHPOINT_DATABASE_MAX_CONNECTIONS, TOUCHPOINT_SERVER__LISTEN, TOUCHPOINT_SERVER__PUBLIC_URL, \
-TOUCHPOINT_SERVER__MAX_BODY_BYTES, TOUCHPOINT_SERVER__SESSION_HOURS, TOUCHPOINT_LOG__FILTER), then \
+TOUCHPOINT_SERVER__MAX_BODY_BYTES, TOUCHPOINT_SERVER__SESSION_HOURS, TOUCHPOINT_TEXT__MODEL_DIR, \
+TOUCHPOINT_TEXT__TAXONOMY_FILE, TOUCHPOINT_LOG__FILTER), then \
 command-line flags. See docs/CONFIGURATION.md."
 )]
 pub struct Cli {

@@ -18,7 +18,18 @@ pub struct Config {
     /// Connections in the database pool.
     pub database_max_connections: u32,
     pub server: ServerSettings,
+    pub text: TextSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextSettings {
+    /// A model directory written by `touchpoint text train` (empty: the built-in model).
+    pub model_dir: Option<PathBuf>,
+    /// An edited theme taxonomy (TOML; empty: the built-in one). Changing it re-analyses
+    /// stored comments in the background.
+    pub taxonomy_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +46,7 @@ impl Default for Config {
             database_url: String::new(),
             database_max_connections: 8,
             server: ServerSettings::default(),
+            text: TextSettings::default(),
             log: LogSettings::default(),
         }
     }

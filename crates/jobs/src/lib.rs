@@ -3,7 +3,11 @@
 //! What belongs here: the worker loop, the periodic scheduler and one handler per job kind.
 //! What must not: HTTP. Tests call [`Worker::run_one`] to drain jobs deterministically.
 
+pub mod text;
+
+use std::sync::Arc;
 use std::time::Duration;
+use text::TextEngine;
 use tokio::sync::watch;
 use touchpoint_store::jobs::{Job, NewJob};
 use touchpoint_store::{Store, StoreError, now_ms};
@@ -34,11 +38,12 @@ pub enum JobReport {
 #[derive(Clone)]
 pub struct Worker {
     store: Store,
+    text: Arc<TextEngine>,
 }
 
 impl Worker {
-    pub fn new(store: Store) -> Worker {
-        Worker { store }
+    pub fn new(store: Store, text: Arc<TextEngine>) -> Worker {
+        Worker { store, text }
     }
 
     /// Runs at most one due job. `Ok(None)` when nothing is due.
@@ -99,12 +104,20 @@ impl Worker {
                 tracing::debug!(removed, "swept expired sessions");
                 Ok(())
             }
+            touchpoint_store::ANALYZE_RESPONSES => {
+                let ids = text::response_ids(&job.payload);
+                let analysed = self.text.analyse_responses(&self.store, &ids).await?;
+                tracing::debug!(analysed, "analysed comments");
+                Ok(())
+            }
+            text::REANALYZE => Ok(self.text.reanalyse_page(&self.store, &job.payload).await?),
             other => Err(JobError::UnknownKind(other.to_owned())),
         }
     }
 
     /// Enqueues periodic jobs that are due and not already queued.
     pub async fn schedule(&self) -> Result<(), StoreError> {
+        self.text.check_fingerprint(&self.store).await?;
         if !self.store.has_pending_job(SWEEP_SESSIONS).await? {
             self.store
                 .enqueue_job(&NewJob {
@@ -156,7 +169,7 @@ mod tests {
             .await
             .expect("sqlite");
         let store = db.open().await;
-        let worker = Worker::new(store.clone());
+        let worker = Worker::new(store.clone(), Arc::new(TextEngine::builtin().expect("engine")));
         let job = |kind: &str| NewJob {
             org_id: None,
             kind: kind.into(),

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 mod health;
 pub mod i18n;
+pub mod insights;
 pub mod public;
 pub mod reports;
 pub mod security;
@@ -22,6 +23,7 @@ use axum::extract::DefaultBodyLimit;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use touchpoint_jobs::text::TextEngine;
 use touchpoint_store::Store;
 
 /// Everything a handler may use. Cheap to clone.
@@ -29,12 +31,31 @@ use touchpoint_store::Store;
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<ServerSettings>,
+    /// The text analyser (labels, emerging themes); the same one the worker runs.
+    pub text: Arc<TextEngine>,
 }
 
 impl AppState {
+    /// State with the built-in text engine.
     pub fn new(store: Store, settings: ServerSettings) -> AppState {
-        AppState { store, settings: Arc::new(settings) }
+        AppState::with_text(store, settings, builtin_text_engine())
     }
+
+    pub fn with_text(store: Store, settings: ServerSettings, text: Arc<TextEngine>) -> AppState {
+        AppState { store, settings: Arc::new(settings), text }
+    }
+}
+
+/// The engine built from the resources compiled into the binary, built once per process.
+pub fn builtin_text_engine() -> Arc<TextEngine> {
+    static ENGINE: std::sync::OnceLock<Arc<TextEngine>> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            // The resources are part of the binary and covered by the text crate's tests.
+            #[allow(clippy::expect_used)]
+            Arc::new(TextEngine::builtin().expect("the embedded text resources load"))
+        })
+        .clone()
 }
 
 /// The whole application as one router (tests drive it in-process with `oneshot`).

@@ -7,7 +7,7 @@ use touchpoint_domain::metrics::{Breakdown, Estimate, MetricKind, round1};
 use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{DayHistogram, PeriodPoint, Report, build_report, period_label};
 use touchpoint_domain::{Interval, OrgId};
-use touchpoint_store::{Cursor, GroupBy, Store, StoreError, Survey};
+use touchpoint_store::{Cursor, GroupBy, Store, StoreError, Survey, TextFilter};
 
 #[derive(Debug, Clone)]
 pub struct MetricRequest {
@@ -17,11 +17,13 @@ pub struct MetricRequest {
     pub to_day: i64,
     pub interval: Interval,
     pub group_by: Option<GroupBy>,
+    /// Only analysed comments with this theme and/or sentiment.
+    pub filter: TextFilter,
 }
 
 pub async fn metric_report(store: &Store, survey: &Survey, request: &MetricRequest) -> Result<Report, StoreError> {
     let rows = store
-        .rollup_rows(survey.org_id, survey.id, &request.question_id, request.from_day, request.to_day, request.group_by)
+        .rollup_rows(survey.org_id, survey.id, &request.question_id, request.from_day, request.to_day, request.group_by, &request.filter)
         .await?;
     let days: Vec<DayHistogram> = rows
         .into_iter()

@@ -77,7 +77,7 @@ impl TestApp {
             .await
             .expect("query")
             .expect("token");
-        self.store.list_responses(principal.org_id, None, &Cursor::start(), 500).await.expect("list").items.len()
+        self.store.list_responses(principal.org_id, &touchpoint_store::ResponseQuery::default(), &Cursor::start(), 500).await.expect("list").items.len()
     }
 }
 

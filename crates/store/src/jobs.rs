@@ -49,22 +49,8 @@ impl JobState {
 
 impl Store {
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<JobId> {
-        let id: JobId = new_id();
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO jobs (id, org_id, kind, payload, state, attempts, max_attempts, run_after, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)",
-        )
-        .bind(id.to_string())
-        .bind(job.org_id.map(|o| o.to_string()))
-        .bind(&job.kind)
-        .bind(job.payload.to_string())
-        .bind(job.max_attempts)
-        .bind(job.run_after)
-        .bind(now)
-        .execute(self.write())
-        .await?;
-        Ok(id)
+        let mut conn = self.write().acquire().await?;
+        insert_job(&mut conn, job).await
     }
 
     /// Claims the most overdue job (queued, or running with an expired lease) for `lease_ms`.
@@ -147,4 +133,25 @@ impl Store {
         .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
+}
+
+/// Inserts a job on `conn` — inside the caller's transaction when there is one, so work is
+/// queued exactly when the data it concerns is committed.
+pub(crate) async fn insert_job(conn: &mut sqlx::AnyConnection, job: &NewJob) -> Result<JobId> {
+    let id: JobId = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO jobs (id, org_id, kind, payload, state, attempts, max_attempts, run_after, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)",
+    )
+    .bind(id.to_string())
+    .bind(job.org_id.map(|o| o.to_string()))
+    .bind(job.kind.clone())
+    .bind(job.payload.to_string())
+    .bind(job.max_attempts)
+    .bind(job.run_after)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
 }

@@ -10,19 +10,22 @@
 pub mod accounts;
 pub mod dialect;
 pub mod error;
+mod filter;
 pub mod jobs;
 pub mod migrate;
 pub mod page;
 pub mod responses;
 pub mod rollups;
 pub mod surveys;
+pub mod text;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod touchpoints;
-mod writer;
+pub mod writer;
 
-pub use responses::{StoredResponse, SubmitOutcome};
-pub use rollups::{GroupBy, RollupKey, RollupRow};
+pub use responses::{ResponseQuery, StoredResponse, SubmitOutcome};
+pub use writer::ANALYZE_RESPONSES;
+pub use rollups::{GroupBy, RollupKey, RollupRow, TextFilter};
 pub use surveys::{Survey, SurveyStatus};
 pub use touchpoints::Touchpoint;
 

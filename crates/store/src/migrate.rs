@@ -23,7 +23,7 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation"), migration!(2, "0002_text_analysis")];
 
 impl Migration {
     fn sql(&self, backend: Backend) -> &'static str {

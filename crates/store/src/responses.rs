@@ -2,6 +2,7 @@
 
 use crate::accounts::{parse, parse_opt};
 use crate::error::{Result, StoreError};
+use crate::filter::Conditions;
 use crate::page::{Cursor, Page};
 use crate::surveys::Survey;
 use crate::{Store, new_id, now_ms};
@@ -37,6 +38,8 @@ pub(crate) struct PendingResponse {
     pub submitted_at: i64,
     pub received_at: i64,
     pub scores: Vec<(String, MetricKind, i64)>,
+    /// Whether the response has free text for the analysis job.
+    pub has_text: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,9 +53,30 @@ pub struct StoredResponse {
     pub external_id: Option<String>,
     pub submitted_at: i64,
     pub received_at: i64,
+    /// The text analysis, once the background job has made it.
+    pub analysis: Option<serde_json::Value>,
 }
 
-const COLUMNS: &str = "id, survey_id, touchpoint_id, language, channel, answers, external_id, submitted_at, received_at";
+/// Filters of a response list; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct ResponseQuery {
+    pub survey_id: Option<SurveyId>,
+    pub touchpoint_id: Option<TouchpointId>,
+    /// Only responses whose comment mentions this theme.
+    pub theme: Option<String>,
+    /// Only responses whose comment has this overall sentiment.
+    pub sentiment: Option<String>,
+    /// Language of the response.
+    pub language: Option<String>,
+    pub from_ms: Option<i64>,
+    /// Exclusive.
+    pub to_ms: Option<i64>,
+    /// Only responses with an analysed comment.
+    pub commented: bool,
+}
+
+const COLUMNS: &str = "r.id, r.survey_id, r.touchpoint_id, r.language, r.channel, r.answers, r.external_id, \
+     r.submitted_at, r.received_at, a.analysis";
 
 fn from_row(row: &AnyRow) -> Result<StoredResponse> {
     let answers: String = row.try_get("answers")?;
@@ -66,6 +90,10 @@ fn from_row(row: &AnyRow) -> Result<StoredResponse> {
         external_id: row.try_get("external_id")?,
         submitted_at: row.try_get("submitted_at")?,
         received_at: row.try_get("received_at")?,
+        analysis: row
+            .try_get::<Option<String>, _>("analysis")?
+            .map(|a| serde_json::from_str(&a))
+            .transpose()?,
     })
 }
 
@@ -76,7 +104,9 @@ impl PendingResponse {
             .metric_scores(&survey.definition)
             .map(|(q, kind, score)| (q.to_owned(), kind, score))
             .collect();
+        let has_text = response.answers.texts(&survey.definition).any(|t| !t.trim().is_empty());
         Ok(PendingResponse {
+            has_text,
             id: new_id(),
             org_id: survey.org_id,
             survey_id: survey.id,
@@ -120,42 +150,49 @@ impl Store {
         futures_util::future::join_all(submissions).await
     }
 
-    /// Responses of an organisation (optionally of one survey), newest first by submission time.
+    /// Responses of an organisation matching `query`, newest first by submission time.
     pub async fn list_responses(
         &self,
         org_id: OrgId,
-        survey_id: Option<SurveyId>,
+        query: &ResponseQuery,
         after: &Cursor,
         limit: usize,
     ) -> Result<Page<StoredResponse>> {
-        // Two spellings of one query, so each can use its own index.
-        let survey_filter = if survey_id.is_some() {
-            "survey_id = $2"
-        } else {
-            "$2 = ''"
-        };
-        let sql = format!(
-            "SELECT {COLUMNS} FROM responses WHERE org_id = $1 AND {survey_filter} \
-             AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4)) \
-             ORDER BY submitted_at DESC, id DESC LIMIT $5"
+        let mut conditions = Conditions::new(5);
+        let survey = query.survey_id.map(|s| s.to_string());
+        let touchpoint = query.touchpoint_id.map(|t| t.to_string());
+        conditions.push_text("r.survey_id = ?", survey.as_deref());
+        conditions.push_text("r.touchpoint_id = ?", touchpoint.as_deref());
+        conditions.push_text(
+            "EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme_id = ?)",
+            query.theme.as_deref(),
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        conditions.push_text("a.sentiment = ?", query.sentiment.as_deref());
+        conditions.push_text("r.language = ?", query.language.as_deref());
+        conditions.push_int("r.submitted_at >= ?", query.from_ms);
+        conditions.push_int("r.submitted_at < ?", query.to_ms);
+        let commented = if query.commented { " AND a.response_id IS NOT NULL" } else { "" };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM responses r LEFT JOIN response_analyses a ON a.response_id = r.id \
+             WHERE r.org_id = $1 AND (r.submitted_at < $2 OR (r.submitted_at = $2 AND r.id < $3)){}{commented} \
+             ORDER BY r.submitted_at DESC, r.id DESC LIMIT $4",
+            conditions.sql()
+        );
+        let statement = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id.to_string())
-            .bind(survey_id.map(|s| s.to_string()).unwrap_or_default())
             .bind(after.time_ms)
-            .bind(&after.id)
-            .bind(limit as i64 + 1)
-            .fetch_all(self.read())
-            .await?;
+            .bind(after.id.clone())
+            .bind(limit as i64 + 1);
+        let rows = conditions.bind(statement).fetch_all(self.read()).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, limit, |r| Cursor {
-            time_ms: r.submitted_at,
-            id: r.id.to_string(),
-        }))
+        Ok(Page::from_rows(items, limit, |r| Cursor { time_ms: r.submitted_at, id: r.id.to_string() }))
     }
 
     pub async fn response(&self, org_id: OrgId, id: ResponseId) -> Result<StoredResponse> {
-        let sql = format!("SELECT {COLUMNS} FROM responses WHERE org_id = $1 AND id = $2");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM responses r LEFT JOIN response_analyses a ON a.response_id = r.id \
+             WHERE r.org_id = $1 AND r.id = $2"
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id.to_string())
             .bind(id.to_string())

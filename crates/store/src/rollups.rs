@@ -11,7 +11,7 @@ use crate::{Store, Transaction};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
-use touchpoint_domain::metrics::Histogram;
+use touchpoint_domain::metrics::{Histogram, MetricKind};
 use touchpoint_domain::period::day_of_ms;
 use touchpoint_domain::{Answers, OrgId, SurveyId};
 
@@ -61,6 +61,20 @@ pub struct RollupKey {
     pub language: String,
 }
 
+/// Restricts metrics and lists to analysed comments with a theme and/or a sentiment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextFilter {
+    pub theme: Option<String>,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment: Option<String>,
+}
+
+impl TextFilter {
+    pub fn is_empty(&self) -> bool {
+        self.theme.is_none() && self.sentiment.is_none()
+    }
+}
+
 /// One day of one group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollupRow {
@@ -70,68 +84,127 @@ pub struct RollupRow {
     pub histogram: Histogram,
 }
 
+/// Signed per-bucket changes of one rollup row (re-analysis subtracts what it replaces).
+pub(crate) type Delta = [i64; 11];
+
+/// One response's share of the rollups: its metric scores and the dimensions they count under.
+#[derive(Debug, Clone)]
+pub(crate) struct Contribution {
+    pub org_id: OrgId,
+    pub survey_id: SurveyId,
+    pub day: i64,
+    pub touchpoint_id: String,
+    pub channel: String,
+    pub language: String,
+    pub scores: Vec<(String, MetricKind, i64)>,
+}
+
+impl Contribution {
+    fn keys(&self) -> impl Iterator<Item = (RollupKey, usize)> + '_ {
+        self.scores.iter().filter_map(|(question_id, kind, score)| {
+            let bucket = usize::try_from(score - kind.scale().0).ok().filter(|b| *b < 11);
+            if bucket.is_none() {
+                tracing::error!(question_id, score, "score outside its scale reached the rollups");
+            }
+            let key = RollupKey {
+                question_id: question_id.clone(),
+                day: self.day,
+                touchpoint_id: self.touchpoint_id.clone(),
+                channel: self.channel.clone(),
+                language: self.language.clone(),
+            };
+            bucket.map(|b| (key, b))
+        })
+    }
+}
+
 /// Increments collected for one transaction.
 #[derive(Debug, Default)]
-pub(crate) struct RollupDeltas(BTreeMap<(OrgId, SurveyId, RollupKey), Histogram>);
+pub(crate) struct RollupDeltas {
+    responses: BTreeMap<(OrgId, SurveyId, RollupKey), Delta>,
+    themes: BTreeMap<(OrgId, SurveyId, RollupKey, String, String), Delta>,
+}
 
 impl RollupDeltas {
     pub(crate) fn add(&mut self, response: &PendingResponse) {
-        for (question_id, kind, score) in &response.scores {
-            let key = RollupKey {
-                question_id: question_id.clone(),
-                day: day_of_ms(response.submitted_at),
-                touchpoint_id: response
-                    .touchpoint_id
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                channel: response.channel.clone(),
-                language: response.language.as_str().to_owned(),
-            };
-            let histogram = self
-                .0
-                .entry((response.org_id, response.survey_id, key))
-                .or_default();
-            // Scores were validated against the survey; an impossible one is skipped, not counted.
-            if histogram.add(*kind, *score).is_err() {
-                tracing::error!(
-                    question_id,
-                    score,
-                    "score outside its scale reached the writer"
-                );
-            }
+        let contribution = Contribution {
+            org_id: response.org_id,
+            survey_id: response.survey_id,
+            day: day_of_ms(response.submitted_at),
+            touchpoint_id: response.touchpoint_id.map(|t| t.to_string()).unwrap_or_default(),
+            channel: response.channel.clone(),
+            language: response.language.as_str().to_owned(),
+            scores: response.scores.clone(),
+        };
+        for (key, bucket) in contribution.keys() {
+            self.responses.entry((contribution.org_id, contribution.survey_id, key)).or_default()[bucket] += 1;
+        }
+    }
+
+    /// Counts (`sign` = 1) or uncounts (`sign` = −1) a response under a theme and sentiment.
+    /// Theme `""` stands for "any comment" with the comment's overall sentiment.
+    pub(crate) fn add_themed(&mut self, contribution: &Contribution, theme: &str, sentiment: &str, sign: i64) {
+        for (key, bucket) in contribution.keys() {
+            let entry = (contribution.org_id, contribution.survey_id, key, theme.to_owned(), sentiment.to_owned());
+            self.themes.entry(entry).or_default()[bucket] += sign;
         }
     }
 }
 
 const BUCKETS: &str = "b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10";
+const ADD_BUCKETS: &str = "b0 = {t}.b0 + excluded.b0, b1 = {t}.b1 + excluded.b1, b2 = {t}.b2 + excluded.b2, \
+     b3 = {t}.b3 + excluded.b3, b4 = {t}.b4 + excluded.b4, b5 = {t}.b5 + excluded.b5, b6 = {t}.b6 + excluded.b6, \
+     b7 = {t}.b7 + excluded.b7, b8 = {t}.b8 + excluded.b8, b9 = {t}.b9 + excluded.b9, b10 = {t}.b10 + excluded.b10";
 
 pub(crate) async fn apply(tx: &mut Transaction<'_>, deltas: &RollupDeltas) -> Result<()> {
-    for ((org_id, survey_id, key), histogram) in &deltas.0 {
-        let mut query = sqlx::query(
-            "INSERT INTO response_rollups (org_id, survey_id, question_id, day, touchpoint_id, channel, language, \
-             b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10) \
+    if !deltas.responses.is_empty() {
+        let sql = format!(
+            "INSERT INTO response_rollups (org_id, survey_id, question_id, day, touchpoint_id, channel, language, {BUCKETS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-             ON CONFLICT (survey_id, question_id, day, touchpoint_id, channel, language) DO UPDATE SET \
-             b0 = response_rollups.b0 + excluded.b0, b1 = response_rollups.b1 + excluded.b1, \
-             b2 = response_rollups.b2 + excluded.b2, b3 = response_rollups.b3 + excluded.b3, \
-             b4 = response_rollups.b4 + excluded.b4, b5 = response_rollups.b5 + excluded.b5, \
-             b6 = response_rollups.b6 + excluded.b6, b7 = response_rollups.b7 + excluded.b7, \
-             b8 = response_rollups.b8 + excluded.b8, b9 = response_rollups.b9 + excluded.b9, \
-             b10 = response_rollups.b10 + excluded.b10",
-        )
-        .bind(org_id.to_string())
-        .bind(survey_id.to_string())
-        .bind(&key.question_id)
-        .bind(key.day)
-        .bind(&key.touchpoint_id)
-        .bind(&key.channel)
-        .bind(&key.language);
-        for count in histogram.buckets {
-            query = query.bind(count as i64);
+             ON CONFLICT (survey_id, question_id, day, touchpoint_id, channel, language) DO UPDATE SET {}",
+            ADD_BUCKETS.replace("{t}", "response_rollups")
+        );
+        for ((org_id, survey_id, key), delta) in &deltas.responses {
+            let query = bind_key(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), *org_id, *survey_id, key);
+            bind_delta(query, delta).execute(&mut **tx).await?;
         }
-        query.execute(&mut **tx).await?;
+    }
+    if !deltas.themes.is_empty() {
+        let sql = format!(
+            "INSERT INTO theme_rollups (org_id, survey_id, question_id, day, touchpoint_id, channel, language, \
+             theme_id, sentiment, {BUCKETS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             ON CONFLICT (survey_id, question_id, theme_id, sentiment, day, touchpoint_id, channel, language) DO UPDATE SET {}",
+            ADD_BUCKETS.replace("{t}", "theme_rollups")
+        );
+        for ((org_id, survey_id, key, theme, sentiment), delta) in &deltas.themes {
+            let query = bind_key(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), *org_id, *survey_id, key)
+                .bind(theme.clone())
+                .bind(sentiment.clone());
+            bind_delta(query, delta).execute(&mut **tx).await?;
+        }
     }
     Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+fn bind_key<'q>(query: AnyQuery<'q>, org_id: OrgId, survey_id: SurveyId, key: &RollupKey) -> AnyQuery<'q> {
+    query
+        .bind(org_id.to_string())
+        .bind(survey_id.to_string())
+        .bind(key.question_id.clone())
+        .bind(key.day)
+        .bind(key.touchpoint_id.clone())
+        .bind(key.channel.clone())
+        .bind(key.language.clone())
+}
+
+fn bind_delta<'q>(mut query: AnyQuery<'q>, delta: &Delta) -> AnyQuery<'q> {
+    for count in delta {
+        query = query.bind(*count);
+    }
+    query
 }
 
 fn histogram_from_row(row: &AnyRow) -> Result<Histogram> {
@@ -154,6 +227,7 @@ impl Store {
         from_day: i64,
         to_day: i64,
         group_by: Option<GroupBy>,
+        filter: &TextFilter,
     ) -> Result<Vec<RollupRow>> {
         let (group_select, group_by_sql) = match group_by {
             Some(g) => (g.column(), format!("day, {}", g.column())),
@@ -164,19 +238,32 @@ impl Store {
             .map(|b| format!("CAST(SUM({b}) AS BIGINT) AS {b}"))
             .collect::<Vec<_>>()
             .join(", ");
+        // Unfiltered metrics read the response rollups; filtered ones the theme rollups, where
+        // theme '' holds every comment under its overall sentiment.
+        let (table, text_clause) = match (&filter.theme, &filter.sentiment) {
+            (None, None) => ("response_rollups", ""),
+            (None, Some(_)) => ("theme_rollups", " AND theme_id = $6 AND sentiment = $7"),
+            (Some(_), None) => ("theme_rollups", " AND theme_id = $6"),
+            (Some(_), Some(_)) => ("theme_rollups", " AND theme_id = $6 AND sentiment = $7"),
+        };
         let sql = format!(
-            "SELECT day, {group_select} AS grp, {sums} FROM response_rollups \
-             WHERE org_id = $1 AND survey_id = $2 AND question_id = $3 AND day >= $4 AND day <= $5 \
+            "SELECT day, {group_select} AS grp, {sums} FROM {table} \
+             WHERE org_id = $1 AND survey_id = $2 AND question_id = $3 AND day >= $4 AND day <= $5{text_clause} \
              GROUP BY {group_by_sql} ORDER BY day"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id.to_string())
             .bind(survey_id.to_string())
             .bind(question_id)
             .bind(from_day)
-            .bind(to_day)
-            .fetch_all(self.read())
-            .await?;
+            .bind(to_day);
+        if !filter.is_empty() {
+            query = query.bind(filter.theme.clone().unwrap_or_default());
+        }
+        if let Some(sentiment) = &filter.sentiment {
+            query = query.bind(sentiment.clone());
+        }
+        let rows = query.fetch_all(self.read()).await?;
         rows.iter()
             .map(|row| {
                 Ok(RollupRow {

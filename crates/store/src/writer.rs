@@ -8,7 +8,11 @@
 
 use crate::error::{Result, StoreError};
 use crate::responses::{PendingResponse, SubmitOutcome};
+use crate::jobs::NewJob;
 use crate::rollups::{self, RollupDeltas};
+
+/// The job kind that analyses the free text of newly stored responses.
+pub const ANALYZE_RESPONSES: &str = "text.analyze";
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
@@ -138,6 +142,24 @@ pub(crate) async fn write_batch(
         });
     }
     rollups::apply(&mut tx, &deltas).await?;
+    let to_analyse: Vec<String> = responses
+        .iter()
+        .zip(&outcomes)
+        .filter(|(r, o)| r.has_text && matches!(o, SubmitOutcome::Created(_)))
+        .map(|(r, _)| r.id.to_string())
+        .collect();
+    if !to_analyse.is_empty() {
+        // One job per batch, queued in the same transaction: a burst of comments costs the
+        // submitters one extra row, and the analysis can never be lost or run for a rollback.
+        let job = NewJob {
+            org_id: None,
+            kind: ANALYZE_RESPONSES.to_owned(),
+            payload: serde_json::json!({ "response_ids": to_analyse }),
+            run_after: 0,
+            max_attempts: 5,
+        };
+        crate::jobs::insert_job(&mut *tx, &job).await?;
+    }
     tx.commit().await?;
     Ok(outcomes)
 }

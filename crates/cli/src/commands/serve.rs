@@ -5,7 +5,9 @@ use crate::runtime::{open_store, shutdown_signal};
 use anyhow::Context;
 use std::process::ExitCode;
 use std::time::Instant;
+use std::sync::Arc;
 use touchpoint_jobs::Worker;
+use touchpoint_jobs::text::TextEngine;
 use touchpoint_server::{AppState, build_app};
 
 /// Serves until SIGINT/SIGTERM. `banner` is printed once the server accepts connections.
@@ -17,8 +19,12 @@ pub async fn serve(config: Config, banner: Option<String>) -> anyhow::Result<Exi
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
     let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(Worker::new(store.clone()).run(worker_shutdown));
-    let app = build_app(AppState::new(store.clone(), config.server.clone()));
+    let text = Arc::new(
+        TextEngine::load(config.text.model_dir.as_deref(), config.text.taxonomy_file.as_deref())
+            .context("cannot load the text-analytics model or taxonomy")?,
+    );
+    let worker = tokio::spawn(Worker::new(store.clone(), text.clone()).run(worker_shutdown));
+    let app = build_app(AppState::with_text(store.clone(), config.server.clone(), text));
     tracing::info!(
         %address,
         database = store.backend().name(),

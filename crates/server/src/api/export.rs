@@ -77,7 +77,7 @@ pub(crate) fn csv_response(state: AppState, survey: Survey) -> ApiResult<Respons
         let survey = survey.clone();
         async move {
             let cursor = cursor?;
-            let page = match state.store.list_responses(survey.org_id, Some(survey.id), &cursor, PAGE).await {
+            let page = match state.store.list_responses(survey.org_id, &touchpoint_store::ResponseQuery { survey_id: Some(survey.id), ..Default::default() }, &cursor, PAGE).await {
                 Ok(page) => page,
                 Err(error) => {
                     tracing::error!(%error, "CSV export aborted");

@@ -27,9 +27,11 @@ pub struct MetricsQuery {
     to: Option<String>,
     interval: Option<String>,
     group_by: Option<String>,
+    theme: Option<String>,
+    sentiment: Option<String>,
 }
 
-fn parse_day(raw: &str, field: &str) -> ApiResult<i64> {
+pub fn parse_day(raw: &str, field: &str) -> ApiResult<i64> {
     if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         return Ok(day_of_date(date));
     }
@@ -105,9 +107,10 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
             errors.push(touchpoint_domain::FieldError::new("from", format!("the range may span at most {MAX_RANGE_DAYS} days")));
         }
     }
-    match (question, kind, interval, from_day, to_day) {
-        (Some(question), Some(kind), Some(interval), Some(from_day), Some(to_day)) if errors.is_empty() => {
-            Ok(MetricRequest { question_id: question.id.clone(), kind, from_day, to_day, interval, group_by })
+    let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref()).map_err(|e| push(&mut errors, e)).ok();
+    match (question, kind, interval, from_day, to_day, filter) {
+        (Some(question), Some(kind), Some(interval), Some(from_day), Some(to_day), Some(filter)) if errors.is_empty() => {
+            Ok(MetricRequest { question_id: question.id.clone(), kind, from_day, to_day, interval, group_by, filter })
         }
         _ => Err(ApiError::Validation(errors)),
     }

@@ -8,6 +8,7 @@ mod metrics;
 mod openapi;
 pub(crate) mod responses;
 mod surveys;
+pub(crate) mod text;
 mod touchpoints;
 
 use crate::AppState;
@@ -50,6 +51,10 @@ pub fn routes() -> ApiRoutes {
         .route("/touchpoints", &["get", "post"], get(touchpoints::list).post(touchpoints::create))
         .route("/touchpoints/{id}", &["get", "put"], get(touchpoints::get).put(touchpoints::update))
         .route("/metrics", &["get"], get(metrics::get))
+        .route("/text/themes", &["get"], get(text::themes))
+        .route("/text/recurring", &["get"], get(text::recurring))
+        .route("/text/emerging", &["get"], get(text::emerging))
+        .route("/text/status", &["get"], get(text::status))
 }
 
 /// RFC 3339 UTC with milliseconds, the API's one time format.

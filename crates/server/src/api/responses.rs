@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use touchpoint_domain::{NewResponse, ResponseDraft, ResponseId, SurveyId};
-use touchpoint_store::{StoreError, StoredResponse, SubmitOutcome, Survey, SurveyStatus};
+use touchpoint_domain::period::MS_PER_DAY;
+use touchpoint_domain::{Language, NewResponse, ResponseDraft, ResponseId, SurveyId};
+use touchpoint_store::{ResponseQuery, StoreError, StoredResponse, SubmitOutcome, Survey, SurveyStatus};
 
 pub fn response_json(r: &StoredResponse) -> Value {
     json!({
@@ -18,6 +19,7 @@ pub fn response_json(r: &StoredResponse) -> Value {
         "language": r.language, "channel": r.channel, "answers": r.answers,
         "external_id": r.external_id,
         "submitted_at": rfc3339(r.submitted_at), "received_at": rfc3339(r.received_at),
+        "analysis": r.analysis,
     })
 }
 
@@ -52,6 +54,12 @@ pub async fn submit(
 #[derive(Deserialize)]
 pub struct ListQuery {
     survey_id: Option<String>,
+    touchpoint_id: Option<String>,
+    theme: Option<String>,
+    sentiment: Option<String>,
+    language: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     limit: Option<usize>,
     cursor: Option<String>,
 }
@@ -62,9 +70,24 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): Ap
         None => None,
         Some(raw) => Some(super::surveys::load(&state, org_id, raw).await?.id),
     };
+    let touchpoint = q.touchpoint_id.as_deref().filter(|s| !s.is_empty()).map(Value::from);
+    let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref())?;
+    let query = ResponseQuery {
+        survey_id,
+        touchpoint_id: super::touchpoints::resolve(&state, org_id, touchpoint.as_ref()).await?,
+        theme: filter.theme,
+        sentiment: filter.sentiment,
+        language: match q.language.as_deref().filter(|l| !l.is_empty()) {
+            None => None,
+            Some(raw) => Some(Language::parse(raw).ok_or_else(|| ApiError::field("language", "must be de or en"))?.as_str().to_owned()),
+        },
+        from_ms: q.from.as_deref().map(|raw| super::metrics::parse_day(raw, "from")).transpose()?.map(|d| d * MS_PER_DAY),
+        to_ms: q.to.as_deref().map(|raw| super::metrics::parse_day(raw, "to")).transpose()?.map(|d| (d + 1) * MS_PER_DAY),
+        commented: false,
+    };
     let page = state
         .store
-        .list_responses(org_id, survey_id, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
+        .list_responses(org_id, &query, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
         .await?;
     let items: Vec<Value> = page.items.iter().map(response_json).collect();
     Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})))

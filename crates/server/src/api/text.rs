@@ -1,0 +1,128 @@
+//! `/text/…`: what the comments say — themes, recurring small problems, emerging themes, and
+//! the state of the analysis (pending jobs, re-analysis progress).
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiQuery, Caller};
+use crate::AppState;
+use crate::insights;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use touchpoint_domain::period::{MS_PER_DAY, day_of_ms};
+use touchpoint_domain::survey::is_valid_key;
+use touchpoint_domain::{Language, SurveyId};
+use touchpoint_store::TextFilter;
+use touchpoint_store::jobs::JobState;
+
+pub const SENTIMENTS: [&str; 3] = ["negative", "neutral", "positive"];
+
+/// Parses `theme=` and `sentiment=` query parameters.
+pub fn text_filter(theme: Option<&str>, sentiment: Option<&str>) -> ApiResult<TextFilter> {
+    let mut errors = Vec::new();
+    let theme = theme.filter(|t| !t.is_empty());
+    if theme.is_some_and(|t| !is_valid_key(t)) {
+        errors.push(touchpoint_domain::FieldError::new("theme", "must be a theme id such as billing"));
+    }
+    let sentiment = sentiment.filter(|s| !s.is_empty());
+    if sentiment.is_some_and(|s| !SENTIMENTS.contains(&s)) {
+        errors.push(touchpoint_domain::FieldError::new("sentiment", "must be negative, neutral or positive"));
+    }
+    if errors.is_empty() {
+        Ok(TextFilter { theme: theme.map(str::to_owned), sentiment: sentiment.map(str::to_owned) })
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InsightQuery {
+    survey_id: Option<String>,
+    /// How far back to look, in days (themes, emerging) or weeks (recurring).
+    days: Option<i64>,
+    weeks: Option<i64>,
+    lang: Option<String>,
+}
+
+async fn survey(state: &AppState, caller: &Caller, raw: Option<&str>) -> ApiResult<Option<SurveyId>> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(raw) => Ok(Some(super::surveys::load(state, caller.principal.org_id, raw).await?.id)),
+    }
+}
+
+fn language(raw: Option<&str>) -> Language {
+    raw.and_then(Language::parse).unwrap_or(Language::En)
+}
+
+fn window(days: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
+    match days.unwrap_or(default) {
+        d if (1..=max).contains(&d) => Ok(d),
+        _ => Err(ApiError::field("days", format!("must be between 1 and {max}"))),
+    }
+}
+
+pub async fn themes(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<InsightQuery>) -> ApiResult<Json<Value>> {
+    let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
+    let days = window(q.days, 90, 3_660)?;
+    let today = day_of_ms(touchpoint_store::now_ms());
+    let from_ms = (today - days + 1) * MS_PER_DAY;
+    let to_ms = (today + 1) * MS_PER_DAY;
+    let themes = insights::theme_counts(
+        &state.store,
+        &state.text,
+        caller.principal.org_id,
+        survey_id,
+        from_ms,
+        to_ms,
+        language(q.lang.as_deref()),
+    )
+    .await?;
+    Ok(Json(json!({"days": days, "themes": themes})))
+}
+
+pub async fn recurring(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<InsightQuery>) -> ApiResult<Json<Value>> {
+    let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
+    let weeks = match q.weeks.unwrap_or(12) {
+        w if (2..=104).contains(&w) => w,
+        _ => return Err(ApiError::field("weeks", "must be between 2 and 104")),
+    };
+    let today = day_of_ms(touchpoint_store::now_ms());
+    let issues = insights::recurring(
+        &state.store,
+        &state.text,
+        caller.principal.org_id,
+        survey_id,
+        weeks,
+        today,
+        language(q.lang.as_deref()),
+    )
+    .await?;
+    Ok(Json(json!({"weeks": weeks, "issues": issues})))
+}
+
+pub async fn emerging(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<InsightQuery>) -> ApiResult<Json<Value>> {
+    let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
+    let days = window(q.days, 90, 3_660)?;
+    let today = day_of_ms(touchpoint_store::now_ms());
+    let candidates = insights::emerging(&state.store, caller.principal.org_id, survey_id, (today - days + 1) * MS_PER_DAY).await?;
+    let candidates: Vec<Value> = candidates
+        .iter()
+        .map(|c| json!({"size": c.size, "top_terms": c.top_terms, "examples": c.examples}))
+        .collect();
+    Ok(Json(json!({"days": days, "candidates": candidates})))
+}
+
+pub async fn status(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Value>> {
+    let run = state.store.latest_text_run().await?;
+    let pending = state.store.count_jobs(JobState::Queued).await? + state.store.count_jobs(JobState::Running).await?;
+    Ok(Json(json!({
+        "fingerprint": state.text.fingerprint(),
+        "pending_jobs": pending,
+        "reanalysis": run.map(|r| json!({
+            "total": r.total, "done": r.done,
+            "started_at": super::rfc3339(r.started_at),
+            "finished_at": r.finished_at.map(super::rfc3339),
+        })),
+    })))
+}

@@ -1,0 +1,71 @@
+//! A tiny builder for optional `AND …` conditions with numbered placeholders, so list queries
+//! with many optional filters are still written once.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+pub(crate) enum Value {
+    Text(String),
+    Int(i64),
+}
+
+pub(crate) struct Conditions {
+    sql: String,
+    values: Vec<Value>,
+    first: usize,
+}
+
+impl Conditions {
+    /// `first` is the number of the first placeholder these conditions may use.
+    pub(crate) fn new(first: usize) -> Conditions {
+        Conditions { sql: String::new(), values: Vec::new(), first }
+    }
+
+    /// Adds ` AND <condition>`, where `?` in `condition` becomes the next placeholder.
+    pub(crate) fn push(&mut self, condition: &str, value: Value) {
+        let placeholder = format!("${}", self.first + self.values.len());
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&condition.replace('?', &placeholder));
+        self.values.push(value);
+    }
+
+    pub(crate) fn push_text(&mut self, condition: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.push(condition, Value::Text(v.to_owned()));
+        }
+    }
+
+    pub(crate) fn push_int(&mut self, condition: &str, value: Option<i64>) {
+        if let Some(v) = value {
+            self.push(condition, Value::Int(v));
+        }
+    }
+
+    pub(crate) fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub(crate) fn bind<'q>(&self, mut query: Query<'q, sqlx::Any, AnyArguments>) -> Query<'q, sqlx::Any, AnyArguments> {
+        for value in &self.values {
+            query = match value {
+                Value::Text(t) => query.bind(t.clone()),
+                Value::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders_in_order() {
+        let mut c = Conditions::new(3);
+        c.push_text("a = ?", Some("x"));
+        c.push_text("b = ?", None);
+        c.push_int("c >= ?", Some(5));
+        assert_eq!(c.sql(), " AND a = $3 AND c >= $4");
+    }
+}
