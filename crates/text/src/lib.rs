@@ -155,6 +155,17 @@ mod tests {
     }
 
     #[test]
+    fn mixed_language_texts_use_both_theme_lists() {
+        let r = analyze("Die Lieferung war schnell, but the invoice was wrong");
+        assert!(matches!(r.language.lang, Lang::De | Lang::En | Lang::Other));
+        let ids: Vec<&str> = r.themes.iter().map(|t| t.id.as_str()).collect();
+        assert!(
+            ids.contains(&"delivery") && ids.contains(&"billing"),
+            "{ids:?}"
+        );
+    }
+
+    #[test]
     fn hint_forces_language() {
         let a = Analyzer::new().expect("embedded").with_hint(Some(Lang::En));
         assert_eq!(a.analyze("Die Rechnung").language.lang, Lang::En);

@@ -5,10 +5,13 @@ use crate::types::Lang;
 
 const DE_NEGATORS: &[&str] = &[
     "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts",
-    "ohne", "weder", "noch nie", "niemand", "nirgends", "nimmer", "net",
+    "ohne", "weder", "niemand", "nirgends", "nimmer", "kaum",
 ];
 const EN_NEGATORS: &[&str] = &[
     "not",
+    "hardly",
+    "barely",
+    "scarcely",
     "no",
     "never",
     "none",
@@ -138,7 +141,6 @@ const DE_DOWNTONERS: &[(&str, f32)] = &[
     ("einigermaßen", 0.4),
     ("halbwegs", 0.4),
     ("teilweise", 0.3),
-    ("kaum", 0.6),
     ("fast", 0.2),
     ("manchmal", 0.3),
     ("gelegentlich", 0.3),
@@ -146,8 +148,6 @@ const DE_DOWNTONERS: &[(&str, f32)] = &[
 ];
 const EN_DOWNTONERS: &[(&str, f32)] = &[
     ("almost", 0.25),
-    ("barely", 0.6),
-    ("hardly", 0.6),
     ("kinda", 0.3),
     ("less", 0.3),
     ("little", 0.3),
@@ -155,7 +155,6 @@ const EN_DOWNTONERS: &[(&str, f32)] = &[
     ("marginally", 0.3),
     ("occasionally", 0.3),
     ("partly", 0.3),
-    ("scarcely", 0.6),
     ("slightly", 0.35),
     ("somewhat", 0.3),
     ("sorta", 0.3),
@@ -191,6 +190,9 @@ const IRONY_MARKERS: &[&str] = &[
     "irony",
     "sarcasm",
     "not",
+    "hardly",
+    "barely",
+    "scarcely",
     "ironieoff",
     "🙄",
 ];

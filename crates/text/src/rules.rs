@@ -449,6 +449,9 @@ mod tests {
         assert!(score("Was für eine Servicewüste", Lang::De) < 0.0);
         assert!(score("Diese Warteschleifenmusik", Lang::De) < 0.0);
         assert!(score("Verspätungsorgie heute", Lang::De) < 0.0);
+        assert!(score("Die Hotline ist kaum erreichbar", Lang::De) < 0.0);
+        assert!(score("kaum Wartezeit", Lang::De) > 0.0);
+        assert!(score("hardly helpful", Lang::En) < 0.0);
     }
 
     #[test]

@@ -379,6 +379,23 @@ mod tests {
         assert_eq!(t.label("billing", Lang::De), Some("Rechnung & Abrechnung"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parser_never_panics(s in proptest::prelude::any::<String>()) {
+            let _ = Taxonomy::from_toml(&s);
+        }
+
+        #[test]
+        fn pattern_parts_never_panic(s in "[a-zäöü* -]{0,30}") {
+            let file = format!("version = 1\n[[theme]]\nid = 'x'\nlabel = {{ de = 'x', en = 'x' }}\nde = [{s:?}]\n");
+            if let Ok(t) = Taxonomy::from_toml(&file) {
+                let text = "Die Rechnung kam zu spät";
+                let p = crate::Analyzer::shared().parse(text, Some(Lang::De));
+                let _ = t.find(text, &p.tokens, &p.scores, Lang::De);
+            }
+        }
+    }
+
     #[test]
     fn invalid_files_are_errors() {
         assert!(Taxonomy::from_toml("version = 2").is_err());
