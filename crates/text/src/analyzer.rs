@@ -165,7 +165,7 @@ impl Analyzer {
         let text = truncate(text, MAX_BYTES);
         let p = self.parse(text, lang);
         let sentiment = self.sentiment_of(&p);
-        let themes = self.taxonomy.find(text, &p.tokens, &p.scores, p.lang.lang);
+        let themes = self.taxonomy.find(&p.tokens, &p.scores, p.lang.lang);
         Analysis {
             language: p.lang,
             sentiment,

@@ -3,7 +3,6 @@
 //! format (a directory with `model.json` and `weights.bin`).
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::features::{DENSE, Features};
@@ -306,19 +305,6 @@ impl Model {
             }
         }
         out
-    }
-
-    /// The heaviest n-gram buckets per class, for diagnostics.
-    pub fn summary(&self) -> BTreeMap<&'static str, f32> {
-        let mut s = BTreeMap::new();
-        s.insert(
-            "nonzero_buckets",
-            self.weights
-                .chunks(CLASSES)
-                .filter(|r| r.iter().any(|w| *w != 0.0))
-                .count() as f32,
-        );
-        s
     }
 }
 

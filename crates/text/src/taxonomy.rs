@@ -250,14 +250,8 @@ impl Taxonomy {
             .map(|t| label_in(&t.def, lang))
     }
 
-    /// Finds the themes of an analysed text.
-    pub fn find(
-        &self,
-        text: &str,
-        tokens: &[Token],
-        scores: &TokenScores,
-        lang: Lang,
-    ) -> Vec<ThemeHit> {
+    /// Finds the themes in a tokenised, scored text.
+    pub fn find(&self, tokens: &[Token], scores: &TokenScores, lang: Lang) -> Vec<ThemeHit> {
         // Word tokens only, with their index in `tokens`.
         let idx: Vec<usize> = tokens
             .iter()
@@ -279,7 +273,6 @@ impl Taxonomy {
                 }
             }
         }
-        let _ = text;
         let mut hits = Vec::new();
         for (k, mut spans) in found.into_iter().enumerate() {
             if spans.is_empty() {
@@ -391,7 +384,7 @@ mod tests {
             if let Ok(t) = Taxonomy::from_toml(&file) {
                 let text = "Die Rechnung kam zu spät";
                 let p = crate::Analyzer::shared().parse(text, Some(Lang::De));
-                let _ = t.find(text, &p.tokens, &p.scores, Lang::De);
+                let _ = t.find(&p.tokens, &p.scores, Lang::De);
             }
         }
     }

@@ -74,7 +74,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             || starts_with_ci(rest, "www.")
         {
             let end = i + rest.find(char::is_whitespace).unwrap_or(rest.len());
-            out.push(tok(TokenKind::Url, text, i, end, String::new()));
+            out.push(tok(TokenKind::Url, i, end, String::new()));
             i = end;
             continue;
         }
@@ -94,7 +94,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 .is_none_or(|n| !is_word_char(n))
         {
             let end = i + e.len();
-            out.push(tok(TokenKind::Emoticon, text, i, end, (*e).to_string()));
+            out.push(tok(TokenKind::Emoticon, i, end, (*e).to_string()));
             i = end;
             continue;
         }
@@ -107,7 +107,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     TokenKind::Mention
                 };
                 let lower = text[i + clen..word_end].to_lowercase();
-                out.push(tok(kind, text, i, word_end, lower));
+                out.push(tok(kind, i, word_end, lower));
                 i = word_end;
                 continue;
             }
@@ -125,7 +125,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             } else {
                 TokenKind::Word
             };
-            let mut t = tok(kind, text, i, end, word.to_lowercase());
+            let mut t = tok(kind, i, end, word.to_lowercase());
             let letters = word.chars().filter(|ch| ch.is_alphabetic()).count();
             t.shouted = kind == TokenKind::Word
                 && letters >= 2
@@ -135,7 +135,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             continue;
         }
         if is_emoji(c) {
-            out.push(tok(TokenKind::Emoji, text, i, i + clen, c.to_string()));
+            out.push(tok(TokenKind::Emoji, i, i + clen, c.to_string()));
             i += clen;
             continue;
         }
@@ -145,22 +145,22 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     .find(|ch: char| ch != '!' && ch != '?')
                     .unwrap_or(rest.len());
                 let run = text[i..end].to_string();
-                out.push(tok(TokenKind::Exclaim, text, i, end, run));
+                out.push(tok(TokenKind::Exclaim, i, end, run));
                 i = end;
             }
             '.' | '…' | ';' | ':' | '\n' | '\r' => {
                 let end = i + rest
                     .find(|ch: char| !matches!(ch, '.' | '…' | ';' | ':' | '\n' | '\r'))
                     .unwrap_or(rest.len());
-                out.push(tok(TokenKind::SentenceEnd, text, i, end, String::new()));
+                out.push(tok(TokenKind::SentenceEnd, i, end, String::new()));
                 i = end;
             }
             ',' | '–' | '—' => {
-                out.push(tok(TokenKind::Comma, text, i, i + clen, String::new()));
+                out.push(tok(TokenKind::Comma, i, i + clen, String::new()));
                 i += clen;
             }
             '-' if prev_is_space && bytes.get(i + 1).is_some_and(|b| *b == b' ') => {
-                out.push(tok(TokenKind::Comma, text, i, i + 1, String::new()));
+                out.push(tok(TokenKind::Comma, i, i + 1, String::new()));
                 i += 1;
             }
             _ => i += clen,
@@ -169,7 +169,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     out
 }
 
-fn tok(kind: TokenKind, _text: &str, start: usize, end: usize, lower: String) -> Token {
+fn tok(kind: TokenKind, start: usize, end: usize, lower: String) -> Token {
     Token {
         kind,
         lower,

@@ -7,7 +7,6 @@ use crate::analyzer::Analyzer;
 use crate::eval::baselines::{PlainLexicon, majority};
 use crate::eval::metrics::Metrics;
 use crate::eval::readers::{Dataset, EvalFormat};
-use crate::types::SentimentLabel;
 
 /// Result of one evaluation run.
 #[derive(Debug, Clone, Serialize)]
@@ -96,9 +95,4 @@ impl fmt::Display for EvalReport {
         }
         Ok(())
     }
-}
-
-/// Convenience for tests: the label a text gets.
-pub fn label_of(analyzer: &Analyzer, text: &str) -> SentimentLabel {
-    analyzer.sentiment(text).label
 }
