@@ -147,6 +147,10 @@ pub fn score_tokens(tokens: &[Token], lang: Lang, lex: &Lexicons) -> TokenScores
         }
         i += 1;
     }
+    // German separable verbs split by the clause: "Der Zug fällt heute aus".
+    if lang != Lang::En {
+        separable_verbs(tokens, &mut valence, &mut consumed);
+    }
     let phrase_start: Vec<bool> = (0..n).map(|i| consumed[i] && valence[i] != 0.0).collect();
 
     for i in 0..n {
@@ -303,6 +307,44 @@ pub fn score_tokens(tokens: &[Token], lang: Lang, lex: &Lexicons) -> TokenScores
     }
 }
 
+/// Separable verbs whose particle closes the clause, with their valence.
+const SEPARABLE: &[(&[&str], &str, f32)] = &[
+    (&["fällt", "fiel", "fallen", "fielen"], "aus", -1.6),
+    (&["kommt", "kam", "kommen", "kamen"], "an", 0.0),
+    (&["bleibt", "blieb", "bleiben"], "liegen", -1.4),
+    (&["bleibt", "blieb", "bleiben"], "stehen", -1.0),
+];
+
+fn separable_verbs(tokens: &[Token], valence: &mut [f32], consumed: &mut [bool]) {
+    for i in 0..tokens.len() {
+        if consumed[i] || !is_wordish(&tokens[i]) {
+            continue;
+        }
+        for (verbs, particle, v) in SEPARABLE {
+            if *v == 0.0 || !verbs.contains(&tokens[i].lower.as_str()) {
+                continue;
+            }
+            // The particle within 6 words, right before a clause boundary or the end.
+            let found = (i + 1..tokens.len().min(i + 8))
+                .take_while(|&j| !is_boundary(&tokens[j]))
+                .find(|&j| {
+                    tokens[j].lower == *particle
+                        && tokens
+                            .get(j + 1)
+                            .is_none_or(|t| is_boundary(t) || !is_wordish(t))
+                });
+            if let Some(j) = found {
+                let negated = tokens[i + 1..j]
+                    .iter()
+                    .any(|t| is_negator(Lang::De, &t.lower));
+                valence[i] = if negated { v * NEGATE_NEGATIVE } else { *v };
+                consumed[i] = true;
+                consumed[j] = true;
+            }
+        }
+    }
+}
+
 /// Uses of polar words that evaluate nothing: "gut 300 Fahrgäste" (about), and the
 /// salutation "Liebe Frau Müller" / "Liebes Team" at the start of a sentence.
 fn is_non_evaluative(tokens: &[Token], i: usize) -> bool {
@@ -450,6 +492,8 @@ mod tests {
         assert!(score("Diese Warteschleifenmusik", Lang::De) < 0.0);
         assert!(score("Verspätungsorgie heute", Lang::De) < 0.0);
         assert!(score("Die Hotline ist kaum erreichbar", Lang::De) < 0.0);
+        assert!(score("Der Zug fällt heute schon wieder aus", Lang::De) < -0.3);
+        assert!(score("Der Zug fällt heute nicht aus", Lang::De) > 0.0);
         assert!(score("kaum Wartezeit", Lang::De) > 0.0);
         assert!(score("hardly helpful", Lang::En) < 0.0);
     }

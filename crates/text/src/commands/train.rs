@@ -201,7 +201,21 @@ mod tests {
         assert_eq!(s.examples, 90);
         assert_eq!(s.skipped_lines, 1);
         assert!(s.holdout.as_ref().is_some_and(|m| m.micro_f1() > 0.9));
+        std::fs::write(
+            out.join(crate::analyzer::TAXONOMY_FILE),
+            "version = 1\n[[theme]]\nid = 'tariff'\nlabel = { de = 'Tarif', en = 'Tariff' }\nde = ['tarif*']\n",
+        )
+        .expect("write taxonomy");
+        std::fs::write(
+            out.join(crate::analyzer::LEXICON_DE_FILE),
+            "zugbegleiterglück\t3\n",
+        )
+        .expect("write lexicon");
         let a = Analyzer::from_dir(&out).expect("load");
+        let r = a.analyze("Frage zum Tarif");
+        assert_eq!(r.themes.len(), 1);
+        assert_eq!(r.themes[0].id, "tariff");
+        assert!(a.rule_score("zugbegleiterglück", Some(crate::Lang::De)).pos > 0.0);
         assert_eq!(
             a.sentiment("Ich habe eine Frage zum Tarif").label,
             crate::SentimentLabel::Neutral
