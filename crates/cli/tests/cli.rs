@@ -47,20 +47,39 @@ fn run(args: &[&str], stdin: &str) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn touchpoint");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
 fn init(target: &Target) -> Value {
-    let mut args: Vec<&str> = vec!["init", "--email", "admin@example.com", "--password-stdin", "--json"];
+    let mut args: Vec<&str> = vec![
+        "init",
+        "--email",
+        "admin@example.com",
+        "--password-stdin",
+        "--json",
+    ];
     args.extend(target.args.iter().map(String::as_str));
     let output = run(&args, "a long enough password\n");
-    assert!(output.status.success(), "init failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "init failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("init prints JSON")
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 fn serve(target: &Target, port: u16) -> Child {
@@ -78,10 +97,10 @@ fn serve(target: &Target, port: u16) -> Child {
 async fn wait_ready(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+            && r.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -92,12 +111,29 @@ async fn wait_ready(port: u16) {
 fn help_documents_every_command_and_global_option() {
     let output = run(&["--help"], "");
     let help = String::from_utf8_lossy(&output.stdout);
-    for word in ["serve", "init", "demo", "migrate", "verify-rollups", "text", "--data-dir", "--database-url", "--config", "TOUCHPOINT_DATABASE_URL"] {
+    for word in [
+        "serve",
+        "init",
+        "demo",
+        "migrate",
+        "verify-rollups",
+        "text",
+        "--data-dir",
+        "--database-url",
+        "--config",
+        "TOUCHPOINT_DATABASE_URL",
+    ] {
         assert!(help.contains(word), "--help lacks {word}");
     }
     let output = run(&["init", "--help"], "");
     let help = String::from_utf8_lossy(&output.stdout);
-    for word in ["--email", "--password-stdin", "--org-name", "--json", "--data-dir"] {
+    for word in [
+        "--email",
+        "--password-stdin",
+        "--org-name",
+        "--json",
+        "--data-dir",
+    ] {
         assert!(help.contains(word), "init --help lacks {word}");
     }
 }
@@ -114,13 +150,26 @@ async fn init_creates_once_and_refuses_the_second_time() {
 
     let created = init(&target);
     for key in ["org_id", "user_id", "api_token"] {
-        assert!(created[key].as_str().is_some_and(|v| !v.is_empty()), "{key} missing in {created}");
+        assert!(
+            created[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key} missing in {created}"
+        );
     }
-    assert!(created["api_token"].as_str().is_some_and(|t| t.starts_with("tp_")));
+    assert!(
+        created["api_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("tp_"))
+    );
 
     // Global options are accepted before the subcommand too.
     let mut again: Vec<&str> = target.args.iter().map(String::as_str).collect();
-    again.extend(["init", "--email", "other@example.com", "--password-stdin", "--json"]);
+    again.extend([
+        "init",
+        "--email",
+        "other@example.com",
+        "--password-stdin",
+        "--json",
+    ]);
     let refused = run(&again, "a long enough password\n");
     assert!(!refused.status.success(), "second init must fail");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("already initialised"));
@@ -128,12 +177,21 @@ async fn init_creates_once_and_refuses_the_second_time() {
 
     // The first token still works and the second admin does not exist.
     let store = touchpoint_store::Store::open(
-        &format!("sqlite://{}?mode=rwc", target.dir.join("touchpoint.db").display()),
+        &format!(
+            "sqlite://{}?mode=rwc",
+            target.dir.join("touchpoint.db").display()
+        ),
         Default::default(),
     )
     .await
     .expect("open");
-    assert!(store.user_by_email("other@example.com").await.expect("query").is_none());
+    assert!(
+        store
+            .user_by_email("other@example.com")
+            .await
+            .expect("query")
+            .is_none()
+    );
     store.close().await;
 }
 
@@ -144,7 +202,10 @@ async fn sigterm_stops_the_server_cleanly() {
     let port = free_port();
     let mut child = serve(&target, port);
     wait_ready(port).await;
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
@@ -152,14 +213,22 @@ async fn sigterm_stops_the_server_cleanly() {
             assert!(exit.success(), "serve exited with {exit}");
             break;
         }
-        assert!(Instant::now() < deadline, "serve did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn acknowledged_responses_survive_sigkill(backend: TestBackend) {
-    let Some(target) = Target::new(backend).await else { return };
-    let token = init(&target)["api_token"].as_str().expect("token").to_owned();
+    let Some(target) = Target::new(backend).await else {
+        return;
+    };
+    let token = init(&target)["api_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let port = free_port();
     let mut child = serve(&target, port);
     wait_ready(port).await;
@@ -175,22 +244,32 @@ async fn acknowledged_responses_survive_sigkill(backend: TestBackend) {
         .json()
         .await
         .expect("json");
-    let submit = format!("{base}/surveys/{}/responses", survey["id"].as_str().expect("id"));
+    let submit = format!(
+        "{base}/surveys/{}/responses",
+        survey["id"].as_str().expect("id")
+    );
 
     // 16 clients submit until the server dies under them; every 201 is recorded.
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut clients = Vec::new();
     for c in 0..16 {
-        let (client, submit, token, acked) = (client.clone(), submit.clone(), token.clone(), acked.clone());
+        let (client, submit, token, acked) =
+            (client.clone(), submit.clone(), token.clone(), acked.clone());
         clients.push(tokio::spawn(async move {
             for i in 0.. {
                 let body = json!({"answers":{"nps": (c + i) % 11}});
-                match client.post(&submit).bearer_auth(&token).json(&body).send().await {
+                match client
+                    .post(&submit)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
-                        if let Ok(v) = r.json::<Value>().await {
-                            if let Some(id) = v["id"].as_str() {
-                                acked.lock().expect("lock").push(id.to_owned());
-                            }
+                        if let Ok(v) = r.json::<Value>().await
+                            && let Some(id) = v["id"].as_str()
+                        {
+                            acked.lock().expect("lock").push(id.to_owned());
                         }
                     }
                     _ => break,
@@ -214,10 +293,26 @@ async fn acknowledged_responses_survive_sigkill(backend: TestBackend) {
     let mut stored = std::collections::HashSet::new();
     let mut url = format!("http://127.0.0.1:{port}/api/v1/responses?limit=500");
     loop {
-        let page: Value = client.get(&url).bearer_auth(&token).send().await.expect("list").json().await.expect("json");
-        stored.extend(page["items"].as_array().expect("items").iter().filter_map(|r| r["id"].as_str().map(str::to_owned)));
+        let page: Value = client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        stored.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned)),
+        );
         match page["next_cursor"].as_str() {
-            Some(cursor) => url = format!("http://127.0.0.1:{port}/api/v1/responses?limit=500&cursor={cursor}"),
+            Some(cursor) => {
+                url = format!("http://127.0.0.1:{port}/api/v1/responses?limit=500&cursor={cursor}")
+            }
             None => break,
         }
     }
@@ -225,7 +320,12 @@ async fn acknowledged_responses_survive_sigkill(backend: TestBackend) {
     let _ = restarted.wait();
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(acked.len() >= 400);
-    assert!(lost.is_empty(), "{} of {} acknowledged responses were lost", lost.len(), acked.len());
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged responses were lost",
+        lost.len(),
+        acked.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -169,7 +169,10 @@ mod tests {
             .await
             .expect("sqlite");
         let store = db.open().await;
-        let worker = Worker::new(store.clone(), Arc::new(TextEngine::builtin().expect("engine")));
+        let worker = Worker::new(
+            store.clone(),
+            Arc::new(TextEngine::builtin().expect("engine")),
+        );
         let job = |kind: &str| NewJob {
             org_id: None,
             kind: kind.into(),

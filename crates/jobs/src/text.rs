@@ -25,26 +25,42 @@ pub struct TextEngine {
 
 impl std::fmt::Debug for TextEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextEngine").field("fingerprint", &self.fingerprint).finish_non_exhaustive()
+        f.debug_struct("TextEngine")
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
     }
 }
 
 fn hash_file(hasher: &mut Sha256, path: &Path) -> Result<(), LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
-    hasher.update(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    hasher.update(
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     hasher.update(&bytes);
     Ok(())
 }
 
 impl TextEngine {
     /// The built-in model and taxonomy, or a trained model directory and/or an edited taxonomy file.
-    pub fn load(model_dir: Option<&Path>, taxonomy_file: Option<&Path>) -> Result<TextEngine, LoadError> {
+    pub fn load(
+        model_dir: Option<&Path>,
+        taxonomy_file: Option<&Path>,
+    ) -> Result<TextEngine, LoadError> {
         let mut hasher = Sha256::new();
         hasher.update(concat!("touchpoint-text ", env!("CARGO_PKG_VERSION")).as_bytes());
         let mut analyzer = match model_dir {
             Some(dir) => {
                 let mut files: Vec<_> = std::fs::read_dir(dir)
-                    .map_err(|source| LoadError::Io { path: dir.display().to_string(), source })?
+                    .map_err(|source| LoadError::Io {
+                        path: dir.display().to_string(),
+                        source,
+                    })?
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|p| p.is_file())
                     .collect();
@@ -60,7 +76,10 @@ impl TextEngine {
             hash_file(&mut hasher, path)?;
             analyzer = analyzer.with_taxonomy_file(path)?;
         }
-        Ok(TextEngine { analyzer, fingerprint: hex::encode(hasher.finalize()) })
+        Ok(TextEngine {
+            analyzer,
+            fingerprint: hex::encode(hasher.finalize()),
+        })
     }
 
     pub fn builtin() -> Result<TextEngine, LoadError> {
@@ -78,12 +97,20 @@ impl TextEngine {
     fn analyse(&self, targets: Vec<AnalysisTarget>) -> Vec<(AnalysisTarget, AnalysisRecord)> {
         let texts: Vec<&str> = targets.iter().map(|t| t.text.as_str()).collect();
         let analyses = self.analyzer.analyze_batch(&texts);
-        targets.into_iter().zip(analyses).map(|(target, analysis)| (target, record(&analysis))).collect()
+        targets
+            .into_iter()
+            .zip(analyses)
+            .map(|(target, analysis)| (target, record(&analysis)))
+            .collect()
     }
 
     /// Analyses the free text of `ids` and stores the results.
     /// The CPU-bound part runs on the blocking pool so request handling stays responsive.
-    pub async fn analyse_responses(self: &Arc<Self>, store: &Store, ids: &[ResponseId]) -> Result<usize, StoreError> {
+    pub async fn analyse_responses(
+        self: &Arc<Self>,
+        store: &Store,
+        ids: &[ResponseId],
+    ) -> Result<usize, StoreError> {
         let targets = store.analysis_targets(ids).await?;
         let engine = Arc::clone(self);
         let analysed = tokio::task::spawn_blocking(move || engine.analyse(targets))
@@ -101,28 +128,46 @@ impl TextEngine {
         let stale = store.count_stale_analyses(&self.fingerprint).await?;
         if stale > 0 && !store.has_pending_job(REANALYZE).await? {
             let run = store.start_text_run(&self.fingerprint, stale).await?;
-            tracing::info!(stale, run = run.id, "taxonomy or model changed: re-analysing stored comments");
+            tracing::info!(
+                stale,
+                run = run.id,
+                "taxonomy or model changed: re-analysing stored comments"
+            );
             store.enqueue_job(&reanalyze_job(&run.id, "", 0)).await?;
         } else if stale == 0 {
-            store.set_setting(FINGERPRINT_SETTING, &self.fingerprint).await?;
+            store
+                .set_setting(FINGERPRINT_SETTING, &self.fingerprint)
+                .await?;
         }
         Ok(())
     }
 
     /// One page of a re-analysis run; queues the next page or closes the run.
-    pub async fn reanalyse_page(self: &Arc<Self>, store: &Store, payload: &serde_json::Value) -> Result<(), StoreError> {
+    pub async fn reanalyse_page(
+        self: &Arc<Self>,
+        store: &Store,
+        payload: &serde_json::Value,
+    ) -> Result<(), StoreError> {
         let run_id = payload["run_id"].as_str().unwrap_or_default();
         let after = payload["after"].as_str().unwrap_or_default();
         let done = payload["done"].as_i64().unwrap_or(0);
         let ids = store.analysed_response_ids(after, PAGE).await?;
         let analysed = self.analyse_responses(store, &ids).await? as i64;
         let finished = ids.len() < PAGE;
-        store.advance_text_run(run_id, done + analysed, finished).await?;
+        store
+            .advance_text_run(run_id, done + analysed, finished)
+            .await?;
         match ids.last() {
             Some(last) if !finished => {
-                store.enqueue_job(&reanalyze_job(run_id, &last.to_string(), done + analysed)).await?;
+                store
+                    .enqueue_job(&reanalyze_job(run_id, &last.to_string(), done + analysed))
+                    .await?;
             }
-            _ => store.set_setting(FINGERPRINT_SETTING, &self.fingerprint).await?,
+            _ => {
+                store
+                    .set_setting(FINGERPRINT_SETTING, &self.fingerprint)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -144,7 +189,7 @@ pub fn record(analysis: &Analysis) -> AnalysisRecord {
     AnalysisRecord {
         language: analysis.language.lang.code().to_owned(),
         sentiment: analysis.sentiment.label.as_str().to_owned(),
-        score: f64::from(analysis.sentiment.score),
+        score: analysis.sentiment.score,
         analysis: serde_json::to_value(analysis).unwrap_or_default(),
         themes: analysis
             .themes
@@ -159,6 +204,10 @@ pub fn record(analysis: &Analysis) -> AnalysisRecord {
 pub fn response_ids(payload: &serde_json::Value) -> Vec<ResponseId> {
     payload["response_ids"]
         .as_array()
-        .map(|ids| ids.iter().filter_map(|v| v.as_str()?.parse().ok()).collect())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| v.as_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -14,12 +14,21 @@ use touchpoint_store::testing::{TestBackend, TestDatabase, temp_dir};
 use touchpoint_store::{Cursor, ResponseQuery, Store, Survey, TextFilter};
 
 const COMMENTS: [(i64, &str); 6] = [
-    (2, "Die Rechnung ist falsch, schon wieder zu viel berechnet!"),
+    (
+        2,
+        "Die Rechnung ist falsch, schon wieder zu viel berechnet!",
+    ),
     (3, "The invoice was wrong and nobody at the hotline helped."),
     (10, "Super freundliche Beratung im Shop, danke!"),
     (9, "Great app, everything works."),
-    (1, "Seit Wochen keine Antwort, die Warteschleife ist eine Zumutung."),
-    (6, "Die Rechnung ist unverständlich, aber der Service war super."),
+    (
+        1,
+        "Seit Wochen keine Antwort, die Warteschleife ist eine Zumutung.",
+    ),
+    (
+        6,
+        "Die Rechnung ist unverständlich, aber der Service war super.",
+    ),
 ];
 
 async fn setup(store: &Store) -> (OrgId, Survey) {
@@ -30,25 +39,37 @@ async fn setup(store: &Store) -> (OrgId, Survey) {
             display_name: "A".into(),
             password_hash: "x".into(),
             language: touchpoint_domain::Language::De,
-            token: NewApiToken { name: "t".into(), prefix: "tp_x".into(), hash: "h".into() },
+            token: NewApiToken {
+                name: "t".into(),
+                prefix: "tp_x".into(),
+                hash: "h".into(),
+            },
         })
         .await
         .expect("initialise")
         .org_id;
-    let definition = SurveyDefinition::from_json(json!({"name":"NPS","languages":["de","en"],"questions":[
+    let definition =
+        SurveyDefinition::from_json(json!({"name":"NPS","languages":["de","en"],"questions":[
         {"id":"nps","type":"nps","required":true,"text":{"de":"Empfehlen?","en":"Recommend?"}},
         {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
-    .expect("survey");
-    let survey = store.create_survey(org_id, &definition, None, "token").await.expect("create");
+        .expect("survey");
+    let survey = store
+        .create_survey(org_id, &definition, None, "token")
+        .await
+        .expect("create");
     let responses: Vec<NewResponse> = COMMENTS
         .iter()
         .map(|(nps, why)| {
-            let draft: ResponseDraft = serde_json::from_value(json!({"answers":{"nps":nps,"why":why}})).expect("draft");
-            NewResponse::validate(&survey.definition, draft, "api", touchpoint_store::now_ms()).expect("valid")
+            let draft: ResponseDraft =
+                serde_json::from_value(json!({"answers":{"nps":nps,"why":why}})).expect("draft");
+            NewResponse::validate(&survey.definition, draft, "api", touchpoint_store::now_ms())
+                .expect("valid")
         })
         .chain(std::iter::once({
-            let draft: ResponseDraft = serde_json::from_value(json!({"answers":{"nps":8}})).expect("draft");
-            NewResponse::validate(&survey.definition, draft, "api", touchpoint_store::now_ms()).expect("valid")
+            let draft: ResponseDraft =
+                serde_json::from_value(json!({"answers":{"nps":8}})).expect("draft");
+            NewResponse::validate(&survey.definition, draft, "api", touchpoint_store::now_ms())
+                .expect("valid")
         }))
         .collect();
     store.submit_responses(&survey, responses).await;
@@ -58,19 +79,35 @@ async fn setup(store: &Store) -> (OrgId, Survey) {
 /// Theme rollup totals recomputed from the stored analyses and theme rows.
 async fn expected_totals(store: &Store, org_id: OrgId) -> HashMap<(String, String), i64> {
     let page = store
-        .list_responses(org_id, &ResponseQuery { commented: true, ..Default::default() }, &Cursor::start(), 500)
+        .list_responses(
+            org_id,
+            &ResponseQuery {
+                commented: true,
+                ..Default::default()
+            },
+            &Cursor::start(),
+            500,
+        )
         .await
         .expect("list");
     let mut totals = HashMap::new();
     for response in &page.items {
         let analysis = response.analysis.as_ref().expect("analysed");
-        let sentiment = analysis["sentiment"]["label"].as_str().expect("label").to_owned();
+        let sentiment = analysis["sentiment"]["label"]
+            .as_str()
+            .expect("label")
+            .to_owned();
         *totals.entry((String::new(), sentiment)).or_insert(0) += 1;
         let mut seen = std::collections::BTreeSet::new();
         for theme in analysis["themes"].as_array().expect("themes") {
             let id = theme["id"].as_str().expect("id").to_owned();
             if seen.insert(id.clone()) {
-                *totals.entry((id, theme["sentiment"].as_str().expect("sentiment").to_owned())).or_insert(0) += 1;
+                *totals
+                    .entry((
+                        id,
+                        theme["sentiment"].as_str().expect("sentiment").to_owned(),
+                    ))
+                    .or_insert(0) += 1;
             }
         }
     }
@@ -78,34 +115,89 @@ async fn expected_totals(store: &Store, org_id: OrgId) -> HashMap<(String, Strin
 }
 
 async fn comments_are_analysed_and_reanalysed(backend: TestBackend) {
-    let Some(db) = TestDatabase::fresh(backend).await else { return };
+    let Some(db) = TestDatabase::fresh(backend).await else {
+        return;
+    };
     let store = db.open().await;
     let (org_id, survey) = setup(&store).await;
-    assert_eq!(store.count_jobs(JobState::Queued).await.expect("count"), 1, "one analysis job per write batch");
+    assert_eq!(
+        store.count_jobs(JobState::Queued).await.expect("count"),
+        1,
+        "one analysis job per write batch"
+    );
 
     let builtin = Arc::new(TextEngine::builtin().expect("engine"));
     let worker = Worker::new(store.clone(), builtin.clone());
     worker.drain().await.expect("drain");
-    let all = store.list_responses(org_id, &ResponseQuery::default(), &Cursor::start(), 100).await.expect("list");
+    let all = store
+        .list_responses(org_id, &ResponseQuery::default(), &Cursor::start(), 100)
+        .await
+        .expect("list");
     assert_eq!(all.items.len(), 7);
-    assert_eq!(all.items.iter().filter(|r| r.analysis.is_some()).count(), 6, "only responses with text are analysed");
+    assert_eq!(
+        all.items.iter().filter(|r| r.analysis.is_some()).count(),
+        6,
+        "only responses with text are analysed"
+    );
 
-    let negative = ResponseQuery { sentiment: Some("negative".into()), ..Default::default() };
-    let negative = store.list_responses(org_id, &negative, &Cursor::start(), 100).await.expect("list");
+    let negative = ResponseQuery {
+        sentiment: Some("negative".into()),
+        ..Default::default()
+    };
+    let negative = store
+        .list_responses(org_id, &negative, &Cursor::start(), 100)
+        .await
+        .expect("list");
     assert!(negative.items.len() >= 3, "the complaints are negative");
-    let billing = ResponseQuery { theme: Some("billing".into()), ..Default::default() };
-    let billing = store.list_responses(org_id, &billing, &Cursor::start(), 100).await.expect("list");
-    assert_eq!(billing.items.len(), 3, "three comments are about the invoice");
+    let billing = ResponseQuery {
+        theme: Some("billing".into()),
+        ..Default::default()
+    };
+    let billing = store
+        .list_responses(org_id, &billing, &Cursor::start(), 100)
+        .await
+        .expect("list");
+    assert_eq!(
+        billing.items.len(),
+        3,
+        "three comments are about the invoice"
+    );
 
-    assert_eq!(store.theme_rollup_totals(survey.id).await.expect("totals"), expected_totals(&store, org_id).await);
+    assert_eq!(
+        store.theme_rollup_totals(survey.id).await.expect("totals"),
+        expected_totals(&store, org_id).await
+    );
     let day = touchpoint_domain::period::day_of_ms(touchpoint_store::now_ms());
-    let filter = TextFilter { theme: Some("billing".into()), sentiment: None };
-    let rows = store.rollup_rows(org_id, survey.id, "nps", day - 1, day + 1, None, &filter).await.expect("rows");
-    assert_eq!(rows.iter().map(|r| r.histogram.n()).sum::<u64>(), 3, "NPS filtered by theme counts the billing comments");
+    let filter = TextFilter {
+        theme: Some("billing".into()),
+        sentiment: None,
+    };
+    let rows = store
+        .rollup_rows(
+            org_id,
+            survey.id,
+            &touchpoint_store::RollupQuery {
+                question_id: "nps",
+                from_day: day - 1,
+                to_day: day + 1,
+                group_by: None,
+                filter: &filter,
+            },
+        )
+        .await
+        .expect("rows");
+    assert_eq!(
+        rows.iter().map(|r| r.histogram.n()).sum::<u64>(),
+        3,
+        "NPS filtered by theme counts the billing comments"
+    );
 
     // The fingerprint is recorded once everything is analysed with this engine.
     builtin.check_fingerprint(&store).await.expect("check");
-    assert!(store.latest_text_run().await.expect("run").is_none(), "nothing to re-analyse");
+    assert!(
+        store.latest_text_run().await.expect("run").is_none(),
+        "nothing to re-analyse"
+    );
 
     // An edited taxonomy without the billing theme re-analyses the stored comments.
     let dir = temp_dir("taxonomy");
@@ -119,19 +211,43 @@ async fn comments_are_analysed_and_reanalysed(backend: TestBackend) {
     let edited = Arc::new(TextEngine::load(None, Some(&taxonomy)).expect("edited engine"));
     assert_ne!(edited.fingerprint(), builtin.fingerprint());
     edited.check_fingerprint(&store).await.expect("check");
-    let run = store.latest_text_run().await.expect("run").expect("a run started");
+    let run = store
+        .latest_text_run()
+        .await
+        .expect("run")
+        .expect("a run started");
     assert_eq!((run.total, run.done, run.finished_at), (6, 0, None));
-    Worker::new(store.clone(), edited.clone()).drain().await.expect("drain");
+    Worker::new(store.clone(), edited.clone())
+        .drain()
+        .await
+        .expect("drain");
     let run = store.latest_text_run().await.expect("run").expect("run");
     assert_eq!(run.done, 6);
-    assert!(run.finished_at.is_some(), "the run is closed with visible progress");
+    assert!(
+        run.finished_at.is_some(),
+        "the run is closed with visible progress"
+    );
 
     let totals = store.theme_rollup_totals(survey.id).await.expect("totals");
-    assert_eq!(totals, expected_totals(&store, org_id).await, "rollups moved with the re-analysis");
-    assert!(totals.keys().all(|(theme, _)| theme != "billing"), "the removed theme is gone: {totals:?}");
-    assert!(totals.keys().any(|(theme, _)| theme == "waiting"), "the new theme is counted: {totals:?}");
+    assert_eq!(
+        totals,
+        expected_totals(&store, org_id).await,
+        "rollups moved with the re-analysis"
+    );
+    assert!(
+        totals.keys().all(|(theme, _)| theme != "billing"),
+        "the removed theme is gone: {totals:?}"
+    );
+    assert!(
+        totals.keys().any(|(theme, _)| theme == "waiting"),
+        "the new theme is counted: {totals:?}"
+    );
     edited.check_fingerprint(&store).await.expect("check");
-    assert_eq!(store.count_jobs(JobState::Queued).await.expect("count"), 0, "no second run once up to date");
+    assert_eq!(
+        store.count_jobs(JobState::Queued).await.expect("count"),
+        0,
+        "no second run once up to date"
+    );
     let _ = std::fs::remove_dir_all(dir);
     store.close().await;
 }

@@ -1,8 +1,8 @@
 //! Secrets: API tokens, session ids and passwords. Tokens and session ids are random, shown
 //! once, and stored only as SHA-256 hashes; passwords are hashed with Argon2id.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use touchpoint_store::accounts::NewApiToken;
@@ -23,7 +23,11 @@ pub fn sha256_hex(secret: &str) -> String {
 /// A new API token: the secret to show once, and what the store keeps.
 pub fn new_api_token(name: &str) -> (String, NewApiToken) {
     let secret = format!("{TOKEN_PREFIX}{}", random_hex(24));
-    let stored = NewApiToken { name: name.to_owned(), prefix: secret[..10].to_owned(), hash: sha256_hex(&secret) };
+    let stored = NewApiToken {
+        name: name.to_owned(),
+        prefix: secret[..10].to_owned(),
+        hash: sha256_hex(&secret),
+    };
     (secret, stored)
 }
 
@@ -55,7 +59,11 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
 
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

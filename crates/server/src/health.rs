@@ -8,7 +8,9 @@ use axum::{Json, Router};
 use serde_json::json;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -17,10 +19,16 @@ async fn healthz() -> Json<serde_json::Value> {
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": state.store.backend().name()}))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "database": state.store.backend().name()})),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable"})),
+            )
         }
     }
 }

@@ -8,7 +8,10 @@ use touchpoint_domain::period::{Interval, MS_PER_DAY};
 use touchpoint_domain::{Language, OrgId, SurveyId};
 use touchpoint_jobs::text::TextEngine;
 use touchpoint_store::{Store, StoreError};
-use touchpoint_text::{Analysis, CandidateTheme, EmergingOptions, Lang, PeriodCount, RecurringIssue, RecurringOptions, ThemeSeries};
+use touchpoint_text::{
+    Analysis, CandidateTheme, EmergingOptions, Lang, PeriodCount, RecurringIssue, RecurringOptions,
+    ThemeSeries,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ThemeCount {
@@ -35,7 +38,12 @@ fn lang(language: Language) -> Lang {
 }
 
 pub fn theme_label(engine: &TextEngine, id: &str, language: Language) -> String {
-    engine.analyzer().taxonomy().label(id, lang(language)).unwrap_or(id).to_owned()
+    engine
+        .analyzer()
+        .taxonomy()
+        .label(id, lang(language))
+        .unwrap_or(id)
+        .to_owned()
 }
 
 /// Mentions per theme in `from_ms..to_ms`, most mentioned first.
@@ -58,7 +66,11 @@ pub async fn theme_counts(
         .into_iter()
         .map(|(id, (mentions, negative))| ThemeCount {
             label: theme_label(engine, &id, language),
-            negative_share: if mentions > 0 { (1000.0 * negative as f64 / mentions as f64).round() / 10.0 } else { 0.0 },
+            negative_share: if mentions > 0 {
+                (1000.0 * negative as f64 / mentions as f64).round() / 10.0
+            } else {
+                0.0
+            },
             id,
             mentions,
             negative,
@@ -83,14 +95,19 @@ pub async fn recurring(
     let to_ms = (today + 1) * MS_PER_DAY;
     let week_of = |day: i64| ((day - first_week) / 7) as usize;
     let mut comments = vec![0u32; weeks as usize];
-    for (day, n) in store.comment_days(org_id, survey_id, from_ms, to_ms).await? {
+    for (day, n) in store
+        .comment_days(org_id, survey_id, from_ms, to_ms)
+        .await?
+    {
         if let Some(c) = comments.get_mut(week_of(day)) {
             *c += n as u32;
         }
     }
     let mut per_theme: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
     for day in store.theme_days(org_id, survey_id, from_ms, to_ms).await? {
-        let weeks_of_theme = per_theme.entry(day.theme_id).or_insert_with(|| vec![(0, 0); weeks as usize]);
+        let weeks_of_theme = per_theme
+            .entry(day.theme_id)
+            .or_insert_with(|| vec![(0, 0); weeks as usize]);
         if let Some(w) = weeks_of_theme.get_mut(week_of(day.day)) {
             w.0 += day.mentions as u32;
             w.1 += day.negative as u32;
@@ -106,7 +123,11 @@ pub async fn recurring(
                 .map(|((hits, negative), total)| PeriodCount {
                     comments: *total,
                     theme_hits: *hits,
-                    mean_severity: if *hits > 0 { *negative as f32 / *hits as f32 } else { 0.0 },
+                    mean_severity: if *hits > 0 {
+                        *negative as f32 / *hits as f32
+                    } else {
+                        0.0
+                    },
                 })
                 .collect(),
         })
@@ -114,16 +135,29 @@ pub async fn recurring(
     let options = RecurringOptions::default();
     Ok(touchpoint_text::rank_recurring(&series, &options)
         .into_iter()
-        .map(|issue| LabelledIssue { label: theme_label(engine, &issue.theme, language), issue })
+        .map(|issue| LabelledIssue {
+            label: theme_label(engine, &issue.theme, language),
+            issue,
+        })
         .collect())
 }
 
 /// Groups of recent negative comments that no theme covers: candidates for the taxonomy.
-pub async fn emerging(store: &Store, org_id: OrgId, survey_id: Option<SurveyId>, from_ms: i64) -> Result<Vec<CandidateTheme>, StoreError> {
-    let comments = store.uncovered_negative_comments(org_id, survey_id, from_ms, 2_000).await?;
+pub async fn emerging(
+    store: &Store,
+    org_id: OrgId,
+    survey_id: Option<SurveyId>,
+    from_ms: i64,
+) -> Result<Vec<CandidateTheme>, StoreError> {
+    let comments = store
+        .uncovered_negative_comments(org_id, survey_id, from_ms, 2_000)
+        .await?;
     let parsed: Vec<(String, Analysis)> = comments
         .into_iter()
         .filter_map(|(text, analysis)| serde_json::from_value(analysis).ok().map(|a| (text, a)))
         .collect();
-    Ok(touchpoint_text::emerging_themes(parsed.iter().map(|(t, a)| (t.as_str(), a)), &EmergingOptions::default()))
+    Ok(touchpoint_text::emerging_themes(
+        parsed.iter().map(|(t, a)| (t.as_str(), a)),
+        &EmergingOptions::default(),
+    ))
 }

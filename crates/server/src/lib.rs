@@ -42,7 +42,11 @@ impl AppState {
     }
 
     pub fn with_text(store: Store, settings: ServerSettings, text: Arc<TextEngine>) -> AppState {
-        AppState { store, settings: Arc::new(settings), text }
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            text,
+        }
     }
 }
 
@@ -73,6 +77,12 @@ pub fn build_app(state: AppState) -> Router {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

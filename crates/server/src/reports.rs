@@ -21,30 +21,74 @@ pub struct MetricRequest {
     pub filter: TextFilter,
 }
 
-pub async fn metric_report(store: &Store, survey: &Survey, request: &MetricRequest) -> Result<Report, StoreError> {
+pub async fn metric_report(
+    store: &Store,
+    survey: &Survey,
+    request: &MetricRequest,
+) -> Result<Report, StoreError> {
     let rows = store
-        .rollup_rows(survey.org_id, survey.id, &request.question_id, request.from_day, request.to_day, request.group_by, &request.filter)
+        .rollup_rows(
+            survey.org_id,
+            survey.id,
+            &touchpoint_store::RollupQuery {
+                question_id: &request.question_id,
+                from_day: request.from_day,
+                to_day: request.to_day,
+                group_by: request.group_by,
+                filter: &request.filter,
+            },
+        )
         .await?;
     let days: Vec<DayHistogram> = rows
         .into_iter()
-        .map(|r| DayHistogram { day: r.day, group: r.group, histogram: r.histogram })
+        .map(|r| DayHistogram {
+            day: r.day,
+            group: r.group,
+            histogram: r.histogram,
+        })
         .collect();
-    Ok(build_report(request.kind, request.interval, request.from_day, request.to_day, &days, request.group_by.is_some()))
+    Ok(build_report(
+        request.kind,
+        request.interval,
+        request.from_day,
+        request.to_day,
+        &days,
+        request.group_by.is_some(),
+    ))
 }
 
 /// Display names of touchpoints, for labelling groups.
-pub async fn touchpoint_names(store: &Store, org_id: OrgId) -> Result<HashMap<String, String>, StoreError> {
-    let page = store.list_touchpoints(org_id, &Cursor::start(), 500).await?;
-    Ok(page.items.into_iter().map(|t| (t.id.to_string(), t.name)).collect())
+pub async fn touchpoint_names(
+    store: &Store,
+    org_id: OrgId,
+) -> Result<HashMap<String, String>, StoreError> {
+    let page = store
+        .list_touchpoints(org_id, &Cursor::start(), 500)
+        .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|t| (t.id.to_string(), t.name))
+        .collect())
 }
 
 fn breakdown_json(breakdown: &Breakdown) -> Value {
     match breakdown {
-        Breakdown::Nps { promoters, passives, detractors } => {
+        Breakdown::Nps {
+            promoters,
+            passives,
+            detractors,
+        } => {
             json!({"promoters": promoters, "passives": passives, "detractors": detractors})
         }
-        Breakdown::Csat { satisfied, mean } => json!({"satisfied": satisfied, "mean": round1(*mean)}),
-        Breakdown::Ces { mean, easy, easy_share } => {
+        Breakdown::Csat { satisfied, mean } => {
+            json!({"satisfied": satisfied, "mean": round1(*mean)})
+        }
+        Breakdown::Ces {
+            mean,
+            easy,
+            easy_share,
+        } => {
             json!({"mean": round1(*mean), "easy": easy, "easy_share": round1(*easy_share)})
         }
     }
@@ -57,7 +101,9 @@ pub fn estimate_fields(estimate: Option<&Estimate>) -> serde_json::Map<String, V
             "value": round1(e.value), "n": e.n, "ci95": [round1(e.ci95.0), round1(e.ci95.1)],
             "small_sample": e.small_sample, "breakdown": breakdown_json(&e.breakdown),
         }),
-        None => json!({"value": null, "n": 0, "ci95": null, "small_sample": true, "breakdown": null}),
+        None => {
+            json!({"value": null, "n": 0, "ci95": null, "small_sample": true, "breakdown": null})
+        }
     };
     match value {
         Value::Object(map) => map,
@@ -77,15 +123,26 @@ fn series_json(interval: Interval, points: &[PeriodPoint]) -> Value {
         .collect()
 }
 
-pub fn report_json(survey: &Survey, request: &MetricRequest, report: &Report, labels: &HashMap<String, String>) -> Value {
+pub fn report_json(
+    survey: &Survey,
+    request: &MetricRequest,
+    report: &Report,
+    labels: &HashMap<String, String>,
+) -> Value {
     let mut body = estimate_fields(report.estimate.as_ref());
     body.insert("survey_id".into(), json!(survey.id));
     body.insert("question_id".into(), json!(request.question_id));
     body.insert("metric".into(), json!(request.kind.as_str()));
-    body.insert("from".into(), json!(date_of_day(request.from_day).to_string()));
+    body.insert(
+        "from".into(),
+        json!(date_of_day(request.from_day).to_string()),
+    );
     body.insert("to".into(), json!(date_of_day(request.to_day).to_string()));
     body.insert("interval".into(), json!(request.interval));
-    body.insert("series".into(), series_json(request.interval, &report.series));
+    body.insert(
+        "series".into(),
+        series_json(request.interval, &report.series),
+    );
     body.insert(
         "change".into(),
         match &report.change {
@@ -109,10 +166,16 @@ pub fn report_json(survey: &Survey, request: &MetricRequest, report: &Report, la
                 let mut fields = estimate_fields(g.estimate.as_ref());
                 let label = match group_by {
                     GroupBy::Touchpoint if g.key.is_empty() => "(no touchpoint)".to_owned(),
-                    GroupBy::Touchpoint => labels.get(&g.key).cloned().unwrap_or_else(|| g.key.clone()),
+                    GroupBy::Touchpoint => {
+                        labels.get(&g.key).cloned().unwrap_or_else(|| g.key.clone())
+                    }
                     _ => g.key.clone(),
                 };
-                let key = if g.key.is_empty() { Value::Null } else { json!(g.key) };
+                let key = if g.key.is_empty() {
+                    Value::Null
+                } else {
+                    json!(g.key)
+                };
                 fields.insert("key".into(), key);
                 fields.insert("label".into(), json!(label));
                 fields.insert("series".into(), series_json(request.interval, &g.series));

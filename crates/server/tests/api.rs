@@ -32,27 +32,53 @@ impl TestApp {
             })
             .await
             .expect("initialise");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let settings = ServerSettings { public_url: base.clone(), ..ServerSettings::default() };
+        let settings = ServerSettings {
+            public_url: base.clone(),
+            ..ServerSettings::default()
+        };
         let app = build_app(AppState::new(store.clone(), settings));
-        tokio::spawn(touchpoint_server::serve(listener, app, std::future::pending()));
-        Some(TestApp { base, token, client: reqwest::Client::new(), store, _db: db })
+        tokio::spawn(touchpoint_server::serve(
+            listener,
+            app,
+            std::future::pending(),
+        ));
+        Some(TestApp {
+            base,
+            token,
+            client: reqwest::Client::new(),
+            store,
+            _db: db,
+        })
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.base)
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, self.url(path)).bearer_auth(&self.token);
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("request");
         let status = response.status();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -77,7 +103,17 @@ impl TestApp {
             .await
             .expect("query")
             .expect("token");
-        self.store.list_responses(principal.org_id, &touchpoint_store::ResponseQuery::default(), &Cursor::start(), 500).await.expect("list").items.len()
+        self.store
+            .list_responses(
+                principal.org_id,
+                &touchpoint_store::ResponseQuery::default(),
+                &Cursor::start(),
+                500,
+            )
+            .await
+            .expect("list")
+            .items
+            .len()
     }
 }
 
@@ -136,7 +172,10 @@ async fn surveys_are_created_listed_updated_and_closed(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{survey}");
     let id = survey["id"].as_str().expect("id");
     let public_url = survey["public_url"].as_str().expect("url");
-    assert!(public_url.starts_with(&format!("{}/s/", app.base)), "{public_url}");
+    assert!(
+        public_url.starts_with(&format!("{}/s/", app.base)),
+        "{public_url}"
+    );
     assert_eq!(survey["status"], "open");
     assert_eq!(survey["questions"][0]["type"], "nps");
 
@@ -146,31 +185,81 @@ async fn surveys_are_created_listed_updated_and_closed(app: TestApp) {
 
     let mut edited = example_survey();
     edited["name"] = json!("Beziehungs-NPS");
-    let (status, updated) = app.send(reqwest::Method::PUT, &format!("/surveys/{id}"), Some(edited)).await;
-    assert_eq!((status, updated["name"].as_str()), (StatusCode::OK, Some("Beziehungs-NPS")));
+    let (status, updated) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/surveys/{id}"),
+            Some(edited),
+        )
+        .await;
+    assert_eq!(
+        (status, updated["name"].as_str()),
+        (StatusCode::OK, Some("Beziehungs-NPS"))
+    );
 
-    app.post(&format!("/surveys/{id}/responses"), json!({"answers":{"nps":9}})).await;
+    app.post(
+        &format!("/surveys/{id}/responses"),
+        json!({"answers":{"nps":9}}),
+    )
+    .await;
     let mut retyped = example_survey();
     retyped["questions"][0]["type"] = json!("csat");
-    let (status, problem) = app.send(reqwest::Method::PUT, &format!("/surveys/{id}"), Some(retyped)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a question with answers keeps its type: {problem}");
+    let (status, problem) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/surveys/{id}"),
+            Some(retyped),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a question with answers keeps its type: {problem}"
+    );
     let (_, unchanged) = app.get(&format!("/surveys/{id}")).await;
     assert_eq!(unchanged["questions"][0]["type"], "nps");
 
     let (status, closed) = app.post(&format!("/surveys/{id}/close"), json!({})).await;
-    assert_eq!((status, closed["status"].as_str()), (StatusCode::OK, Some("closed")));
+    assert_eq!(
+        (status, closed["status"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
 }
 
 async fn auth_is_required(app: TestApp) {
-    let response = app.client.get(app.url("/surveys")).send().await.expect("request");
+    let response = app
+        .client
+        .get(app.url("/surveys"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
-    let response = app.client.get(app.url("/surveys")).bearer_auth("tp_wrong").send().await.expect("request");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let response = app
+        .client
+        .get(app.url("/surveys"))
+        .bearer_auth("tp_wrong")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let response = app.client.post(app.url("/surveys")).bearer_auth("tp_wrong").json(&example_survey()).send().await.expect("request");
+    let response = app
+        .client
+        .post(app.url("/surveys"))
+        .bearer_auth("tp_wrong")
+        .json(&example_survey())
+        .send()
+        .await
+        .expect("request");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let (_, list) = app.get("/surveys").await;
-    assert!(list["items"].as_array().expect("items").is_empty(), "nothing was created");
+    assert!(
+        list["items"].as_array().expect("items").is_empty(),
+        "nothing was created"
+    );
 }
 
 async fn malformed_and_unknown_input_is_rejected_without_writes(app: TestApp) {
@@ -185,7 +274,10 @@ async fn malformed_and_unknown_input_is_rejected_without_writes(app: TestApp) {
         .expect("request");
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let problem: Value = response.json().await.expect("problem");
-    assert_eq!((problem["status"].as_u64(), problem["type"].as_str()), (Some(400), Some("/problems/bad-request")));
+    assert_eq!(
+        (problem["status"].as_u64(), problem["type"].as_str()),
+        (Some(400), Some("/problems/bad-request"))
+    );
 
     let mut unknown = example_survey();
     unknown["questions"][0]["colour"] = json!("red");
@@ -193,25 +285,39 @@ async fn malformed_and_unknown_input_is_rejected_without_writes(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "questions[0].colour");
 
-    let (status, problem) = app.post("/surveys", json!({"name":"x","questions":[{"id":"q","type":"slider","text":{"de":"a","en":"b"}}]})).await;
+    let (status, problem) = app
+        .post(
+            "/surveys",
+            json!({"name":"x","questions":[{"id":"q","type":"slider","text":{"de":"a","en":"b"}}]}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "questions[0].type");
 
     let (status, problem) = app.post("/surveys", json!({"name":"x","touchpoint_id":"00000000-0000-7000-8000-000000000000","questions":[{"id":"q","type":"nps","text":{"de":"a","en":"b"}}]})).await;
-    assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("touchpoint_id")));
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("touchpoint_id"))
+    );
 
     let (_, list) = app.get("/surveys").await;
-    assert!(list["items"].as_array().expect("items").is_empty(), "nothing was created");
+    assert!(
+        list["items"].as_array().expect("items").is_empty(),
+        "nothing was created"
+    );
 }
 
 async fn responses_are_idempotent(app: TestApp) {
     let id = app.create_survey(example_survey()).await;
     let body = json!({"answers":{"nps":9,"why":"Schnelle Hilfe"},"language":"de","channel":"api","touchpoint_id":null,"external_id":"crm-42"});
-    let (status, first) = app.post(&format!("/surveys/{id}/responses"), body.clone()).await;
+    let (status, first) = app
+        .post(&format!("/surveys/{id}/responses"), body.clone())
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let (status, again) = app.post(&format!("/surveys/{id}/responses"), body).await;
     assert_eq!((status, &again["id"]), (StatusCode::OK, &first["id"]));
-    let changed = json!({"answers":{"nps":2,"why":"Schnelle Hilfe"},"language":"de","external_id":"crm-42"});
+    let changed =
+        json!({"answers":{"nps":2,"why":"Schnelle Hilfe"},"language":"de","external_id":"crm-42"});
     let (status, problem) = app.post(&format!("/surveys/{id}/responses"), changed).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(app.stored_responses().await, 1);
@@ -224,30 +330,76 @@ async fn every_bad_answer_gets_its_own_error_and_nothing_is_stored(app: TestApp)
         (json!({"answers":{"nps":11}}), vec!["answers.nps"]),
         (json!({"answers":{"nps":5,"csat":0}}), vec!["answers.csat"]),
         (json!({"answers":{"nps":5,"ces":8}}), vec!["answers.ces"]),
-        (json!({"answers":{"nps":5,"stars":6}}), vec!["answers.stars"]),
+        (
+            json!({"answers":{"nps":5,"stars":6}}),
+            vec!["answers.stars"],
+        ),
         (json!({"answers":{"nps":7.5}}), vec!["answers.nps"]),
         (json!({"answers":{"nps":"7"}}), vec!["answers.nps"]),
-        (json!({"answers":{"nps":5,"reason":"weather"}}), vec!["answers.reason"]),
-        (json!({"answers":{"nps":5,"tags":["a","z"]}}), vec!["answers.tags"]),
-        (json!({"answers":{"nps":5,"ghost":1}}), vec!["answers.ghost"]),
+        (
+            json!({"answers":{"nps":5,"reason":"weather"}}),
+            vec!["answers.reason"],
+        ),
+        (
+            json!({"answers":{"nps":5,"tags":["a","z"]}}),
+            vec!["answers.tags"],
+        ),
+        (
+            json!({"answers":{"nps":5,"ghost":1}}),
+            vec!["answers.ghost"],
+        ),
         (json!({"answers":{"why":"no score"}}), vec!["answers.nps"]),
-        (json!({"answers":{"nps":5,"why":"x".repeat(10_001)}}), vec!["answers.why"]),
-        (json!({"answers":{"nps":5},"submitted_at":"2999-01-01T00:00:00Z"}), vec!["submitted_at"]),
-        (json!({"answers":{"nps":5},"language":"fr"}), vec!["language"]),
+        (
+            json!({"answers":{"nps":5,"why":"x".repeat(10_001)}}),
+            vec!["answers.why"],
+        ),
+        (
+            json!({"answers":{"nps":5},"submitted_at":"2999-01-01T00:00:00Z"}),
+            vec!["submitted_at"],
+        ),
+        (
+            json!({"answers":{"nps":5},"language":"fr"}),
+            vec!["language"],
+        ),
         (
             json!({"answers":{"nps":11,"csat":0,"ces":8,"stars":0},"submitted_at":"2999-01-01T00:00:00Z"}),
-            vec!["answers.nps", "answers.csat", "answers.ces", "answers.stars", "submitted_at"],
+            vec![
+                "answers.nps",
+                "answers.csat",
+                "answers.ces",
+                "answers.stars",
+                "submitted_at",
+            ],
         ),
     ];
     for (body, fields) in cases {
         let (status, problem) = app.post(&path, body.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {problem}");
-        let got: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body} → {problem}"
+        );
+        let got: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
         assert_eq!(got, fields, "{body}");
     }
-    let (status, _) = app.post(&path, json!({"answers":{"nps":5},"mood":"happy"})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "unknown top-level field");
-    assert_eq!(app.stored_responses().await, 0, "no rejected response was stored");
+    let (status, _) = app
+        .post(&path, json!({"answers":{"nps":5},"mood":"happy"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown top-level field"
+    );
+    assert_eq!(
+        app.stored_responses().await,
+        0,
+        "no rejected response was stored"
+    );
     let (status, _) = app.post(&path, json!({"answers":{"nps":10,"csat":5,"ces":7,"stars":5,"reason":"price","tags":["a","b"],"why":"ok"}})).await;
     assert_eq!(status, StatusCode::CREATED);
 }
@@ -261,22 +413,43 @@ async fn oversized_bodies_get_413(app: TestApp) {
 }
 
 async fn unknown_and_closed_surveys(app: TestApp) {
-    let (status, _) = app.post("/surveys/01a20000-0000-7000-8000-000000000000/responses", json!({"answers":{"nps":1}})).await;
+    let (status, _) = app
+        .post(
+            "/surveys/01a20000-0000-7000-8000-000000000000/responses",
+            json!({"answers":{"nps":1}}),
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app.get("/surveys/not-a-uuid").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let id = app.create_survey(example_survey()).await;
     app.post(&format!("/surveys/{id}/close"), json!({})).await;
-    let (status, problem) = app.post(&format!("/surveys/{id}/responses"), json!({"answers":{"nps":1}})).await;
+    let (status, problem) = app
+        .post(
+            &format!("/surveys/{id}/responses"),
+            json!({"answers":{"nps":1}}),
+        )
+        .await;
     assert_eq!(status, StatusCode::GONE, "{problem}");
     assert_eq!(app.stored_responses().await, 0);
 }
 
 async fn text_round_trips_exactly(app: TestApp) {
     let id = app.create_survey(example_survey()).await;
-    let text = "Üble Wartezeit 😡🙈 — שלום — مرحبا بكم — \u{202E}rtl\u{202C} <b>bold</b> & \"quotes\"";
-    let (_, created) = app.post(&format!("/surveys/{id}/responses"), json!({"answers":{"nps":3,"why":text}})).await;
-    let (status, stored) = app.get(&format!("/responses/{}", created["id"].as_str().expect("id"))).await;
+    let text =
+        "Üble Wartezeit 😡🙈 — שלום — مرحبا بكم — \u{202E}rtl\u{202C} <b>bold</b> & \"quotes\"";
+    let (_, created) = app
+        .post(
+            &format!("/surveys/{id}/responses"),
+            json!({"answers":{"nps":3,"why":text}}),
+        )
+        .await;
+    let (status, stored) = app
+        .get(&format!(
+            "/responses/{}",
+            created["id"].as_str().expect("id")
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stored["answers"]["why"], json!(text));
 }
@@ -285,14 +458,24 @@ async fn responses_page_through_the_api(app: TestApp) {
     let id = app.create_survey(example_survey()).await;
     for n in 0..7 {
         let at = format!("2026-02-0{}T10:00:00Z", n + 1);
-        app.post(&format!("/surveys/{id}/responses"), json!({"answers":{"nps":n},"submitted_at":at})).await;
+        app.post(
+            &format!("/surveys/{id}/responses"),
+            json!({"answers":{"nps":n},"submitted_at":at}),
+        )
+        .await;
     }
     let mut scores = Vec::new();
     let mut path = format!("/responses?survey_id={id}&limit=3");
     loop {
         let (status, page) = app.get(&path).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        scores.extend(page["items"].as_array().expect("items").iter().map(|r| r["answers"]["nps"].as_i64().expect("nps")));
+        scores.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|r| r["answers"]["nps"].as_i64().expect("nps")),
+        );
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("/responses?survey_id={id}&limit=3&cursor={cursor}"),
             None => break,
@@ -314,9 +497,20 @@ async fn csv_export_streams_every_response(app: TestApp) {
         let (status, _) = app.post(&format!("/surveys/{id}/responses"), body).await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let response = app.client.get(app.url(&format!("/surveys/{id}/responses.csv"))).bearer_auth(&app.token).send().await.expect("csv");
+    let response = app
+        .client
+        .get(app.url(&format!("/surveys/{id}/responses.csv")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("csv");
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/csv"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/csv")
+    );
     let body = response.text().await.expect("body");
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let headers = reader.headers().expect("headers").clone();
@@ -325,8 +519,14 @@ async fn csv_export_streams_every_response(app: TestApp) {
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
     assert_eq!(records.len(), 2_500);
     let why = headers.iter().position(|h| h == "why").expect("why column");
-    let tags = headers.iter().position(|h| h == "tags").expect("tags column");
-    assert!(records.iter().any(|r| &r[why] == "'=HYPERLINK(\"x\")"), "formula neutralised");
+    let tags = headers
+        .iter()
+        .position(|h| h == "tags")
+        .expect("tags column");
+    assert!(
+        records.iter().any(|r| &r[why] == "'=HYPERLINK(\"x\")"),
+        "formula neutralised"
+    );
     assert!(records.iter().all(|r| &r[tags] == "a;b"));
 }
 
@@ -336,7 +536,13 @@ async fn metrics_match_hand_computed_values(app: TestApp) {
     // NPS = 30.0; CI = 30 ± 1.96·100·sqrt((0.5 + 0.2 − 0.3²)/200) = 30 ± 10.8 → [19.2, 40.8].
     let mut bodies = Vec::new();
     for i in 0..200 {
-        let score = if i < 100 { 9 + i % 2 } else if i < 160 { 7 + i % 2 } else { i % 7 };
+        let score = if i < 100 {
+            9 + i % 2
+        } else if i < 160 {
+            7 + i % 2
+        } else {
+            i % 7
+        };
         let channel = if i % 2 == 0 { "web" } else { "email" };
         let day = 1 + i % 28;
         bodies.push(json!({"answers":{"nps":score},"channel":channel,"submitted_at":format!("2026-03-{day:02}T12:00:00Z")}));
@@ -344,7 +550,8 @@ async fn metrics_match_hand_computed_values(app: TestApp) {
     // One answer in February, outside the requested range.
     bodies.push(json!({"answers":{"nps":0},"submitted_at":"2026-02-27T12:00:00Z"}));
     let path = format!("/surveys/{id}/responses");
-    let results = futures_util::future::join_all(bodies.into_iter().map(|b| app.post(&path, b))).await;
+    let results =
+        futures_util::future::join_all(bodies.into_iter().map(|b| app.post(&path, b))).await;
     assert!(results.iter().all(|(s, _)| *s == StatusCode::CREATED));
 
     let (status, report) = app
@@ -355,15 +562,37 @@ async fn metrics_match_hand_computed_values(app: TestApp) {
     assert_eq!(report["n"], json!(200));
     assert_eq!(report["ci95"], json!([19.2, 40.8]));
     assert_eq!(report["small_sample"], json!(false));
-    assert_eq!(report["breakdown"], json!({"promoters":100,"passives":60,"detractors":40}));
+    assert_eq!(
+        report["breakdown"],
+        json!({"promoters":100,"passives":60,"detractors":40})
+    );
     let series = report["series"].as_array().expect("series");
-    assert_eq!(series.iter().map(|p| p["n"].as_u64().expect("n")).sum::<u64>(), 200);
-    assert_eq!(series[0]["period"], "2026-W09", "the week of 1 March 2026 starts on Monday 23 February");
+    assert_eq!(
+        series
+            .iter()
+            .map(|p| p["n"].as_u64().expect("n"))
+            .sum::<u64>(),
+        200
+    );
+    assert_eq!(
+        series[0]["period"], "2026-W09",
+        "the week of 1 March 2026 starts on Monday 23 February"
+    );
     let groups = report["groups"].as_array().expect("groups");
     assert_eq!(groups.len(), 2);
-    assert_eq!(groups.iter().map(|g| g["n"].as_u64().expect("n")).sum::<u64>(), 200);
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["n"].as_u64().expect("n"))
+            .sum::<u64>(),
+        200
+    );
 
-    let (status, monthly) = app.get(&format!("/metrics?survey_id={id}&from=2026-02-01&to=2026-03-31")).await;
+    let (status, monthly) = app
+        .get(&format!(
+            "/metrics?survey_id={id}&from=2026-02-01&to=2026-03-31"
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(monthly["series"][0]["n"], json!(1));
     assert_eq!(monthly["series"][0]["small_sample"], json!(true));
@@ -378,7 +607,11 @@ async fn metrics_match_hand_computed_values(app: TestApp) {
         ("from=yesterday", "from"),
     ] {
         let (status, problem) = app.get(&format!("/metrics?survey_id={id}&{query}")).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {problem}"
+        );
         assert_eq!(problem["errors"][0]["field"], field, "{query}");
     }
     let (status, _) = app.get("/metrics").await;
@@ -386,32 +619,84 @@ async fn metrics_match_hand_computed_values(app: TestApp) {
 }
 
 async fn touchpoints_crud(app: TestApp) {
-    let (status, created) = app.post("/touchpoints", json!({"name":"Hotline","channel":"phone"})).await;
+    let (status, created) = app
+        .post("/touchpoints", json!({"name":"Hotline","channel":"phone"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().expect("id");
-    let (status, _) = app.post("/touchpoints", json!({"name":"Hotline","channel":"phone"})).await;
+    let (status, _) = app
+        .post("/touchpoints", json!({"name":"Hotline","channel":"phone"}))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, problem) = app.post("/touchpoints", json!({"name":"","channel":"Tele fon"})).await;
-    assert_eq!((status, problem["errors"].as_array().map(Vec::len)), (StatusCode::UNPROCESSABLE_ENTITY, Some(2)));
-    let (status, updated) =
-        app.send(reqwest::Method::PUT, &format!("/touchpoints/{id}"), Some(json!({"name":"Service-Hotline","channel":"phone"}))).await;
-    assert_eq!((status, updated["name"].as_str()), (StatusCode::OK, Some("Service-Hotline")));
+    let (status, problem) = app
+        .post("/touchpoints", json!({"name":"","channel":"Tele fon"}))
+        .await;
+    assert_eq!(
+        (status, problem["errors"].as_array().map(Vec::len)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some(2))
+    );
+    let (status, updated) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/touchpoints/{id}"),
+            Some(json!({"name":"Service-Hotline","channel":"phone"})),
+        )
+        .await;
+    assert_eq!(
+        (status, updated["name"].as_str()),
+        (StatusCode::OK, Some("Service-Hotline"))
+    );
     let (status, list) = app.get("/touchpoints").await;
-    assert_eq!((status, list["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert_eq!(
+        (status, list["items"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
     let mut survey = example_survey();
     survey["touchpoint_id"] = json!(id);
     let survey_id = app.create_survey(survey).await;
-    let (_, response) = app.post(&format!("/surveys/{survey_id}/responses"), json!({"answers":{"nps":10}})).await;
-    let (_, stored) = app.get(&format!("/responses/{}", response["id"].as_str().expect("id"))).await;
-    assert_eq!(stored["touchpoint_id"], json!(id), "responses inherit the survey's touchpoint");
+    let (_, response) = app
+        .post(
+            &format!("/surveys/{survey_id}/responses"),
+            json!({"answers":{"nps":10}}),
+        )
+        .await;
+    let (_, stored) = app
+        .get(&format!(
+            "/responses/{}",
+            response["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(
+        stored["touchpoint_id"],
+        json!(id),
+        "responses inherit the survey's touchpoint"
+    );
 }
 
 async fn health_and_readiness(app: TestApp) {
-    let health = app.client.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(health.status(), StatusCode::OK);
-    let ready: Value = app.client.get(format!("{}/readyz", app.base)).send().await.expect("readyz").json().await.expect("json");
+    let ready: Value = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(ready["status"], "ready");
     let headers = health.headers();
-    assert!(headers["content-security-policy"].to_str().expect("csp").contains("frame-ancestors 'none'"));
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
 }

@@ -18,7 +18,11 @@ pub(crate) struct Conditions {
 impl Conditions {
     /// `first` is the number of the first placeholder these conditions may use.
     pub(crate) fn new(first: usize) -> Conditions {
-        Conditions { sql: String::new(), values: Vec::new(), first }
+        Conditions {
+            sql: String::new(),
+            values: Vec::new(),
+            first,
+        }
     }
 
     /// Adds ` AND <condition>`, where `?` in `condition` becomes the next placeholder.
@@ -45,7 +49,10 @@ impl Conditions {
         &self.sql
     }
 
-    pub(crate) fn bind<'q>(&self, mut query: Query<'q, sqlx::Any, AnyArguments>) -> Query<'q, sqlx::Any, AnyArguments> {
+    pub(crate) fn bind<'q>(
+        &self,
+        mut query: Query<'q, sqlx::Any, AnyArguments>,
+    ) -> Query<'q, sqlx::Any, AnyArguments> {
         for value in &self.values {
             query = match value {
                 Value::Text(t) => query.bind(t.clone()),

@@ -17,17 +17,17 @@ pub mod page;
 pub mod responses;
 pub mod rollups;
 pub mod surveys;
-pub mod text;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod touchpoints;
 pub mod writer;
 
 pub use responses::{ResponseQuery, StoredResponse, SubmitOutcome};
-pub use writer::ANALYZE_RESPONSES;
-pub use rollups::{GroupBy, RollupKey, RollupRow, TextFilter};
+pub use rollups::{GroupBy, RollupKey, RollupQuery, RollupRow, TextFilter};
 pub use surveys::{Survey, SurveyStatus};
 pub use touchpoints::Touchpoint;
+pub use writer::ANALYZE_RESPONSES;
 
 pub use dialect::Backend;
 pub use error::{Result, StoreError};

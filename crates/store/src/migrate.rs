@@ -23,7 +23,10 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation"), migration!(2, "0002_text_analysis")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_text_analysis"),
+];
 
 impl Migration {
     fn sql(&self, backend: Backend) -> &'static str {

@@ -104,7 +104,10 @@ impl PendingResponse {
             .metric_scores(&survey.definition)
             .map(|(q, kind, score)| (q.to_owned(), kind, score))
             .collect();
-        let has_text = response.answers.texts(&survey.definition).any(|t| !t.trim().is_empty());
+        let has_text = response
+            .answers
+            .texts(&survey.definition)
+            .any(|t| !t.trim().is_empty());
         Ok(PendingResponse {
             has_text,
             id: new_id(),
@@ -171,7 +174,11 @@ impl Store {
         conditions.push_text("r.language = ?", query.language.as_deref());
         conditions.push_int("r.submitted_at >= ?", query.from_ms);
         conditions.push_int("r.submitted_at < ?", query.to_ms);
-        let commented = if query.commented { " AND a.response_id IS NOT NULL" } else { "" };
+        let commented = if query.commented {
+            " AND a.response_id IS NOT NULL"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM responses r LEFT JOIN response_analyses a ON a.response_id = r.id \
              WHERE r.org_id = $1 AND (r.submitted_at < $2 OR (r.submitted_at = $2 AND r.id < $3)){}{commented} \
@@ -185,7 +192,10 @@ impl Store {
             .bind(limit as i64 + 1);
         let rows = conditions.bind(statement).fetch_all(self.read()).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, limit, |r| Cursor { time_ms: r.submitted_at, id: r.id.to_string() }))
+        Ok(Page::from_rows(items, limit, |r| Cursor {
+            time_ms: r.submitted_at,
+            id: r.id.to_string(),
+        }))
     }
 
     pub async fn response(&self, org_id: OrgId, id: ResponseId) -> Result<StoredResponse> {

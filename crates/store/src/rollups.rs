@@ -75,6 +75,17 @@ impl TextFilter {
     }
 }
 
+/// Which rollup rows to sum: one question's days `from_day..=to_day`, optionally grouped and
+/// restricted to analysed comments.
+#[derive(Debug, Clone, Copy)]
+pub struct RollupQuery<'a> {
+    pub question_id: &'a str,
+    pub from_day: i64,
+    pub to_day: i64,
+    pub group_by: Option<GroupBy>,
+    pub filter: &'a TextFilter,
+}
+
 /// One day of one group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollupRow {
@@ -102,9 +113,15 @@ pub(crate) struct Contribution {
 impl Contribution {
     fn keys(&self) -> impl Iterator<Item = (RollupKey, usize)> + '_ {
         self.scores.iter().filter_map(|(question_id, kind, score)| {
-            let bucket = usize::try_from(score - kind.scale().0).ok().filter(|b| *b < 11);
+            let bucket = usize::try_from(score - kind.scale().0)
+                .ok()
+                .filter(|b| *b < 11);
             if bucket.is_none() {
-                tracing::error!(question_id, score, "score outside its scale reached the rollups");
+                tracing::error!(
+                    question_id,
+                    score,
+                    "score outside its scale reached the rollups"
+                );
             }
             let key = RollupKey {
                 question_id: question_id.clone(),
@@ -131,21 +148,38 @@ impl RollupDeltas {
             org_id: response.org_id,
             survey_id: response.survey_id,
             day: day_of_ms(response.submitted_at),
-            touchpoint_id: response.touchpoint_id.map(|t| t.to_string()).unwrap_or_default(),
+            touchpoint_id: response
+                .touchpoint_id
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
             channel: response.channel.clone(),
             language: response.language.as_str().to_owned(),
             scores: response.scores.clone(),
         };
         for (key, bucket) in contribution.keys() {
-            self.responses.entry((contribution.org_id, contribution.survey_id, key)).or_default()[bucket] += 1;
+            self.responses
+                .entry((contribution.org_id, contribution.survey_id, key))
+                .or_default()[bucket] += 1;
         }
     }
 
     /// Counts (`sign` = 1) or uncounts (`sign` = −1) a response under a theme and sentiment.
     /// Theme `""` stands for "any comment" with the comment's overall sentiment.
-    pub(crate) fn add_themed(&mut self, contribution: &Contribution, theme: &str, sentiment: &str, sign: i64) {
+    pub(crate) fn add_themed(
+        &mut self,
+        contribution: &Contribution,
+        theme: &str,
+        sentiment: &str,
+        sign: i64,
+    ) {
         for (key, bucket) in contribution.keys() {
-            let entry = (contribution.org_id, contribution.survey_id, key, theme.to_owned(), sentiment.to_owned());
+            let entry = (
+                contribution.org_id,
+                contribution.survey_id,
+                key,
+                theme.to_owned(),
+                sentiment.to_owned(),
+            );
             self.themes.entry(entry).or_default()[bucket] += sign;
         }
     }
@@ -165,7 +199,12 @@ pub(crate) async fn apply(tx: &mut Transaction<'_>, deltas: &RollupDeltas) -> Re
             ADD_BUCKETS.replace("{t}", "response_rollups")
         );
         for ((org_id, survey_id, key), delta) in &deltas.responses {
-            let query = bind_key(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), *org_id, *survey_id, key);
+            let query = bind_key(
+                sqlx::query(sqlx::AssertSqlSafe(sql.clone())),
+                *org_id,
+                *survey_id,
+                key,
+            );
             bind_delta(query, delta).execute(&mut **tx).await?;
         }
     }
@@ -178,9 +217,14 @@ pub(crate) async fn apply(tx: &mut Transaction<'_>, deltas: &RollupDeltas) -> Re
             ADD_BUCKETS.replace("{t}", "theme_rollups")
         );
         for ((org_id, survey_id, key, theme, sentiment), delta) in &deltas.themes {
-            let query = bind_key(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), *org_id, *survey_id, key)
-                .bind(theme.clone())
-                .bind(sentiment.clone());
+            let query = bind_key(
+                sqlx::query(sqlx::AssertSqlSafe(sql.clone())),
+                *org_id,
+                *survey_id,
+                key,
+            )
+            .bind(theme.clone())
+            .bind(sentiment.clone());
             bind_delta(query, delta).execute(&mut **tx).await?;
         }
     }
@@ -189,7 +233,12 @@ pub(crate) async fn apply(tx: &mut Transaction<'_>, deltas: &RollupDeltas) -> Re
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-fn bind_key<'q>(query: AnyQuery<'q>, org_id: OrgId, survey_id: SurveyId, key: &RollupKey) -> AnyQuery<'q> {
+fn bind_key<'q>(
+    query: AnyQuery<'q>,
+    org_id: OrgId,
+    survey_id: SurveyId,
+    key: &RollupKey,
+) -> AnyQuery<'q> {
     query
         .bind(org_id.to_string())
         .bind(survey_id.to_string())
@@ -223,12 +272,15 @@ impl Store {
         &self,
         org_id: OrgId,
         survey_id: SurveyId,
-        question_id: &str,
-        from_day: i64,
-        to_day: i64,
-        group_by: Option<GroupBy>,
-        filter: &TextFilter,
+        query: &RollupQuery<'_>,
     ) -> Result<Vec<RollupRow>> {
+        let RollupQuery {
+            question_id,
+            from_day,
+            to_day,
+            group_by,
+            filter,
+        } = *query;
         let (group_select, group_by_sql) = match group_by {
             Some(g) => (g.column(), format!("day, {}", g.column())),
             None => ("''", "day".to_owned()),

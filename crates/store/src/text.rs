@@ -86,7 +86,11 @@ impl Store {
                     }
                 };
                 let answers: Answers = serde_json::from_str(&row.try_get::<String, _>("answers")?)?;
-                let text = answers.texts(&survey.definition).filter(|t| !t.trim().is_empty()).collect::<Vec<_>>().join("\n");
+                let text = answers
+                    .texts(&survey.definition)
+                    .filter(|t| !t.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 if text.is_empty() {
                     continue;
                 }
@@ -95,7 +99,9 @@ impl Store {
                     org_id,
                     survey_id,
                     day: day_of_ms(submitted_at),
-                    touchpoint_id: row.try_get::<Option<String>, _>("touchpoint_id")?.unwrap_or_default(),
+                    touchpoint_id: row
+                        .try_get::<Option<String>, _>("touchpoint_id")?
+                        .unwrap_or_default(),
                     channel: row.try_get("channel")?,
                     language: row.try_get("language")?,
                     scores: answers
@@ -118,29 +124,39 @@ impl Store {
 
     /// Stores analyses (replacing earlier ones) and moves the theme rollups accordingly, all in
     /// one transaction: what an earlier analysis counted is uncounted first.
-    pub async fn save_analyses(&self, items: &[(AnalysisTarget, AnalysisRecord)], taxonomy_hash: &str) -> Result<()> {
+    pub async fn save_analyses(
+        &self,
+        items: &[(AnalysisTarget, AnalysisRecord)],
+        taxonomy_hash: &str,
+    ) -> Result<()> {
         let mut tx = self.write().begin().await?;
         let mut deltas = RollupDeltas::default();
         let now = now_ms();
         for (target, record) in items {
             let id = target.response_id.to_string();
-            let previous = sqlx::query("SELECT sentiment FROM response_analyses WHERE response_id = $1")
-                .bind(id.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
+            let previous =
+                sqlx::query("SELECT sentiment FROM response_analyses WHERE response_id = $1")
+                    .bind(id.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(previous) = previous {
                 let sentiment: String = previous.try_get("sentiment")?;
                 deltas.add_themed(&target.contribution, "", &sentiment, -1);
-                let themes = sqlx::query("SELECT theme_id, sentiment FROM response_themes WHERE response_id = $1")
-                    .bind(id.clone())
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let themes = sqlx::query(
+                    "SELECT theme_id, sentiment FROM response_themes WHERE response_id = $1",
+                )
+                .bind(id.clone())
+                .fetch_all(&mut *tx)
+                .await?;
                 for theme in &themes {
                     let theme_id: String = theme.try_get("theme_id")?;
                     let sentiment: String = theme.try_get("sentiment")?;
                     deltas.add_themed(&target.contribution, &theme_id, &sentiment, -1);
                 }
-                sqlx::query("DELETE FROM response_themes WHERE response_id = $1").bind(id.clone()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM response_themes WHERE response_id = $1")
+                    .bind(id.clone())
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query(
                 "INSERT INTO response_analyses (response_id, org_id, survey_id, text, language, sentiment, score, \
@@ -185,7 +201,13 @@ impl Store {
     }
 
     /// Theme mentions per day in `from_ms..to_ms` (optionally of one survey).
-    pub async fn theme_days(&self, org_id: OrgId, survey_id: Option<SurveyId>, from_ms: i64, to_ms: i64) -> Result<Vec<ThemeDay>> {
+    pub async fn theme_days(
+        &self,
+        org_id: OrgId,
+        survey_id: Option<SurveyId>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ThemeDay>> {
         let mut conditions = Conditions::new(4);
         let survey = survey_id.map(|s| s.to_string());
         conditions.push_text("survey_id = ?", survey.as_deref());
@@ -196,7 +218,10 @@ impl Store {
              GROUP BY theme_id, submitted_at / 86400000",
             conditions.sql()
         );
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string()).bind(from_ms).bind(to_ms);
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org_id.to_string())
+            .bind(from_ms)
+            .bind(to_ms);
         conditions
             .bind(query)
             .fetch_all(self.read())
@@ -214,7 +239,13 @@ impl Store {
     }
 
     /// Analysed comments per day in `from_ms..to_ms` (optionally of one survey).
-    pub async fn comment_days(&self, org_id: OrgId, survey_id: Option<SurveyId>, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, i64)>> {
+    pub async fn comment_days(
+        &self,
+        org_id: OrgId,
+        survey_id: Option<SurveyId>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, i64)>> {
         let mut conditions = Conditions::new(4);
         let survey = survey_id.map(|s| s.to_string());
         conditions.push_text("survey_id = ?", survey.as_deref());
@@ -223,7 +254,10 @@ impl Store {
              WHERE org_id = $1 AND submitted_at >= $2 AND submitted_at < $3{} GROUP BY submitted_at / 86400000",
             conditions.sql()
         );
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string()).bind(from_ms).bind(to_ms);
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org_id.to_string())
+            .bind(from_ms)
+            .bind(to_ms);
         conditions
             .bind(query)
             .fetch_all(self.read())
@@ -251,7 +285,10 @@ impl Store {
              ORDER BY a.submitted_at DESC LIMIT $3",
             conditions.sql()
         );
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string()).bind(from_ms).bind(limit as i64);
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org_id.to_string())
+            .bind(from_ms)
+            .bind(limit as i64);
         conditions
             .bind(query)
             .fetch_all(self.read())
@@ -265,7 +302,11 @@ impl Store {
     }
 
     /// Ids of analysed responses after `after` (by id), for re-analysis in pages.
-    pub async fn analysed_response_ids(&self, after: &str, limit: usize) -> Result<Vec<ResponseId>> {
+    pub async fn analysed_response_ids(
+        &self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<ResponseId>> {
         sqlx::query("SELECT response_id FROM response_analyses WHERE response_id > $1 ORDER BY response_id LIMIT $2")
             .bind(after.to_owned())
             .bind(limit as i64)
@@ -278,10 +319,11 @@ impl Store {
 
     /// How many stored analyses were made with a taxonomy/model other than `taxonomy_hash`.
     pub async fn count_stale_analyses(&self, taxonomy_hash: &str) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM response_analyses WHERE taxonomy_hash <> $1")
-            .bind(taxonomy_hash.to_owned())
-            .fetch_one(self.read())
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM response_analyses WHERE taxonomy_hash <> $1")
+                .bind(taxonomy_hash.to_owned())
+                .fetch_one(self.read())
+                .await?;
         Ok(row.try_get("n")?)
     }
 
@@ -335,8 +377,12 @@ impl Store {
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key.to_owned()).fetch_optional(self.read()).await?;
-        row.map(|r| r.try_get("value").map_err(StoreError::from)).transpose()
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key.to_owned())
+            .fetch_optional(self.read())
+            .await?;
+        row.map(|r| r.try_get("value").map_err(StoreError::from))
+            .transpose()
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -349,7 +395,10 @@ impl Store {
     }
 
     /// Theme rollups as stored (for the test that compares them with a recomputation).
-    pub async fn theme_rollup_totals(&self, survey_id: SurveyId) -> Result<HashMap<(String, String), i64>> {
+    pub async fn theme_rollup_totals(
+        &self,
+        survey_id: SurveyId,
+    ) -> Result<HashMap<(String, String), i64>> {
         let rows = sqlx::query(
             "SELECT theme_id, sentiment, CAST(SUM(b0 + b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10) AS BIGINT) AS n \
              FROM theme_rollups WHERE survey_id = $1 GROUP BY theme_id, sentiment",

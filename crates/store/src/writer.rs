@@ -7,8 +7,8 @@
 //! fails, each of its responses is retried alone, so one bad row cannot fail its neighbours.
 
 use crate::error::{Result, StoreError};
-use crate::responses::{PendingResponse, SubmitOutcome};
 use crate::jobs::NewJob;
+use crate::responses::{PendingResponse, SubmitOutcome};
 use crate::rollups::{self, RollupDeltas};
 
 /// The job kind that analyses the free text of newly stored responses.
@@ -158,7 +158,7 @@ pub(crate) async fn write_batch(
             run_after: 0,
             max_attempts: 5,
         };
-        crate::jobs::insert_job(&mut *tx, &job).await?;
+        crate::jobs::insert_job(&mut tx, &job).await?;
     }
     tx.commit().await?;
     Ok(outcomes)

@@ -393,7 +393,15 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
     let mut cursor = Cursor::start();
     loop {
         let page = store
-            .list_responses(org_id, &touchpoint_store::ResponseQuery { survey_id: Some(s.id), ..Default::default() }, &cursor, 3)
+            .list_responses(
+                org_id,
+                &touchpoint_store::ResponseQuery {
+                    survey_id: Some(s.id),
+                    ..Default::default()
+                },
+                &cursor,
+                3,
+            )
             .await
             .expect("page");
         seen.extend(
@@ -408,14 +416,24 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
     }
     assert_eq!(seen, vec![7, 6, 5, 4, 3, 2, 1]);
     let all = store
-        .list_responses(org_id, &touchpoint_store::ResponseQuery::default(), &Cursor::start(), 100)
+        .list_responses(
+            org_id,
+            &touchpoint_store::ResponseQuery::default(),
+            &Cursor::start(),
+            100,
+        )
         .await
         .expect("all");
     assert_eq!(all.items.len(), 8);
     let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
     assert!(
         store
-            .list_responses(stranger, &touchpoint_store::ResponseQuery::default(), &Cursor::start(), 100)
+            .list_responses(
+                stranger,
+                &touchpoint_store::ResponseQuery::default(),
+                &Cursor::start(),
+                100
+            )
             .await
             .expect("none")
             .items
@@ -484,7 +502,17 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
             .timestamp_millis(),
     );
     let all = store
-        .rollup_rows(org_id, s.id, "nps", day, day + 1, None, &Default::default())
+        .rollup_rows(
+            org_id,
+            s.id,
+            &touchpoint_store::RollupQuery {
+                question_id: "nps",
+                from_day: day,
+                to_day: day + 1,
+                group_by: None,
+                filter: &Default::default(),
+            },
+        )
         .await
         .expect("rows");
     assert_eq!(all.len(), 2);
@@ -498,7 +526,17 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
     );
     assert_eq!((all[1].day, all[1].histogram.buckets[7]), (day + 1, 1));
     let by_channel = store
-        .rollup_rows(org_id, s.id, "nps", day, day, Some(GroupBy::Channel), &Default::default())
+        .rollup_rows(
+            org_id,
+            s.id,
+            &touchpoint_store::RollupQuery {
+                question_id: "nps",
+                from_day: day,
+                to_day: day,
+                group_by: Some(GroupBy::Channel),
+                filter: &Default::default(),
+            },
+        )
         .await
         .expect("rows");
     let mut groups: Vec<(String, u64)> = by_channel
@@ -508,7 +546,17 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
     groups.sort();
     assert_eq!(groups, vec![("email".to_owned(), 1), ("web".to_owned(), 2)]);
     let csat = store
-        .rollup_rows(org_id, s.id, "csat", day, day + 1, Some(GroupBy::Language), &Default::default())
+        .rollup_rows(
+            org_id,
+            s.id,
+            &touchpoint_store::RollupQuery {
+                question_id: "csat",
+                from_day: day,
+                to_day: day + 1,
+                group_by: Some(GroupBy::Language),
+                filter: &Default::default(),
+            },
+        )
         .await
         .expect("rows");
     assert_eq!(
@@ -519,7 +567,17 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
     let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
     assert!(
         store
-            .rollup_rows(stranger, s.id, "nps", day, day + 1, None, &Default::default())
+            .rollup_rows(
+                stranger,
+                s.id,
+                &touchpoint_store::RollupQuery {
+                    question_id: "nps",
+                    from_day: day,
+                    to_day: day + 1,
+                    group_by: None,
+                    filter: &Default::default()
+                }
+            )
             .await
             .expect("rows")
             .is_empty()

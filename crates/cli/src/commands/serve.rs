@@ -4,8 +4,8 @@ use crate::config::Config;
 use crate::runtime::{open_store, shutdown_signal};
 use anyhow::Context;
 use std::process::ExitCode;
-use std::time::Instant;
 use std::sync::Arc;
+use std::time::Instant;
 use touchpoint_jobs::Worker;
 use touchpoint_jobs::text::TextEngine;
 use touchpoint_server::{AppState, build_app};
@@ -20,11 +20,18 @@ pub async fn serve(config: Config, banner: Option<String>) -> anyhow::Result<Exi
     let address = listener.local_addr()?;
     let (stop_worker, worker_shutdown) = tokio::sync::watch::channel(false);
     let text = Arc::new(
-        TextEngine::load(config.text.model_dir.as_deref(), config.text.taxonomy_file.as_deref())
-            .context("cannot load the text-analytics model or taxonomy")?,
+        TextEngine::load(
+            config.text.model_dir.as_deref(),
+            config.text.taxonomy_file.as_deref(),
+        )
+        .context("cannot load the text-analytics model or taxonomy")?,
     );
     let worker = tokio::spawn(Worker::new(store.clone(), text.clone()).run(worker_shutdown));
-    let app = build_app(AppState::with_text(store.clone(), config.server.clone(), text));
+    let app = build_app(AppState::with_text(
+        store.clone(),
+        config.server.clone(),
+        text,
+    ));
     tracing::info!(
         %address,
         database = store.backend().name(),

@@ -41,10 +41,16 @@ pub fn run(command: TextCommand) -> anyhow::Result<ExitCode> {
             });
             let stdin = std::io::stdin().lock();
             let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            analyze_stream(analyzer.get(), stdin, stdout, hint).context("reading or writing failed")?;
+            analyze_stream(analyzer.get(), stdin, stdout, hint)
+                .context("reading or writing failed")?;
             Ok(ExitCode::SUCCESS)
         }
-        TextCommand::Eval { format, path, model, json } => {
+        TextCommand::Eval {
+            format,
+            path,
+            model,
+            json,
+        } => {
             let analyzer = analyzer(model.as_deref())?;
             let format = match format {
                 EvalFormatArg::Germeval => EvalFormat::Germeval,
@@ -52,7 +58,8 @@ pub fn run(command: TextCommand) -> anyhow::Result<ExitCode> {
                 EvalFormatArg::Potts => EvalFormat::Potts,
                 EvalFormatArg::VaderSnippets => EvalFormat::VaderSnippets,
             };
-            let report = eval(format, &path, analyzer.get()).with_context(|| format!("cannot evaluate {}", path.display()))?;
+            let report = eval(format, &path, analyzer.get())
+                .with_context(|| format!("cannot evaluate {}", path.display()))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

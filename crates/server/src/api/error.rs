@@ -31,16 +31,34 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+            ),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone", "No longer available"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large"),
-            ApiError::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
-            }
-            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            ApiError::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Request body too large",
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            ApiError::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request",
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
         }
     }
 }
@@ -49,7 +67,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => ApiError::NotFound("resource"),
-            StoreError::Conflict { constraint } => ApiError::Conflict(format!("conflicts with existing data ({constraint})")),
+            StoreError::Conflict { constraint } => {
+                ApiError::Conflict(format!("conflicts with existing data ({constraint})"))
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -58,7 +78,8 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind, title) = self.parts();
-        let mut body = json!({"type": format!("/problems/{kind}"), "title": title, "status": status.as_u16()});
+        let mut body =
+            json!({"type": format!("/problems/{kind}"), "title": title, "status": status.as_u16()});
         match &self {
             ApiError::BadRequest(detail) | ApiError::Gone(detail) | ApiError::Conflict(detail) => {
                 body["detail"] = json!(detail);
@@ -67,8 +88,12 @@ impl IntoResponse for ApiError {
                 body["detail"] = json!("send a valid API token as `Authorization: Bearer tp_…`");
             }
             ApiError::NotFound(what) => body["detail"] = json!(format!("no such {what}")),
-            ApiError::PayloadTooLarge(limit) => body["detail"] = json!(format!("the body may have at most {limit} bytes")),
-            ApiError::UnsupportedMediaType => body["detail"] = json!("send `Content-Type: application/json`"),
+            ApiError::PayloadTooLarge(limit) => {
+                body["detail"] = json!(format!("the body may have at most {limit} bytes"))
+            }
+            ApiError::UnsupportedMediaType => {
+                body["detail"] = json!("send `Content-Type: application/json`")
+            }
             ApiError::Validation(errors) => {
                 body["detail"] = json!(format!("{} field(s) are invalid", errors.len()));
                 body["errors"] = json!(errors);
@@ -76,16 +101,21 @@ impl IntoResponse for ApiError {
             ApiError::Internal(cause) => {
                 let request_id = uuid::Uuid::now_v7().to_string();
                 tracing::error!(%request_id, %cause, "internal error");
-                body["detail"] = json!("something went wrong on our side; quote the request id when you report it");
+                body["detail"] = json!(
+                    "something went wrong on our side; quote the request id when you report it"
+                );
                 body["request_id"] = json!(request_id);
             }
         }
         let mut response = (status, body.to_string()).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if matches!(self, ApiError::Unauthorized) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -27,16 +27,27 @@ fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => neutralise(s).into_owned(),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(";"),
         Some(other) => other.to_string(),
     }
 }
 
 fn header_row(survey: &Survey) -> Vec<String> {
-    let mut columns: Vec<String> =
-        ["response_id", "submitted_at", "received_at", "language", "channel", "touchpoint_id", "external_id"]
-            .map(str::to_owned)
-            .to_vec();
+    let mut columns: Vec<String> = [
+        "response_id",
+        "submitted_at",
+        "received_at",
+        "language",
+        "channel",
+        "touchpoint_id",
+        "external_id",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     columns.extend(survey.definition.questions.iter().map(|q| q.id.clone()));
     columns
 }
@@ -51,7 +62,13 @@ fn record(survey: &Survey, r: &StoredResponse) -> Vec<String> {
         r.touchpoint_id.map(|t| t.to_string()).unwrap_or_default(),
         neutralise(r.external_id.as_deref().unwrap_or("")).into_owned(),
     ];
-    row.extend(survey.definition.questions.iter().map(|q| cell(r.answers.get(&q.id))));
+    row.extend(
+        survey
+            .definition
+            .questions
+            .iter()
+            .map(|q| cell(r.answers.get(&q.id))),
+    );
     row
 }
 
@@ -60,10 +77,17 @@ fn encode(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes>
     for row in rows {
         writer.write_record(&row)?;
     }
-    writer.into_inner().map(Bytes::from).map_err(|e| std::io::Error::other(e.to_string()))
+    writer
+        .into_inner()
+        .map(Bytes::from)
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-pub async fn csv(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let survey = super::surveys::load(&state, caller.principal.org_id, &id).await?;
     csv_response(state, survey)
 }
@@ -77,7 +101,19 @@ pub(crate) fn csv_response(state: AppState, survey: Survey) -> ApiResult<Respons
         let survey = survey.clone();
         async move {
             let cursor = cursor?;
-            let page = match state.store.list_responses(survey.org_id, &touchpoint_store::ResponseQuery { survey_id: Some(survey.id), ..Default::default() }, &cursor, PAGE).await {
+            let page = match state
+                .store
+                .list_responses(
+                    survey.org_id,
+                    &touchpoint_store::ResponseQuery {
+                        survey_id: Some(survey.id),
+                        ..Default::default()
+                    },
+                    &cursor,
+                    PAGE,
+                )
+                .await
+            {
                 Ok(page) => page,
                 Err(error) => {
                     tracing::error!(%error, "CSV export aborted");
@@ -93,7 +129,10 @@ pub(crate) fn csv_response(state: AppState, survey: Survey) -> ApiResult<Respons
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         Body::from_stream(body),
     )

@@ -23,7 +23,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         let limit = state.settings.max_body_bytes;
         let bytes = Bytes::from_request(request, state)
             .await
@@ -37,8 +41,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
 /// Parses JSON in two steps so syntax and shape errors get different statuses.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
@@ -52,7 +56,10 @@ pub struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
@@ -70,7 +77,10 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -84,7 +94,10 @@ impl FromRequestParts<AppState> for Caller {
             .principal_for_token(&sha256_hex(token))
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        Ok(Caller { principal, token_id })
+        Ok(Caller {
+            principal,
+            token_id,
+        })
     }
 }
 
@@ -93,14 +106,17 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(50),
         Some(n @ 1..=500) => Ok(n),
-        Some(_) => Err(ApiError::BadRequest("limit must be between 1 and 500".to_owned())),
+        Some(_) => Err(ApiError::BadRequest(
+            "limit must be between 1 and 500".to_owned(),
+        )),
     }
 }
 
 pub fn parse_cursor(cursor: Option<&str>) -> Result<touchpoint_store::Cursor, ApiError> {
     match cursor {
         None | Some("") => Ok(touchpoint_store::Cursor::start()),
-        Some(raw) => touchpoint_store::Cursor::parse(raw).ok_or_else(|| ApiError::BadRequest("invalid cursor".to_owned())),
+        Some(raw) => touchpoint_store::Cursor::parse(raw)
+            .ok_or_else(|| ApiError::BadRequest("invalid cursor".to_owned())),
     }
 }
 

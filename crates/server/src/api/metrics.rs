@@ -37,7 +37,12 @@ pub fn parse_day(raw: &str, field: &str) -> ApiResult<i64> {
     }
     chrono::DateTime::parse_from_rfc3339(raw)
         .map(|t| day_of_ms(t.timestamp_millis()))
-        .map_err(|_| ApiError::field(field, "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp"))
+        .map_err(|_| {
+            ApiError::field(
+                field,
+                "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+            )
+        })
 }
 
 /// Resolves a metrics query against `survey`; defaults: the survey's first metric question,
@@ -48,18 +53,27 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
         Some(id) => match survey.definition.question(id) {
             Some(question) if question.kind.metric().is_some() => Some(question),
             Some(_) => {
-                errors.push(touchpoint_domain::FieldError::new("question_id", "this question is not an NPS, CSAT or CES question"));
+                errors.push(touchpoint_domain::FieldError::new(
+                    "question_id",
+                    "this question is not an NPS, CSAT or CES question",
+                ));
                 None
             }
             None => {
-                errors.push(touchpoint_domain::FieldError::new("question_id", "no such question in this survey"));
+                errors.push(touchpoint_domain::FieldError::new(
+                    "question_id",
+                    "no such question in this survey",
+                ));
                 None
             }
         },
         None => match survey.definition.metric_questions().next() {
             Some((question, _)) => Some(question),
             None => {
-                errors.push(touchpoint_domain::FieldError::new("question_id", "this survey has no NPS, CSAT or CES question"));
+                errors.push(touchpoint_domain::FieldError::new(
+                    "question_id",
+                    "this survey has no NPS, CSAT or CES question",
+                ));
                 None
             }
         },
@@ -67,25 +81,39 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
     let kind = question.and_then(|q| q.kind.metric());
     if let Some(raw) = q.metric.as_deref() {
         match MetricKind::parse(raw) {
-            None => errors.push(touchpoint_domain::FieldError::new("metric", "must be nps, csat or ces")),
-            Some(m) if Some(m) != kind && kind.is_some() => errors.push(touchpoint_domain::FieldError::new(
+            None => errors.push(touchpoint_domain::FieldError::new(
                 "metric",
-                format!("the question measures {}, not {m}", kind.map(|k| k.as_str()).unwrap_or("")),
+                "must be nps, csat or ces",
             )),
+            Some(m) if Some(m) != kind && kind.is_some() => {
+                errors.push(touchpoint_domain::FieldError::new(
+                    "metric",
+                    format!(
+                        "the question measures {}, not {m}",
+                        kind.map(|k| k.as_str()).unwrap_or("")
+                    ),
+                ))
+            }
             Some(_) => {}
         }
     }
     let interval = match q.interval.as_deref() {
         None => Some(Interval::Month),
         Some(raw) => Interval::parse(raw).or_else(|| {
-            errors.push(touchpoint_domain::FieldError::new("interval", "must be day, week or month"));
+            errors.push(touchpoint_domain::FieldError::new(
+                "interval",
+                "must be day, week or month",
+            ));
             None
         }),
     };
     let group_by = match q.group_by.as_deref().filter(|g| !g.is_empty()) {
         None => None,
         Some(raw) => GroupBy::parse(raw).or_else(|| {
-            errors.push(touchpoint_domain::FieldError::new("group_by", "must be touchpoint, channel or language"));
+            errors.push(touchpoint_domain::FieldError::new(
+                "group_by",
+                "must be touchpoint, channel or language",
+            ));
             None
         }),
     };
@@ -96,22 +124,47 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
     let from_day = match q.from.as_deref() {
         None => to_day.map(|to| {
             let month_start = Interval::Month.period_start(to);
-            date_of_day(month_start).checked_sub_months(Months::new(11)).map_or(to - 365, day_of_date)
+            date_of_day(month_start)
+                .checked_sub_months(Months::new(11))
+                .map_or(to - 365, day_of_date)
         }),
-        Some(raw) => parse_day(raw, "from").map_err(|e| push(&mut errors, e)).ok(),
+        Some(raw) => parse_day(raw, "from")
+            .map_err(|e| push(&mut errors, e))
+            .ok(),
     };
     if let (Some(from), Some(to)) = (from_day, to_day) {
         if from > to {
-            errors.push(touchpoint_domain::FieldError::new("from", "must not be after 'to'"));
+            errors.push(touchpoint_domain::FieldError::new(
+                "from",
+                "must not be after 'to'",
+            ));
         } else if to - from > MAX_RANGE_DAYS {
-            errors.push(touchpoint_domain::FieldError::new("from", format!("the range may span at most {MAX_RANGE_DAYS} days")));
+            errors.push(touchpoint_domain::FieldError::new(
+                "from",
+                format!("the range may span at most {MAX_RANGE_DAYS} days"),
+            ));
         }
     }
-    let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref()).map_err(|e| push(&mut errors, e)).ok();
+    let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref())
+        .map_err(|e| push(&mut errors, e))
+        .ok();
     match (question, kind, interval, from_day, to_day, filter) {
-        (Some(question), Some(kind), Some(interval), Some(from_day), Some(to_day), Some(filter)) if errors.is_empty() => {
-            Ok(MetricRequest { question_id: question.id.clone(), kind, from_day, to_day, interval, group_by, filter })
-        }
+        (
+            Some(question),
+            Some(kind),
+            Some(interval),
+            Some(from_day),
+            Some(to_day),
+            Some(filter),
+        ) if errors.is_empty() => Ok(MetricRequest {
+            question_id: question.id.clone(),
+            kind,
+            from_day,
+            to_day,
+            interval,
+            group_by,
+            filter,
+        }),
         _ => Err(ApiError::Validation(errors)),
     }
 }
@@ -122,7 +175,11 @@ fn push(errors: &mut Vec<touchpoint_domain::FieldError>, error: ApiError) {
     }
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<MetricsQuery>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<MetricsQuery>,
+) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
     let survey_id = q
         .survey_id

@@ -2,8 +2,8 @@
 //! records it, so a test can prove the OpenAPI document describes every route there is.
 
 pub mod error;
-pub mod extract;
 pub(crate) mod export;
+pub mod extract;
 mod metrics;
 mod openapi;
 pub(crate) mod responses;
@@ -22,7 +22,12 @@ pub struct ApiRoutes {
 }
 
 impl ApiRoutes {
-    fn route(mut self, path: &'static str, methods: &[&'static str], handler: MethodRouter<AppState>) -> Self {
+    fn route(
+        mut self,
+        path: &'static str,
+        methods: &[&'static str],
+        handler: MethodRouter<AppState>,
+    ) -> Self {
         self.router = self.router.route(path, handler);
         self.routes.extend(methods.iter().map(|m| (*m, path)));
         self
@@ -39,22 +44,45 @@ impl ApiRoutes {
 }
 
 pub fn routes() -> ApiRoutes {
-    ApiRoutes { router: Router::new(), routes: Vec::new() }
-        .route("/openapi.json", &["get"], get(openapi::document))
-        .route("/surveys", &["get", "post"], get(surveys::list).post(surveys::create))
-        .route("/surveys/{id}", &["get", "put"], get(surveys::get).put(surveys::update))
-        .route("/surveys/{id}/close", &["post"], post(surveys::close))
-        .route("/surveys/{id}/responses", &["post"], post(responses::submit))
-        .route("/surveys/{id}/responses.csv", &["get"], get(export::csv))
-        .route("/responses", &["get"], get(responses::list))
-        .route("/responses/{id}", &["get"], get(responses::get))
-        .route("/touchpoints", &["get", "post"], get(touchpoints::list).post(touchpoints::create))
-        .route("/touchpoints/{id}", &["get", "put"], get(touchpoints::get).put(touchpoints::update))
-        .route("/metrics", &["get"], get(metrics::get))
-        .route("/text/themes", &["get"], get(text::themes))
-        .route("/text/recurring", &["get"], get(text::recurring))
-        .route("/text/emerging", &["get"], get(text::emerging))
-        .route("/text/status", &["get"], get(text::status))
+    ApiRoutes {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    .route("/openapi.json", &["get"], get(openapi::document))
+    .route(
+        "/surveys",
+        &["get", "post"],
+        get(surveys::list).post(surveys::create),
+    )
+    .route(
+        "/surveys/{id}",
+        &["get", "put"],
+        get(surveys::get).put(surveys::update),
+    )
+    .route("/surveys/{id}/close", &["post"], post(surveys::close))
+    .route(
+        "/surveys/{id}/responses",
+        &["post"],
+        post(responses::submit),
+    )
+    .route("/surveys/{id}/responses.csv", &["get"], get(export::csv))
+    .route("/responses", &["get"], get(responses::list))
+    .route("/responses/{id}", &["get"], get(responses::get))
+    .route(
+        "/touchpoints",
+        &["get", "post"],
+        get(touchpoints::list).post(touchpoints::create),
+    )
+    .route(
+        "/touchpoints/{id}",
+        &["get", "put"],
+        get(touchpoints::get).put(touchpoints::update),
+    )
+    .route("/metrics", &["get"], get(metrics::get))
+    .route("/text/themes", &["get"], get(text::themes))
+    .route("/text/recurring", &["get"], get(text::recurring))
+    .route("/text/emerging", &["get"], get(text::emerging))
+    .route("/text/status", &["get"], get(text::status))
 }
 
 /// RFC 3339 UTC with milliseconds, the API's one time format.

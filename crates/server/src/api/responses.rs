@@ -11,7 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use touchpoint_domain::period::MS_PER_DAY;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, ResponseId, SurveyId};
-use touchpoint_store::{ResponseQuery, StoreError, StoredResponse, SubmitOutcome, Survey, SurveyStatus};
+use touchpoint_store::{
+    ResponseQuery, StoreError, StoredResponse, SubmitOutcome, Survey, SurveyStatus,
+};
 
 pub fn response_json(r: &StoredResponse) -> Value {
     json!({
@@ -24,13 +26,25 @@ pub fn response_json(r: &StoredResponse) -> Value {
 }
 
 /// Validates and stores one response to `survey` — shared by the API and the public page.
-pub async fn store_response(state: &AppState, survey: &Survey, draft: ResponseDraft, default_channel: &str) -> ApiResult<SubmitOutcome> {
+pub async fn store_response(
+    state: &AppState,
+    survey: &Survey,
+    draft: ResponseDraft,
+    default_channel: &str,
+) -> ApiResult<SubmitOutcome> {
     if survey.status == SurveyStatus::Closed {
-        return Err(ApiError::Gone("this survey is closed and accepts no more responses".to_owned()));
+        return Err(ApiError::Gone(
+            "this survey is closed and accepts no more responses".to_owned(),
+        ));
     }
     let touchpoint_raw = draft.touchpoint_id.clone().map(Value::String);
-    let response = NewResponse::validate(&survey.definition, draft, default_channel, touchpoint_store::now_ms())
-        .map_err(ApiError::Validation)?;
+    let response = NewResponse::validate(
+        &survey.definition,
+        draft,
+        default_channel,
+        touchpoint_store::now_ms(),
+    )
+    .map_err(ApiError::Validation)?;
     super::touchpoints::resolve(state, survey.org_id, touchpoint_raw.as_ref()).await?;
     Ok(state.store.submit_response(survey, response).await?)
 }
@@ -64,13 +78,21 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
     let survey_id: Option<SurveyId> = match q.survey_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => Some(super::surveys::load(&state, org_id, raw).await?.id),
     };
-    let touchpoint = q.touchpoint_id.as_deref().filter(|s| !s.is_empty()).map(Value::from);
+    let touchpoint = q
+        .touchpoint_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(Value::from);
     let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref())?;
     let query = ResponseQuery {
         survey_id,
@@ -79,25 +101,55 @@ pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): Ap
         sentiment: filter.sentiment,
         language: match q.language.as_deref().filter(|l| !l.is_empty()) {
             None => None,
-            Some(raw) => Some(Language::parse(raw).ok_or_else(|| ApiError::field("language", "must be de or en"))?.as_str().to_owned()),
+            Some(raw) => Some(
+                Language::parse(raw)
+                    .ok_or_else(|| ApiError::field("language", "must be de or en"))?
+                    .as_str()
+                    .to_owned(),
+            ),
         },
-        from_ms: q.from.as_deref().map(|raw| super::metrics::parse_day(raw, "from")).transpose()?.map(|d| d * MS_PER_DAY),
-        to_ms: q.to.as_deref().map(|raw| super::metrics::parse_day(raw, "to")).transpose()?.map(|d| (d + 1) * MS_PER_DAY),
+        from_ms: q
+            .from
+            .as_deref()
+            .map(|raw| super::metrics::parse_day(raw, "from"))
+            .transpose()?
+            .map(|d| d * MS_PER_DAY),
+        to_ms: q
+            .to
+            .as_deref()
+            .map(|raw| super::metrics::parse_day(raw, "to"))
+            .transpose()?
+            .map(|d| (d + 1) * MS_PER_DAY),
         commented: false,
     };
     let page = state
         .store
-        .list_responses(org_id, &query, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
+        .list_responses(
+            org_id,
+            &query,
+            &parse_cursor(q.cursor.as_deref())?,
+            page_limit(q.limit)?,
+        )
         .await?;
     let items: Vec<Value> = page.items.iter().map(response_json).collect();
-    Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})))
+    Ok(Json(
+        json!({"items": items, "next_cursor": page.next_cursor}),
+    ))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id: ResponseId = parse_id(&id, "response")?;
-    let response = state.store.response(caller.principal.org_id, id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::NotFound("response"),
-        other => other.into(),
-    })?;
+    let response = state
+        .store
+        .response(caller.principal.org_id, id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("response"),
+            other => other.into(),
+        })?;
     Ok(Json(response_json(&response)))
 }

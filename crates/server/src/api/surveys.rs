@@ -25,7 +25,11 @@ pub fn survey_json(state: &AppState, s: &Survey) -> Value {
 }
 
 /// Splits a create/update body into its definition and its touchpoint.
-async fn parse_body(state: &AppState, org_id: OrgId, mut body: Map<String, Value>) -> ApiResult<(SurveyDefinition, Option<TouchpointId>)> {
+async fn parse_body(
+    state: &AppState,
+    org_id: OrgId,
+    mut body: Map<String, Value>,
+) -> ApiResult<(SurveyDefinition, Option<TouchpointId>)> {
     let touchpoint = body.remove("touchpoint_id");
     let definition = SurveyDefinition::from_json(Value::Object(body)).map_err(ApiError::Validation);
     let touchpoint = super::touchpoints::resolve(state, org_id, touchpoint.as_ref()).await;
@@ -47,17 +51,30 @@ pub async fn create(
     let org_id = caller.principal.org_id;
     let (definition, touchpoint) = parse_body(&state, org_id, body).await?;
     let token = crate::auth::new_public_token();
-    let survey = state.store.create_survey(org_id, &definition, touchpoint, &token).await?;
+    let survey = state
+        .store
+        .create_survey(org_id, &definition, touchpoint, &token)
+        .await?;
     Ok((StatusCode::CREATED, Json(survey_json(&state, &survey))))
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let page = state
         .store
-        .list_surveys(caller.principal.org_id, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
+        .list_surveys(
+            caller.principal.org_id,
+            &parse_cursor(q.cursor.as_deref())?,
+            page_limit(q.limit)?,
+        )
         .await?;
     let items: Vec<Value> = page.items.iter().map(|s| survey_json(&state, s)).collect();
-    Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})))
+    Ok(Json(
+        json!({"items": items, "next_cursor": page.next_cursor}),
+    ))
 }
 
 /// The caller's survey, or 404 (also for other organisations' surveys).
@@ -69,7 +86,11 @@ pub async fn load(state: &AppState, org_id: OrgId, raw_id: &str) -> ApiResult<Su
     })
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let survey = load(&state, caller.principal.org_id, &id).await?;
     Ok(Json(survey_json(&state, &survey)))
 }
@@ -88,11 +109,18 @@ pub async fn update(
             .check_compatible_with(&existing.definition)
             .map_err(ApiError::Validation)?;
     }
-    let updated = state.store.update_survey(org_id, existing.id, &definition, touchpoint).await?;
+    let updated = state
+        .store
+        .update_survey(org_id, existing.id, &definition, touchpoint)
+        .await?;
     Ok(Json(survey_json(&state, &updated)))
 }
 
-pub async fn close(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
     let existing = load(&state, org_id, &id).await?;
     let closed = state.store.close_survey(org_id, existing.id).await?;

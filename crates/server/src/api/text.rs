@@ -22,14 +22,23 @@ pub fn text_filter(theme: Option<&str>, sentiment: Option<&str>) -> ApiResult<Te
     let mut errors = Vec::new();
     let theme = theme.filter(|t| !t.is_empty());
     if theme.is_some_and(|t| !is_valid_key(t)) {
-        errors.push(touchpoint_domain::FieldError::new("theme", "must be a theme id such as billing"));
+        errors.push(touchpoint_domain::FieldError::new(
+            "theme",
+            "must be a theme id such as billing",
+        ));
     }
     let sentiment = sentiment.filter(|s| !s.is_empty());
     if sentiment.is_some_and(|s| !SENTIMENTS.contains(&s)) {
-        errors.push(touchpoint_domain::FieldError::new("sentiment", "must be negative, neutral or positive"));
+        errors.push(touchpoint_domain::FieldError::new(
+            "sentiment",
+            "must be negative, neutral or positive",
+        ));
     }
     if errors.is_empty() {
-        Ok(TextFilter { theme: theme.map(str::to_owned), sentiment: sentiment.map(str::to_owned) })
+        Ok(TextFilter {
+            theme: theme.map(str::to_owned),
+            sentiment: sentiment.map(str::to_owned),
+        })
     } else {
         Err(ApiError::Validation(errors))
     }
@@ -44,10 +53,18 @@ pub struct InsightQuery {
     lang: Option<String>,
 }
 
-async fn survey(state: &AppState, caller: &Caller, raw: Option<&str>) -> ApiResult<Option<SurveyId>> {
+async fn survey(
+    state: &AppState,
+    caller: &Caller,
+    raw: Option<&str>,
+) -> ApiResult<Option<SurveyId>> {
     match raw.filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(raw) => Ok(Some(super::surveys::load(state, caller.principal.org_id, raw).await?.id)),
+        Some(raw) => Ok(Some(
+            super::surveys::load(state, caller.principal.org_id, raw)
+                .await?
+                .id,
+        )),
     }
 }
 
@@ -58,11 +75,18 @@ fn language(raw: Option<&str>) -> Language {
 fn window(days: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
     match days.unwrap_or(default) {
         d if (1..=max).contains(&d) => Ok(d),
-        _ => Err(ApiError::field("days", format!("must be between 1 and {max}"))),
+        _ => Err(ApiError::field(
+            "days",
+            format!("must be between 1 and {max}"),
+        )),
     }
 }
 
-pub async fn themes(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<InsightQuery>) -> ApiResult<Json<Value>> {
+pub async fn themes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<InsightQuery>,
+) -> ApiResult<Json<Value>> {
     let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
     let days = window(q.days, 90, 3_660)?;
     let today = day_of_ms(touchpoint_store::now_ms());
@@ -81,7 +105,11 @@ pub async fn themes(State(state): State<AppState>, caller: Caller, ApiQuery(q): 
     Ok(Json(json!({"days": days, "themes": themes})))
 }
 
-pub async fn recurring(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<InsightQuery>) -> ApiResult<Json<Value>> {
+pub async fn recurring(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<InsightQuery>,
+) -> ApiResult<Json<Value>> {
     let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
     let weeks = match q.weeks.unwrap_or(12) {
         w if (2..=104).contains(&w) => w,
@@ -101,11 +129,21 @@ pub async fn recurring(State(state): State<AppState>, caller: Caller, ApiQuery(q
     Ok(Json(json!({"weeks": weeks, "issues": issues})))
 }
 
-pub async fn emerging(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<InsightQuery>) -> ApiResult<Json<Value>> {
+pub async fn emerging(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<InsightQuery>,
+) -> ApiResult<Json<Value>> {
     let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
     let days = window(q.days, 90, 3_660)?;
     let today = day_of_ms(touchpoint_store::now_ms());
-    let candidates = insights::emerging(&state.store, caller.principal.org_id, survey_id, (today - days + 1) * MS_PER_DAY).await?;
+    let candidates = insights::emerging(
+        &state.store,
+        caller.principal.org_id,
+        survey_id,
+        (today - days + 1) * MS_PER_DAY,
+    )
+    .await?;
     let candidates: Vec<Value> = candidates
         .iter()
         .map(|c| json!({"size": c.size, "top_terms": c.top_terms, "examples": c.examples}))
@@ -115,7 +153,8 @@ pub async fn emerging(State(state): State<AppState>, caller: Caller, ApiQuery(q)
 
 pub async fn status(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Value>> {
     let run = state.store.latest_text_run().await?;
-    let pending = state.store.count_jobs(JobState::Queued).await? + state.store.count_jobs(JobState::Running).await?;
+    let pending = state.store.count_jobs(JobState::Queued).await?
+        + state.store.count_jobs(JobState::Running).await?;
     Ok(Json(json!({
         "fingerprint": state.text.fingerprint(),
         "pending_jobs": pending,

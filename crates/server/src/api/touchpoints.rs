@@ -26,13 +26,23 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let page = state
         .store
-        .list_touchpoints(caller.principal.org_id, &parse_cursor(q.cursor.as_deref())?, page_limit(q.limit)?)
+        .list_touchpoints(
+            caller.principal.org_id,
+            &parse_cursor(q.cursor.as_deref())?,
+            page_limit(q.limit)?,
+        )
         .await?;
     let items: Vec<Value> = page.items.iter().map(touchpoint_json).collect();
-    Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})))
+    Ok(Json(
+        json!({"items": items, "next_cursor": page.next_cursor}),
+    ))
 }
 
 fn fields(draft: TouchpointDraft) -> ApiResult<TouchpointFields> {
@@ -41,7 +51,9 @@ fn fields(draft: TouchpointDraft) -> ApiResult<TouchpointFields> {
 
 fn name_taken(error: StoreError) -> ApiError {
     match error {
-        StoreError::Conflict { .. } => ApiError::Conflict("a touchpoint with this name exists already".to_owned()),
+        StoreError::Conflict { .. } => {
+            ApiError::Conflict("a touchpoint with this name exists already".to_owned())
+        }
         other => other.into(),
     }
 }
@@ -51,13 +63,25 @@ pub async fn create(
     caller: Caller,
     ApiJson(draft): ApiJson<TouchpointDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let created = state.store.create_touchpoint(caller.principal.org_id, &fields(draft)?).await.map_err(name_taken)?;
+    let created = state
+        .store
+        .create_touchpoint(caller.principal.org_id, &fields(draft)?)
+        .await
+        .map_err(name_taken)?;
     Ok((StatusCode::CREATED, Json(touchpoint_json(&created))))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id: TouchpointId = parse_id(&id, "touchpoint")?;
-    let touchpoint = state.store.touchpoint(caller.principal.org_id, id).await.map_err(not_found)?;
+    let touchpoint = state
+        .store
+        .touchpoint(caller.principal.org_id, id)
+        .await
+        .map_err(not_found)?;
     Ok(Json(touchpoint_json(&touchpoint)))
 }
 
@@ -88,8 +112,14 @@ fn not_found(error: StoreError) -> ApiError {
 }
 
 /// Checks that a client-given touchpoint id names a touchpoint of the caller's organisation.
-pub async fn resolve(state: &AppState, org_id: touchpoint_domain::OrgId, raw: Option<&Value>) -> ApiResult<Option<TouchpointId>> {
-    let Some(raw) = raw.filter(|v| !v.is_null()) else { return Ok(None) };
+pub async fn resolve(
+    state: &AppState,
+    org_id: touchpoint_domain::OrgId,
+    raw: Option<&Value>,
+) -> ApiResult<Option<TouchpointId>> {
+    let Some(raw) = raw.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
     let id: TouchpointId = raw
         .as_str()
         .and_then(|s| s.parse().ok())
