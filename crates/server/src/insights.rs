@@ -30,6 +30,26 @@ pub struct LabelledIssue {
     pub issue: RecurringIssue,
 }
 
+/// Whose comments, up to which day, labelled in which language.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub org_id: OrgId,
+    pub survey_id: Option<SurveyId>,
+    /// The last day looked at (days since 1970-01-01, UTC).
+    pub today: i64,
+    pub language: Language,
+}
+
+impl Scope {
+    /// Instants from the start of the `days`-long window ending today to the end of today.
+    fn window_ms(&self, days: i64) -> (i64, i64) {
+        (
+            (self.today - days + 1) * MS_PER_DAY,
+            (self.today + 1) * MS_PER_DAY,
+        )
+    }
+}
+
 fn lang(language: Language) -> Lang {
     match language {
         Language::De => Lang::De,
@@ -46,18 +66,20 @@ pub fn theme_label(engine: &TextEngine, id: &str, language: Language) -> String 
         .to_owned()
 }
 
-/// Mentions per theme in `from_ms..to_ms`, most mentioned first.
+/// Mentions per theme in the last `days` days, most mentioned first.
 pub async fn theme_counts(
     store: &Store,
     engine: &TextEngine,
-    org_id: OrgId,
-    survey_id: Option<SurveyId>,
-    from_ms: i64,
-    to_ms: i64,
-    language: Language,
+    scope: Scope,
+    days: i64,
 ) -> Result<Vec<ThemeCount>, StoreError> {
+    let (from_ms, to_ms) = scope.window_ms(days);
+    let language = scope.language;
     let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for day in store.theme_days(org_id, survey_id, from_ms, to_ms).await? {
+    for day in store
+        .theme_days(scope.org_id, scope.survey_id, from_ms, to_ms)
+        .await?
+    {
         let entry = totals.entry(day.theme_id).or_default();
         entry.0 += day.mentions;
         entry.1 += day.negative;
@@ -80,16 +102,19 @@ pub async fn theme_counts(
     Ok(counts)
 }
 
-/// Themes ranked as recurring small problems over the last `weeks` weeks up to `today`.
+/// Themes ranked as recurring small problems over the last `weeks` weeks.
 pub async fn recurring(
     store: &Store,
     engine: &TextEngine,
-    org_id: OrgId,
-    survey_id: Option<SurveyId>,
+    scope: Scope,
     weeks: i64,
-    today: i64,
-    language: Language,
 ) -> Result<Vec<LabelledIssue>, StoreError> {
+    let Scope {
+        org_id,
+        survey_id,
+        today,
+        language,
+    } = scope;
     let first_week = Interval::Week.period_start(today) - 7 * (weeks - 1);
     let from_ms = first_week * MS_PER_DAY;
     let to_ms = (today + 1) * MS_PER_DAY;
@@ -145,12 +170,12 @@ pub async fn recurring(
 /// Groups of recent negative comments that no theme covers: candidates for the taxonomy.
 pub async fn emerging(
     store: &Store,
-    org_id: OrgId,
-    survey_id: Option<SurveyId>,
-    from_ms: i64,
+    scope: Scope,
+    days: i64,
 ) -> Result<Vec<CandidateTheme>, StoreError> {
+    let (from_ms, _) = scope.window_ms(days);
     let comments = store
-        .uncovered_negative_comments(org_id, survey_id, from_ms, 2_000)
+        .uncovered_negative_comments(scope.org_id, scope.survey_id, from_ms, 2_000)
         .await?;
     let parsed: Vec<(String, Analysis)> = comments
         .into_iter()

@@ -91,3 +91,12 @@ pub fn rfc3339(ms: i64) -> String {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default()
 }
+
+/// A page as the API shows it: `{"items": [...], "next_cursor": ...}`.
+pub fn page_json<T>(
+    page: &touchpoint_store::Page<T>,
+    item: impl Fn(&T) -> serde_json::Value,
+) -> axum::Json<serde_json::Value> {
+    let items: Vec<serde_json::Value> = page.items.iter().map(item).collect();
+    axum::Json(serde_json::json!({"items": items, "next_cursor": page.next_cursor}))
+}

@@ -131,10 +131,7 @@ pub async fn list(
             page_limit(q.limit)?,
         )
         .await?;
-    let items: Vec<Value> = page.items.iter().map(response_json).collect();
-    Ok(Json(
-        json!({"items": items, "next_cursor": page.next_cursor}),
-    ))
+    Ok(super::page_json(&page, response_json))
 }
 
 pub async fn get(

@@ -71,10 +71,7 @@ pub async fn list(
             page_limit(q.limit)?,
         )
         .await?;
-    let items: Vec<Value> = page.items.iter().map(|s| survey_json(&state, s)).collect();
-    Ok(Json(
-        json!({"items": items, "next_cursor": page.next_cursor}),
-    ))
+    Ok(super::page_json(&page, |s| survey_json(&state, s)))
 }
 
 /// The caller's survey, or 404 (also for other organisations' surveys).

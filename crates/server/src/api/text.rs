@@ -4,14 +4,14 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiQuery, Caller};
 use crate::AppState;
-use crate::insights;
+use crate::insights::{self, Scope};
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use touchpoint_domain::period::{MS_PER_DAY, day_of_ms};
+use touchpoint_domain::Language;
+use touchpoint_domain::period::day_of_ms;
 use touchpoint_domain::survey::is_valid_key;
-use touchpoint_domain::{Language, SurveyId};
 use touchpoint_store::TextFilter;
 use touchpoint_store::jobs::JobState;
 
@@ -53,31 +53,39 @@ pub struct InsightQuery {
     lang: Option<String>,
 }
 
-async fn survey(
-    state: &AppState,
-    caller: &Caller,
-    raw: Option<&str>,
-) -> ApiResult<Option<SurveyId>> {
-    match raw.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(raw) => Ok(Some(
+/// The caller's scope: their organisation, optionally one of its surveys, up to today.
+async fn scope(state: &AppState, caller: &Caller, q: &InsightQuery) -> ApiResult<Scope> {
+    let survey_id = match q.survey_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => Some(
             super::surveys::load(state, caller.principal.org_id, raw)
                 .await?
                 .id,
-        )),
-    }
+        ),
+    };
+    Ok(Scope {
+        org_id: caller.principal.org_id,
+        survey_id,
+        today: day_of_ms(touchpoint_store::now_ms()),
+        language: q
+            .lang
+            .as_deref()
+            .and_then(Language::parse)
+            .unwrap_or(Language::En),
+    })
 }
 
-fn language(raw: Option<&str>) -> Language {
-    raw.and_then(Language::parse).unwrap_or(Language::En)
-}
-
-fn window(days: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
-    match days.unwrap_or(default) {
-        d if (1..=max).contains(&d) => Ok(d),
+fn bounded(
+    value: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+    field: &str,
+) -> ApiResult<i64> {
+    match value.unwrap_or(default) {
+        v if range.contains(&v) => Ok(v),
         _ => Err(ApiError::field(
-            "days",
-            format!("must be between 1 and {max}"),
+            field,
+            format!("must be between {} and {}", range.start(), range.end()),
         )),
     }
 }
@@ -87,19 +95,12 @@ pub async fn themes(
     caller: Caller,
     ApiQuery(q): ApiQuery<InsightQuery>,
 ) -> ApiResult<Json<Value>> {
-    let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
-    let days = window(q.days, 90, 3_660)?;
-    let today = day_of_ms(touchpoint_store::now_ms());
-    let from_ms = (today - days + 1) * MS_PER_DAY;
-    let to_ms = (today + 1) * MS_PER_DAY;
+    let days = bounded(q.days, 90, 1..=3_660, "days")?;
     let themes = insights::theme_counts(
         &state.store,
         &state.text,
-        caller.principal.org_id,
-        survey_id,
-        from_ms,
-        to_ms,
-        language(q.lang.as_deref()),
+        scope(&state, &caller, &q).await?,
+        days,
     )
     .await?;
     Ok(Json(json!({"days": days, "themes": themes})))
@@ -110,20 +111,12 @@ pub async fn recurring(
     caller: Caller,
     ApiQuery(q): ApiQuery<InsightQuery>,
 ) -> ApiResult<Json<Value>> {
-    let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
-    let weeks = match q.weeks.unwrap_or(12) {
-        w if (2..=104).contains(&w) => w,
-        _ => return Err(ApiError::field("weeks", "must be between 2 and 104")),
-    };
-    let today = day_of_ms(touchpoint_store::now_ms());
+    let weeks = bounded(q.weeks, 12, 2..=104, "weeks")?;
     let issues = insights::recurring(
         &state.store,
         &state.text,
-        caller.principal.org_id,
-        survey_id,
+        scope(&state, &caller, &q).await?,
         weeks,
-        today,
-        language(q.lang.as_deref()),
     )
     .await?;
     Ok(Json(json!({"weeks": weeks, "issues": issues})))
@@ -134,16 +127,9 @@ pub async fn emerging(
     caller: Caller,
     ApiQuery(q): ApiQuery<InsightQuery>,
 ) -> ApiResult<Json<Value>> {
-    let survey_id = survey(&state, &caller, q.survey_id.as_deref()).await?;
-    let days = window(q.days, 90, 3_660)?;
-    let today = day_of_ms(touchpoint_store::now_ms());
-    let candidates = insights::emerging(
-        &state.store,
-        caller.principal.org_id,
-        survey_id,
-        (today - days + 1) * MS_PER_DAY,
-    )
-    .await?;
+    let days = bounded(q.days, 90, 1..=3_660, "days")?;
+    let candidates =
+        insights::emerging(&state.store, scope(&state, &caller, &q).await?, days).await?;
     let candidates: Vec<Value> = candidates
         .iter()
         .map(|c| json!({"size": c.size, "top_terms": c.top_terms, "examples": c.examples}))

@@ -39,10 +39,7 @@ pub async fn list(
             page_limit(q.limit)?,
         )
         .await?;
-    let items: Vec<Value> = page.items.iter().map(touchpoint_json).collect();
-    Ok(Json(
-        json!({"items": items, "next_cursor": page.next_cursor}),
-    ))
+    Ok(super::page_json(&page, touchpoint_json))
 }
 
 fn fields(draft: TouchpointDraft) -> ApiResult<TouchpointFields> {
