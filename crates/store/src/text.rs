@@ -58,6 +58,8 @@ pub struct TextRun {
 }
 
 const CHUNK: usize = 500;
+/// Analyses saved per transaction.
+pub const SAVE_CHUNK: usize = 100;
 
 impl Store {
     /// The responses among `ids` that have free text, with everything the analysis needs.
