@@ -286,6 +286,20 @@ async fn survey_page_chart_export_and_tampering() {
     assert!(html.contains(&format!("{page}/responses.csv")));
     assert!(!html.contains("style="), "the CSP forbids inline styles");
 
+    let hotline = f.survey.touchpoint_id.expect("the survey has a touchpoint");
+    let (status, _, html) = send(
+        &f.app,
+        get(&format!("{page}?q=nps&tp={hotline}&lang=en"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"aria-current="page">Hotline</a>"#),
+        "focused on one touchpoint"
+    );
+    assert!(html.contains("All touchpoints") && html.contains(r#"<path class="band""#));
+    assert!(html.contains("n = 60"));
+
     let (status, headers, csv) =
         send(&f.app, get(&format!("{page}/responses.csv"), Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);

@@ -151,7 +151,10 @@ pub(crate) fn language_links(path: &str, current: Language) -> Vec<crate::public
         .map(|l| crate::public::LanguageLink {
             code: l.as_str(),
             name: i18n::texts(*l).language_name,
-            href: format!("{path}?lang={l}"),
+            href: format!(
+                "{path}{}lang={l}",
+                if path.contains('?') { '&' } else { '?' }
+            ),
         })
         .collect()
 }

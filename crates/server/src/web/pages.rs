@@ -13,7 +13,7 @@ use chrono::{Datelike, Months};
 use std::collections::HashMap;
 use touchpoint_domain::metrics::{Estimate, MetricKind, compare};
 use touchpoint_domain::period::{date_of_day, day_of_date, day_of_ms};
-use touchpoint_domain::report::{PeriodChange, Report, period_label};
+use touchpoint_domain::report::{PeriodChange, PeriodPoint, period_label};
 use touchpoint_domain::{Interval, Language, Question, QuestionKind, SurveyId};
 use touchpoint_store::{Cursor, GroupBy, StoreError, StoredResponse, Survey, SurveyStatus};
 
@@ -69,6 +69,9 @@ pub struct Row {
     pub arrow: &'static str,
     pub trend_class: &'static str,
     pub trend_title: String,
+    /// Touchpoint rows link to the survey page focused on them.
+    pub href: String,
+    pub current: bool,
 }
 
 pub struct MetricLink {
@@ -101,6 +104,9 @@ struct SurveyPage {
     has_metric: bool,
     question_text: String,
     headline: Headline,
+    /// The touchpoint the page is focused on (empty: all of them).
+    focus: String,
+    all_href: String,
     chart: Option<Chart>,
     series: Vec<Row>,
     groups: Vec<Row>,
@@ -210,6 +216,8 @@ fn row(language: Language, label: String, estimate: Option<&Estimate>) -> Row {
         arrow: "",
         trend_class: "",
         trend_title: String::new(),
+        href: String::new(),
+        current: false,
     }
 }
 
@@ -391,11 +399,10 @@ fn month_label(t: &Texts, start_day: i64, first: bool) -> String {
     }
 }
 
-fn chart_for(language: Language, kind: MetricKind, report: &Report) -> Chart {
+fn chart_for(language: Language, kind: MetricKind, series: &[PeriodPoint]) -> Chart {
     let t = i18n::texts(language);
-    let count = report.series.len();
-    let points: Vec<ChartPoint> = report
-        .series
+    let count = series.len();
+    let points: Vec<ChartPoint> = series
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -440,6 +447,25 @@ fn chart_for(language: Language, kind: MetricKind, report: &Report) -> Chart {
     })
 }
 
+/// The last period of `series` against the one before it.
+fn last_change(kind: MetricKind, series: &[PeriodPoint]) -> Option<PeriodChange> {
+    match series {
+        [.., previous, last] => {
+            compare(kind, &previous.histogram, &last.histogram).map(|comparison| PeriodChange {
+                from_day: previous.start_day,
+                to_day: last.start_day,
+                comparison,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `none` in a URL stands for "responses without a touchpoint" (the empty group key).
+fn group_param(key: &str) -> &str {
+    if key.is_empty() { "none" } else { key }
+}
+
 fn parse_query(query: Option<&str>, name: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
@@ -477,6 +503,8 @@ pub async fn survey(
     let fail = |e: StoreError| WebError::internal(language, e);
     let definition = &survey.definition;
     let wanted = parse_query(query.as_deref(), "q");
+    let wanted_touchpoint =
+        parse_query(query.as_deref(), "tp").map(|k| if k == "none" { String::new() } else { k });
     let metric = definition
         .metric_questions()
         .find(|(q, _)| wanted.as_deref() == Some(q.id.as_str()))
@@ -492,6 +520,9 @@ pub async fn survey(
         .collect();
     let names = touchpoint_names(store, survey.org_id).await.map_err(fail)?;
 
+    let mut focus = String::new();
+    let mut focus_key = None;
+    let mut all_href = path.clone();
     let (question_text, head, chart, series, groups) = match metric {
         Some((question, kind)) => {
             let report = metric_report(
@@ -501,8 +532,12 @@ pub async fn survey(
             )
             .await
             .map_err(fail)?;
-            let series = report
-                .series
+            all_href = format!("{path}?q={}", question.id);
+            let focused = wanted_touchpoint
+                .as_deref()
+                .and_then(|k| report.groups.iter().find(|g| g.key == k));
+            let points = focused.map_or(report.series.as_slice(), |g| g.series.as_slice());
+            let series = points
                 .iter()
                 .map(|p| {
                     row(
@@ -531,36 +566,47 @@ pub async fn survey(
                         names.get(&g.key).cloned().unwrap_or_else(|| g.key.clone())
                     };
                     let mut row = row(language, label, g.estimate.as_ref());
+                    row.href = format!("{path}?q={}&tp={}", question.id, group_param(&g.key));
+                    row.current = focused.is_some_and(|f| f.key == g.key);
                     let values: Vec<Option<f64>> = g
                         .series
                         .iter()
                         .map(|p| p.estimate.as_ref().map(|e| e.value))
                         .collect();
                     row.spark = chart::sparkline(&values, spark_low, spark_high);
-                    let change = match g.series.as_slice() {
-                        [.., previous, last] => compare(kind, &previous.histogram, &last.histogram)
-                            .map(|comparison| PeriodChange {
-                                from_day: previous.start_day,
-                                to_day: last.start_day,
-                                comparison,
-                            }),
-                        _ => None,
-                    };
+                    let change = last_change(kind, &g.series);
                     (row.arrow, row.trend_class, row.trend_title) =
                         trend(language, change.as_ref());
                     row.has_trend = change.is_some();
                     row
                 })
-                .collect();
-            (
-                question.text.get(language).to_owned(),
-                headline(
+                .collect::<Vec<Row>>();
+            let head = match focused {
+                Some(g) => {
+                    focus = groups
+                        .iter()
+                        .find(|r| r.current)
+                        .map(|r| r.label.clone())
+                        .unwrap_or_default();
+                    focus_key = Some(g.key.clone());
+                    headline(
+                        language,
+                        kind,
+                        g.estimate.as_ref(),
+                        last_change(kind, &g.series).as_ref(),
+                    )
+                }
+                None => headline(
                     language,
                     kind,
                     report.estimate.as_ref(),
                     report.change.as_ref(),
                 ),
-                Some(chart_for(language, kind, &report)),
+            };
+            (
+                question.text.get(language).to_owned(),
+                head,
+                Some(chart_for(language, kind, points)),
                 series,
                 groups,
             )
@@ -579,6 +625,7 @@ pub async fn survey(
             survey.org_id,
             &touchpoint_store::ResponseQuery {
                 survey_id: Some(survey.id),
+                touchpoint_id: focus_key.as_deref().and_then(|k| k.parse().ok()),
                 ..Default::default()
             },
             &Cursor::start(),
@@ -600,6 +647,8 @@ pub async fn survey(
         has_metric: metric.is_some(),
         question_text,
         headline: head,
+        focus,
+        all_href,
         chart,
         series,
         groups,
