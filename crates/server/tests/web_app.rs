@@ -338,3 +338,61 @@ async fn survey_page_chart_export_and_tampering() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(f.store.ping().await.is_ok());
 }
+
+#[tokio::test]
+async fn empty_surveys_render_without_numbers() {
+    let f = fixture(ServerSettings::default()).await;
+    let empty =
+        SurveyDefinition::from_json(json!({"name":"Fresh CES","languages":["en"],"questions":[
+        {"id":"ces","type":"ces","text":{"en":"Easy?"}}]}))
+        .expect("valid");
+    let empty = f
+        .store
+        .create_survey(
+            f.survey.org_id,
+            &empty,
+            None,
+            "abababababababababababababababab",
+        )
+        .await
+        .expect("survey");
+    let texts_only =
+        SurveyDefinition::from_json(json!({"name":"Ideas","languages":["en"],"questions":[
+        {"id":"idea","type":"text","text":{"en":"Any idea?"}}]}))
+        .expect("valid");
+    let texts_only = f
+        .store
+        .create_survey(
+            f.survey.org_id,
+            &texts_only,
+            None,
+            "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        )
+        .await
+        .expect("survey");
+    let cookie = sign_in(&f.app).await;
+
+    let (status, _, html) = send(&f.app, get("/app", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Fresh CES") && html.contains("No responses yet"));
+    assert!(html.contains("Ideas") && html.contains("No NPS, CSAT or CES question"));
+
+    let (status, _, html) = send(
+        &f.app,
+        get(&format!("/app/surveys/{}", empty.id), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<svg") && !html.contains(r#"class="band""#),
+        "an empty chart: axes, no band"
+    );
+    assert!(html.contains("No comments yet."));
+    let (status, _, html) = send(
+        &f.app,
+        get(&format!("/app/surveys/{}", texts_only.id), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("<svg"));
+}
