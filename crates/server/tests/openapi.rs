@@ -6,7 +6,8 @@
 //!   path parameters match the path templates;
 //! - the issue's example survey body and every example in the document satisfy their schemas;
 //! - live requests against the real app (SQLite) return only documented statuses, with bodies
-//!   that satisfy the documented schemas.
+//!   that satisfy the documented schemas — including analysed responses after the job queue
+//!   has been drained, the text filters and the `/text/…` reports.
 //!
 //! When a route is added, document it in `crates/server/src/api/openapi.json`; this test names
 //! what is missing.
@@ -18,6 +19,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use touchpoint_server::{AppState, ServerSettings, build_app};
+use touchpoint_store::Store;
 use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use tower::ServiceExt;
@@ -96,8 +98,9 @@ async fn call(
     }
 }
 
-/// A fresh SQLite store with an organisation and an API token.
-async fn app_with_token() -> (Router, String, TestDatabase) {
+/// A fresh SQLite store with an organisation and an API token; the store is returned too so
+/// the test can run the background jobs.
+async fn app_with_token() -> (Router, String, Store, TestDatabase) {
     let db = TestDatabase::fresh(TestBackend::Sqlite)
         .await
         .expect("SQLite is always available");
@@ -115,8 +118,9 @@ async fn app_with_token() -> (Router, String, TestDatabase) {
         .await
         .expect("initialise");
     (
-        build_app(AppState::new(store, ServerSettings::default())),
+        build_app(AppState::new(store.clone(), ServerSettings::default())),
         token,
+        store,
         db,
     )
 }
@@ -556,6 +560,9 @@ async fn serves_an_openapi_3_1_document_for_api_v1() {
         "one decimal",
         "Wilson",
         "t-interval",
+        "analysed in the background",
+        "/text/status",
+        "taxonomy",
     ] {
         assert!(
             description.contains(needle),
@@ -890,6 +897,72 @@ async fn every_example_in_the_document_satisfies_its_schema() {
     assert!(checked >= 20, "only {checked} examples were checked");
 }
 
+#[tokio::test]
+async fn the_analysis_schema_is_what_the_text_engine_emits() {
+    let doc = document().await;
+    let engine = touchpoint_server::builtin_text_engine();
+    for text in [
+        "Die Beratung war freundlich, aber die Rechnung war schon wieder falsch.",
+        "The invoice was wrong and nobody at the hotline helped.",
+        "Schnelle Hilfe 👍 مرحبا",
+        "ok",
+        "",
+    ] {
+        let analysis = serde_json::to_value(engine.analyzer().analyze(text)).expect("serialise");
+        assert_valid(
+            &doc,
+            &schema_ref("Analysis"),
+            &analysis,
+            &format!("the analysis of {text:?}"),
+        );
+    }
+    let response = &doc["components"]["schemas"]["Response"];
+    assert!(
+        response["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("analysis"))),
+        "every response carries `analysis` (null until analysed)"
+    );
+    // The documented analysed response points its evidence at the words it names.
+    let analysed = response["examples"]
+        .as_array()
+        .and_then(|e| e.iter().find(|r| r["analysis"].is_object()))
+        .expect("an example of an analysed response");
+    let text = analysed["answers"]["why"].as_str().expect("why");
+    for theme in analysed["analysis"]["themes"].as_array().expect("themes") {
+        for span in theme["evidence"].as_array().expect("evidence") {
+            let (start, end) = (
+                span["start"].as_u64().expect("start") as usize,
+                span["end"].as_u64().expect("end") as usize,
+            );
+            assert!(
+                text.get(start..end).is_some_and(|s| !s.is_empty()),
+                "example evidence {span} of {} is a byte range of {text:?}",
+                theme["id"]
+            );
+        }
+    }
+    // The schema is not vacuous.
+    let validator = Validator { doc: &doc };
+    let example = &doc["components"]["schemas"]["Analysis"]["examples"][0];
+    let mut angry = example.clone();
+    angry["sentiment"]["label"] = json!("angry");
+    let mut no_themes = example.clone();
+    no_themes.as_object_mut().expect("object").remove("themes");
+    let mut bad_span = example.clone();
+    bad_span["themes"][0]["evidence"][0]["start"] = json!(-1);
+    for (what, bad) in [
+        ("an unknown sentiment label", angry),
+        ("a missing themes list", no_themes),
+        ("a negative span", bad_span),
+    ] {
+        assert!(
+            !validator.check(&schema_ref("Analysis"), &bad).is_empty(),
+            "Analysis accepts {what}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Live: what the server answers is what the document says
 // ---------------------------------------------------------------------------------------------
@@ -970,7 +1043,7 @@ fn expect(reply: &Reply, status: StatusCode, what: &str) {
 
 #[tokio::test]
 async fn live_answers_match_the_documented_statuses_and_schemas() {
-    let (app, token, _db) = app_with_token().await;
+    let (app, token, store, _db) = app_with_token().await;
     let doc = fetch_document(&app).await;
     let mut live = Live {
         app: &app,
@@ -1349,6 +1422,437 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         StatusCode::NOT_FOUND,
         "unknown survey",
     );
+
+    // Text analytics: comments are analysed by the background job right after storage; until it
+    // has run, `analysis` is null.
+    let complaints = [
+        (
+            "de",
+            "Die Beratung war freundlich, aber die Rechnung war schon wieder falsch.",
+        ),
+        (
+            "de",
+            "Die Rechnung ist falsch, schon wieder zu viel berechnet!",
+        ),
+        (
+            "en",
+            "The invoice was wrong and nobody at the hotline helped.",
+        ),
+    ];
+    let mut complaint_ids = Vec::new();
+    for (language, why) in complaints {
+        let reply = live
+            .json(
+                "post",
+                "/surveys/{id}/responses",
+                &responses_uri,
+                json!({"answers":{"nps":2,"why":why},"language":language,"touchpoint_id":touchpoint_id}),
+            )
+            .await;
+        expect(&reply, StatusCode::CREATED, "a complaint");
+        complaint_ids.push(reply.json()["id"].as_str().expect("id").to_owned());
+    }
+    // Negative comments no theme covers, for /text/emerging: three about parking, three others
+    // (a term in more than half of them is too generic to seed a group).
+    for why in [
+        "Schon wieder kein Parkplatz frei, furchtbar.",
+        "Parkplatz immer voll, das ist schrecklich.",
+        "Nie ein Parkplatz frei, so ärgerlich.",
+        "Die Musik im Laden ist furchtbar laut und nervig.",
+        "Das Licht ist grell, schlimm.",
+        "Zu kalt drinnen, unangenehm.",
+    ] {
+        let reply = live
+            .json(
+                "post",
+                "/surveys/{id}/responses",
+                &responses_uri,
+                json!({"answers":{"nps":4,"why":why},"language":"de"}),
+            )
+            .await;
+        expect(&reply, StatusCode::CREATED, "an uncovered complaint");
+    }
+    let complaint_uri = format!("/responses/{}", complaint_ids[0]);
+    let before = live.get("/responses/{id}", &complaint_uri).await;
+    expect(&before, StatusCode::OK, "a response before analysis");
+    assert_eq!(
+        before.json()["analysis"],
+        Value::Null,
+        "not analysed before the job ran"
+    );
+    let status = live.get("/text/status", "/text/status").await;
+    expect(&status, StatusCode::OK, "status with queued analysis jobs");
+    assert!(
+        status.json()["pending_jobs"].as_i64() >= Some(1),
+        "the analysis jobs are pending: {}",
+        status.json()
+    );
+
+    let ran = touchpoint_jobs::Worker::new(store.clone(), touchpoint_server::builtin_text_engine())
+        .drain()
+        .await
+        .expect("drain the job queue");
+    assert!(ran >= 1, "the analysis jobs ran");
+
+    let after = live.get("/responses/{id}", &complaint_uri).await;
+    expect(&after, StatusCode::OK, "an analysed response");
+    let after = after.json();
+    let analysis = &after["analysis"];
+    assert!(analysis.is_object(), "analysed after the job ran: {after}");
+    assert_eq!(analysis["language"], "de");
+    assert_eq!(analysis["sentiment"]["label"], "negative", "{analysis}");
+    let text = complaints[0].1;
+    let billing = analysis["themes"]
+        .as_array()
+        .and_then(|themes| themes.iter().find(|t| t["id"] == "billing"))
+        .unwrap_or_else(|| panic!("the invoice complaint is about billing: {analysis}"));
+    for span in billing["evidence"].as_array().expect("evidence") {
+        let (start, end) = (
+            span["start"].as_u64().expect("start") as usize,
+            span["end"].as_u64().expect("end") as usize,
+        );
+        assert!(
+            text.get(start..end).is_some_and(|s| !s.is_empty()),
+            "evidence {span} is a byte range of {text:?}"
+        );
+    }
+    let listed = live
+        .get(
+            "/responses",
+            &format!("/responses?survey_id={survey_id}&limit=500"),
+        )
+        .await;
+    expect(&listed, StatusCode::OK, "analysed responses");
+    for item in listed.json()["items"].as_array().expect("items") {
+        assert_eq!(
+            item["analysis"].is_null(),
+            item["answers"].get("why").is_none(),
+            "exactly the responses with free text are analysed: {item}"
+        );
+    }
+
+    // Filters of GET /responses.
+    let ids_of = |reply: &Reply| -> BTreeSet<String> {
+        reply.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let german_billing = live
+        .get(
+            "/responses",
+            &format!(
+                "/responses?survey_id={survey_id}&touchpoint_id={touchpoint_id}&theme=billing&sentiment=negative&language=de"
+            ),
+        )
+        .await;
+    expect(&german_billing, StatusCode::OK, "every filter at once");
+    let expected: BTreeSet<String> = complaint_ids[..2].iter().cloned().collect();
+    assert_eq!(
+        ids_of(&german_billing),
+        expected,
+        "the German invoice complaints"
+    );
+    let english = live
+        .get("/responses", "/responses?theme=billing&language=en")
+        .await;
+    expect(&english, StatusCode::OK, "theme and language");
+    assert!(ids_of(&english).contains(&complaint_ids[2]));
+    assert!(!ids_of(&english).contains(&complaint_ids[0]));
+    let negative = live
+        .get("/responses", "/responses?sentiment=negative")
+        .await;
+    expect(&negative, StatusCode::OK, "sentiment");
+    assert!(
+        !ids_of(&negative).contains(&response_id),
+        "praise is not negative"
+    );
+    // The first response was submitted at 2025-03-14T09:31:00Z; `to` includes its whole day.
+    for (query, included) in [
+        ("/responses?from=2025-03-14&to=2025-03-14", true),
+        ("/responses?to=2025-03-14T00:00:00Z", true),
+        (
+            "/responses?from=2025-03-14T23:59:59.999Z&to=2025-03-31",
+            true,
+        ),
+        ("/responses?to=2025-03-13", false),
+        ("/responses?from=2025-03-15&to=2025-12-31", false),
+    ] {
+        let reply = live.get("/responses", query).await;
+        expect(&reply, StatusCode::OK, query);
+        assert_eq!(ids_of(&reply).contains(&response_id), included, "{query}");
+    }
+    for (query, field) in [
+        ("/responses?sentiment=angry".to_owned(), "sentiment"),
+        ("/responses?theme=Billing%20Issues".to_owned(), "theme"),
+        ("/responses?language=fr".to_owned(), "language"),
+        ("/responses?from=yesterday".to_owned(), "from"),
+        ("/responses?to=2025-02-30".to_owned(), "to"),
+        (
+            "/responses?touchpoint_id=hotline".to_owned(),
+            "touchpoint_id",
+        ),
+        (
+            format!("/responses?touchpoint_id={}", uuid::Uuid::now_v7()),
+            "touchpoint_id",
+        ),
+    ] {
+        let reply = live.get("/responses", &query).await;
+        expect(&reply, StatusCode::UNPROCESSABLE_ENTITY, &query);
+        assert_eq!(reply.json()["errors"][0]["field"], field, "{query}");
+    }
+
+    // GET /metrics filtered by theme and sentiment counts only matching analysed comments.
+    let n_of = |reply: &Reply| reply.json()["n"].as_u64().expect("n");
+    let everything = live
+        .get("/metrics", &format!("/metrics?survey_id={survey_id}"))
+        .await;
+    expect(&everything, StatusCode::OK, "unfiltered metrics");
+    let by_theme = live
+        .get(
+            "/metrics",
+            &format!("/metrics?survey_id={survey_id}&theme=billing"),
+        )
+        .await;
+    expect(&by_theme, StatusCode::OK, "metrics by theme");
+    assert_eq!(n_of(&by_theme), 3, "the three invoice complaints");
+    let negative_theme = live
+        .get(
+            "/metrics",
+            &format!(
+                "/metrics?survey_id={survey_id}&theme=billing&sentiment=negative&group_by=language"
+            ),
+        )
+        .await;
+    expect(
+        &negative_theme,
+        StatusCode::OK,
+        "metrics by theme sentiment",
+    );
+    assert!(n_of(&negative_theme) <= 3);
+    let by_sentiment = live
+        .get(
+            "/metrics",
+            &format!("/metrics?survey_id={survey_id}&sentiment=negative&interval=day"),
+        )
+        .await;
+    expect(&by_sentiment, StatusCode::OK, "metrics by sentiment");
+    assert!(n_of(&by_sentiment) >= 3 && n_of(&by_sentiment) < n_of(&everything));
+    for (query, field) in [
+        (
+            format!("/metrics?survey_id={survey_id}&sentiment=angry"),
+            "sentiment",
+        ),
+        (
+            format!("/metrics?survey_id={survey_id}&theme=BILLING"),
+            "theme",
+        ),
+    ] {
+        let reply = live.get("/metrics", &query).await;
+        expect(&reply, StatusCode::UNPROCESSABLE_ENTITY, &query);
+        assert_eq!(reply.json()["errors"][0]["field"], field, "{query}");
+    }
+
+    // /text/themes, /text/recurring, /text/emerging.
+    let themes = live.get("/text/themes", "/text/themes").await;
+    expect(&themes, StatusCode::OK, "themes");
+    let themes = themes.json();
+    assert_eq!(themes["days"], 90);
+    let billing = themes["themes"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == "billing"))
+        .unwrap_or_else(|| panic!("billing is counted: {themes}"));
+    assert_eq!(billing["mentions"], 3, "{billing}");
+    let german = live
+        .get(
+            "/text/themes",
+            &format!("/text/themes?survey_id={survey_id}&days=7&lang=de"),
+        )
+        .await;
+    expect(&german, StatusCode::OK, "themes in German");
+    assert!(
+        german.json()["themes"]
+            .as_array()
+            .expect("themes")
+            .iter()
+            .any(|t| t["id"] == "billing" && t["label"] == "Rechnung & Abrechnung"),
+        "{}",
+        german.json()
+    );
+    let recurring = live.get("/text/recurring", "/text/recurring").await;
+    expect(&recurring, StatusCode::OK, "recurring");
+    assert_eq!(recurring.json()["weeks"], 12);
+    assert!(
+        recurring.json()["issues"]
+            .as_array()
+            .expect("issues")
+            .iter()
+            .any(|i| i["theme"] == "billing" && i["label"] == "Invoice & billing"),
+        "{}",
+        recurring.json()
+    );
+    expect(
+        &live
+            .get(
+                "/text/recurring",
+                &format!("/text/recurring?survey_id={survey_id}&weeks=2&lang=de"),
+            )
+            .await,
+        StatusCode::OK,
+        "recurring over two weeks",
+    );
+    let emerging = live.get("/text/emerging", "/text/emerging").await;
+    expect(&emerging, StatusCode::OK, "emerging");
+    assert!(
+        emerging.json()["candidates"]
+            .as_array()
+            .expect("candidates")
+            .iter()
+            .any(|c| c["top_terms"]
+                .as_array()
+                .is_some_and(|terms| terms.iter().any(|t| t == "parkplatz"))),
+        "the parking complaints form a candidate: {}",
+        emerging.json()
+    );
+    expect(
+        &live
+            .get(
+                "/text/emerging",
+                &format!("/text/emerging?survey_id={survey_id}&days=1"),
+            )
+            .await,
+        StatusCode::OK,
+        "emerging today",
+    );
+    let unknown = uuid::Uuid::now_v7();
+    for (template, query, status, field) in [
+        (
+            "/text/themes",
+            "/text/themes?days=0".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "days",
+        ),
+        (
+            "/text/themes",
+            "/text/themes?days=3661".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "days",
+        ),
+        (
+            "/text/themes",
+            "/text/themes?days=many".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "/text/themes",
+            format!("/text/themes?survey_id={unknown}"),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            "/text/recurring",
+            "/text/recurring?weeks=1".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weeks",
+        ),
+        (
+            "/text/recurring",
+            "/text/recurring?weeks=105".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weeks",
+        ),
+        (
+            "/text/recurring",
+            "/text/recurring?weeks=x".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "/text/recurring",
+            format!("/text/recurring?survey_id={unknown}"),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            "/text/emerging",
+            "/text/emerging?days=0".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "days",
+        ),
+        (
+            "/text/emerging",
+            "/text/emerging?days=1.5".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "/text/emerging",
+            format!("/text/emerging?survey_id={unknown}"),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+    ] {
+        let reply = live.get(template, &query).await;
+        expect(&reply, status, &query);
+        if !field.is_empty() {
+            assert_eq!(reply.json()["errors"][0]["field"], field, "{query}");
+        }
+    }
+    expect(
+        &live
+            .send("get", "/text/status", "/text/status", None, false)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "status without a token",
+    );
+
+    // /text/status: no re-analysis yet; a changed taxonomy starts one whose progress it shows.
+    let status = live.get("/text/status", "/text/status").await;
+    expect(&status, StatusCode::OK, "status after the analysis");
+    assert_eq!(
+        status.json()["fingerprint"],
+        touchpoint_server::builtin_text_engine().fingerprint()
+    );
+    assert_eq!(
+        status.json()["reanalysis"],
+        Value::Null,
+        "{}",
+        status.json()
+    );
+    let dir = touchpoint_store::testing::temp_dir("openapi-taxonomy");
+    let taxonomy = dir.join("taxonomy.toml");
+    std::fs::write(
+        &taxonomy,
+        "version = 1\n[[theme]]\nid = \"waiting\"\nlabel = { de = \"Wartezeit\", en = \"Waiting\" }\n\
+         de = [\"warteschleife*\", \"antwort\"]\nen = [\"hotline\"]\n",
+    )
+    .expect("write taxonomy");
+    let edited = std::sync::Arc::new(
+        touchpoint_jobs::text::TextEngine::load(None, Some(&taxonomy)).expect("edited engine"),
+    );
+    edited.check_fingerprint(&store).await.expect("check");
+    let status = live.get("/text/status", "/text/status").await;
+    expect(&status, StatusCode::OK, "status during a re-analysis");
+    let run = status.json()["reanalysis"].clone();
+    assert!(
+        run["total"].as_i64() >= Some(8) && run["done"] == 0 && run["finished_at"].is_null(),
+        "a run over every analysed comment has started: {run}"
+    );
+    touchpoint_jobs::Worker::new(store.clone(), edited)
+        .drain()
+        .await
+        .expect("drain the re-analysis");
+    let status = live.get("/text/status", "/text/status").await;
+    expect(&status, StatusCode::OK, "status after a re-analysis");
+    let run = status.json()["reanalysis"].clone();
+    assert!(
+        run["done"] == run["total"] && run["finished_at"].is_string(),
+        "the run finished with visible progress: {run}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
 
     // CSV export.
     let csv = live
