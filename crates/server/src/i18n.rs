@@ -275,6 +275,13 @@ pub fn date(language: Language, ms: i64) -> String {
     }
 }
 
+/// A calendar date as `YYYY-MM-DD` (for `<time datetime>`), from unix milliseconds.
+pub fn iso_date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 /// A respondent-friendly version of a domain validation message. The domain speaks English
 /// to API clients; the survey page speaks the respondent's language. Unknown messages are
 /// passed through unchanged.

@@ -54,6 +54,8 @@ pub struct CommentView {
     pub survey_href: String,
     pub touchpoint: String,
     pub date: String,
+    /// The date as `YYYY-MM-DD` for `<time datetime>`.
+    pub iso_date: String,
 }
 
 pub struct Row {
@@ -306,6 +308,7 @@ fn comments(
                 .and_then(|id| touchpoints.get(&id.to_string()).cloned())
                 .unwrap_or_else(|| t.no_touchpoint.to_owned()),
             date: i18n::date(language, response.submitted_at),
+            iso_date: i18n::iso_date(response.submitted_at),
         });
         if out.len() == COMMENTS {
             break;
