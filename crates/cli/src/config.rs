@@ -105,7 +105,18 @@ impl Config {
         if let Some(listen) = &overrides.listen {
             config.server.listen = listen.clone();
         }
+        config.derive_public_url();
         Ok(config)
+    }
+
+    /// Survey links point at the listen address when no public URL was configured (so
+    /// `--listen 127.0.0.1:9000` gives links to port 9000, not to the default port).
+    fn derive_public_url(&mut self) {
+        let default = ServerSettings::default();
+        if self.server.public_url == default.public_url && self.server.listen != default.listen {
+            let address = self.server.listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+            self.server.public_url = format!("http://{address}");
+        }
     }
 
     /// The database URL: the configured one, or the SQLite file in the data directory.
@@ -152,6 +163,7 @@ mod tests {
         let config = Config::load(Some(&file), &Overrides::default()).expect("load");
         assert_eq!(config.data_dir, PathBuf::from("/srv/tp"));
         assert_eq!(config.server.listen, "0.0.0.0:9000");
+        assert_eq!(config.server.public_url, "http://127.0.0.1:9000", "links follow the listen address");
         let flags = Overrides {
             listen: Some("127.0.0.1:1".into()),
             ..Overrides::default()
