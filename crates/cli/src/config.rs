@@ -114,7 +114,11 @@ impl Config {
     fn derive_public_url(&mut self) {
         let default = ServerSettings::default();
         if self.server.public_url == default.public_url && self.server.listen != default.listen {
-            let address = self.server.listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+            let address = self
+                .server
+                .listen
+                .replace("0.0.0.0", "127.0.0.1")
+                .replace("[::]", "[::1]");
             self.server.public_url = format!("http://{address}");
         }
     }
@@ -163,7 +167,10 @@ mod tests {
         let config = Config::load(Some(&file), &Overrides::default()).expect("load");
         assert_eq!(config.data_dir, PathBuf::from("/srv/tp"));
         assert_eq!(config.server.listen, "0.0.0.0:9000");
-        assert_eq!(config.server.public_url, "http://127.0.0.1:9000", "links follow the listen address");
+        assert_eq!(
+            config.server.public_url, "http://127.0.0.1:9000",
+            "links follow the listen address"
+        );
         let flags = Overrides {
             listen: Some("127.0.0.1:1".into()),
             ..Overrides::default()
