@@ -269,7 +269,10 @@ async fn invalid_input_is_shown_with_the_answers_kept_and_nothing_stored() {
         "rating out of range"
     );
     assert!(html.contains(r#"aria-describedby="q-nps-e""#) && html.contains(r#"id="q-nps-e""#));
-    assert!(html.contains(r##"<li><a href="#q-nps">"##), "the summary links to the question");
+    assert!(
+        html.contains(r##"<li><a href="#q-nps">"##),
+        "the summary links to the question"
+    );
     assert!(
         html.contains(r#"name="a_csat" value="4" checked"#),
         "checked radio kept"
