@@ -1,0 +1,426 @@
+//! `metrics`: loads millions of responses through the store's own bulk path (the same
+//! validation and rollup code as the API), then times the metrics endpoint on them.
+
+use crate::api::{Api, CHANNELS, COMMENTS, nps_survey};
+use crate::server::{Binary, Memory, load_average, make_data_dir};
+use crate::stats::{Latency, new_histogram, record};
+use crate::submit::ms;
+use anyhow::{Context, bail};
+use chrono::{Datelike, Months, NaiveDate, SecondsFormat, Utc};
+use clap::Args;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use touchpoint_domain::touchpoint::TouchpointFields;
+use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition, TouchpointId};
+use touchpoint_store::{Store, StoreOptions, SubmitOutcome};
+
+const MANIFEST: &str = "bench-metrics.json";
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The touchpoint binary to start
+    #[arg(long, default_value = "target/release/touchpoint")]
+    binary: PathBuf,
+    /// Responses to load
+    #[arg(long, default_value_t = 10_000_000)]
+    responses: u64,
+    /// Responses per `Store::submit_responses` call
+    #[arg(long, default_value_t = 50_000)]
+    chunk: usize,
+    /// Touchpoints to spread the responses over
+    #[arg(long, default_value_t = 10)]
+    touchpoints: usize,
+    /// Measured requests per run
+    #[arg(long, default_value_t = 200)]
+    requests: usize,
+    /// Concurrency of the second run
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Database URL (default: SQLite in the data directory)
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Data directory to load into (default: a new temporary directory, kept afterwards)
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Measure a directory loaded before (it holds bench-metrics.json) instead of loading
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["data_dir", "responses"])]
+    reuse: Option<PathBuf>,
+    /// Load only; do not start the server
+    #[arg(long)]
+    load_only: bool,
+}
+
+/// What a loaded directory holds, so it can be measured again without reloading.
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    database_url: Option<String>,
+    api_token: String,
+    survey_id: String,
+    loaded: u64,
+    from: NaiveDate,
+    to: NaiveDate,
+    load_seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct LoadReport {
+    bench: &'static str,
+    responses: u64,
+    seconds: f64,
+    per_s: f64,
+    database_bytes: u64,
+    load_average_after: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct QueryReport {
+    bench: &'static str,
+    backend: String,
+    loaded: u64,
+    query: String,
+    cold_start_ms: f64,
+    first_request_ms: f64,
+    sequential: Latency,
+    concurrent: Latency,
+    concurrency: usize,
+    n_mismatches: usize,
+    server_memory_idle: Memory,
+    server_memory_after: Memory,
+    load_average_before: f64,
+    load_average_after: f64,
+}
+
+pub async fn run(args: MetricsArgs) -> anyhow::Result<bool> {
+    let (data_dir, manifest) = match &args.reuse {
+        Some(dir) => {
+            let text = std::fs::read_to_string(dir.join(MANIFEST))
+                .with_context(|| format!("{} has no {MANIFEST}", dir.display()))?;
+            (dir.clone(), serde_json::from_str::<Manifest>(&text)?)
+        }
+        None => {
+            let dir = make_data_dir(args.data_dir.as_deref(), "metrics")?;
+            eprintln!("data directory: {} (kept for --reuse)", dir.display());
+            let manifest = load(&args, &dir).await?;
+            std::fs::write(dir.join(MANIFEST), serde_json::to_string_pretty(&manifest)?)?;
+            (dir, manifest)
+        }
+    };
+    if args.load_only {
+        return Ok(true);
+    }
+    measure(&args, &data_dir, &manifest).await
+}
+
+fn sqlite_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("touchpoint.db").display()
+    )
+}
+
+async fn load(args: &MetricsArgs, data_dir: &Path) -> anyhow::Result<Manifest> {
+    let binary = Binary::new(&args.binary, args.database_url.clone())?;
+    let init = binary.init(data_dir)?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| sqlite_url(data_dir));
+    let store = Store::open(&url, StoreOptions::default()).await?;
+    let org_id: OrgId = init.org_id.parse()?;
+    let mut touchpoints = Vec::new();
+    for i in 0..args.touchpoints {
+        let fields = TouchpointFields {
+            name: format!("Touchpoint {i}"),
+            channel: CHANNELS[i % CHANNELS.len()].to_owned(),
+        };
+        touchpoints.push(store.create_touchpoint(org_id, &fields).await?.id);
+    }
+    let definition = SurveyDefinition::from_json(nps_survey())
+        .map_err(|e| anyhow::anyhow!("invalid benchmark survey: {e:?}"))?;
+    let token = format!("{:032x}", rand::rng().random::<u128>());
+    let survey = store
+        .create_survey(org_id, &definition, None, &token)
+        .await?;
+
+    // Twelve calendar months up to today, as the dashboard shows them.
+    let now = Utc::now();
+    let to = now.date_naive();
+    let from = to
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(Months::new(11)))
+        .context("date arithmetic")?;
+    let from_ms = from
+        .and_hms_opt(0, 0, 0)
+        .context("midnight")?
+        .and_utc()
+        .timestamp_millis();
+    // Stay a minute clear of "now" so no response counts as submitted in the future.
+    let span_ms = now.timestamp_millis() - 60_000 - from_ms;
+
+    let total = args.responses;
+    let chunk = args.chunk.max(1) as u64;
+    let chunks = total.div_ceil(chunk);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<NewResponse>>(2);
+    let shape = Arc::new(Shape {
+        definition: Arc::clone(&survey.definition),
+        touchpoints: touchpoints.clone(),
+        total,
+        from_ms,
+        span_ms,
+        now_ms: now.timestamp_millis(),
+    });
+    // Responses are generated (and validated) on a blocking thread while the previous chunk
+    // is being written, in submission order, as they would arrive.
+    let generator = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        for c in 0..chunks {
+            let start = c * chunk;
+            let count = chunk.min(total - start);
+            let responses = shape.make(start, count)?;
+            if sender.blocking_send(responses).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    });
+    let started = Instant::now();
+    let mut written = 0u64;
+    let mut last_report = Instant::now();
+    while let Some(responses) = receiver.recv().await {
+        let count = responses.len() as u64;
+        let outcomes = store.submit_responses(&survey, responses).await;
+        for outcome in outcomes {
+            match outcome? {
+                SubmitOutcome::Created(_) => {}
+                other => bail!("bulk load: unexpected outcome {other:?}"),
+            }
+        }
+        written += count;
+        if last_report.elapsed() > Duration::from_secs(15) || written == total {
+            last_report = Instant::now();
+            let s = started.elapsed().as_secs_f64();
+            eprintln!(
+                "  loaded {written} / {total} in {s:.0} s ({:.0} responses/s)",
+                written as f64 / s
+            );
+        }
+    }
+    generator.await??;
+    let seconds = started.elapsed().as_secs_f64();
+    store.close().await;
+    let report = LoadReport {
+        bench: "metrics-load",
+        responses: written,
+        seconds,
+        per_s: written as f64 / seconds,
+        database_bytes: database_bytes(data_dir),
+        load_average_after: load_average(),
+    };
+    println!(
+        "loaded {written} responses through Store::submit_responses in {seconds:.1} s → {:.0} responses/s; database files {:.2} GiB",
+        report.per_s,
+        report.database_bytes as f64 / (1u64 << 30) as f64
+    );
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(Manifest {
+        database_url: args.database_url.clone(),
+        api_token: init.api_token,
+        survey_id: survey.id.to_string(),
+        loaded: written,
+        from,
+        to,
+        load_seconds: seconds,
+    })
+}
+
+fn database_bytes(data_dir: &Path) -> u64 {
+    ["touchpoint.db", "touchpoint.db-wal", "touchpoint.db-shm"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(data_dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// How generated responses are spread: over touchpoints (each with its own score
+/// distribution), channels, languages and time (in order, uniformly over the range).
+struct Shape {
+    definition: Arc<SurveyDefinition>,
+    touchpoints: Vec<TouchpointId>,
+    total: u64,
+    from_ms: i64,
+    span_ms: i64,
+    now_ms: i64,
+}
+
+impl Shape {
+    fn make(&self, start: u64, count: u64) -> anyhow::Result<Vec<NewResponse>> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(start);
+        let mut responses = Vec::with_capacity(count as usize);
+        for i in start..start + count {
+            let progress = i as f64 / self.total as f64;
+            let t = self.from_ms + (self.span_ms as f64 * progress) as i64;
+            let tp = rng.random_range(0..self.touchpoints.len());
+            // Touchpoint 0 gets worse over the year; the others differ by a fixed offset.
+            let detractor = 0.12 + 0.02 * tp as f64 + if tp == 0 { 0.2 * progress } else { 0.0 };
+            let u: f64 = rng.random();
+            let score = if u < detractor {
+                rng.random_range(0..=6)
+            } else if u < detractor + 0.3 {
+                rng.random_range(7..=8)
+            } else {
+                rng.random_range(9..=10)
+            };
+            let (language, comment) = COMMENTS[rng.random_range(0..COMMENTS.len())];
+            let mut answers = Map::new();
+            answers.insert("nps".into(), json!(score));
+            if rng.random_bool(0.25) {
+                answers.insert("why".into(), json!(comment));
+            }
+            let submitted_at = chrono::DateTime::from_timestamp_millis(t)
+                .context("timestamp")?
+                .to_rfc3339_opts(SecondsFormat::Millis, true);
+            let draft = ResponseDraft {
+                answers,
+                language: Some(language.to_owned()),
+                channel: Some(CHANNELS[rng.random_range(0..CHANNELS.len())].to_owned()),
+                touchpoint_id: Some(self.touchpoints[tp].to_string()),
+                external_id: None,
+                submitted_at: Some(submitted_at),
+            };
+            let response = NewResponse::validate(&self.definition, draft, "api", self.now_ms)
+                .map_err(|e| anyhow::anyhow!("generated response is invalid: {e:?}"))?;
+            responses.push(response);
+        }
+        Ok(responses)
+    }
+}
+
+async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
+    let binary = Binary::new(&args.binary, manifest.database_url.clone())?;
+    let mut server = binary.serve(data_dir)?;
+    let cold_start = server.wait_ready(Duration::from_secs(120)).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let memory_idle = server.memory()?;
+    let api = Api::new(&server.base_url, &manifest.api_token, args.concurrency)?;
+    let query = format!(
+        "/api/v1/metrics?survey_id={}&metric=nps&from={}&to={}&interval=month&group_by=touchpoint",
+        manifest.survey_id, manifest.from, manifest.to
+    );
+
+    let check = |body: &Value| -> anyhow::Result<bool> {
+        let n = body["n"].as_u64().context("no n in the metrics answer")?;
+        let groups = body["groups"].as_array().context("no groups")?;
+        let group_n: u64 = groups.iter().filter_map(|g| g["n"].as_u64()).sum();
+        let series_n: u64 = body["series"]
+            .as_array()
+            .context("no series")?
+            .iter()
+            .filter_map(|p| p["n"].as_u64())
+            .sum();
+        Ok(n == manifest.loaded && group_n == n && series_n == n)
+    };
+
+    let load_before = load_average();
+    let first_started = Instant::now();
+    let first = api.get(&query).await?;
+    let first_request = first_started.elapsed();
+    let mut n_mismatches = usize::from(!check(&first)?);
+    let periods = first["series"].as_array().map_or(0, Vec::len);
+    let groups = first["groups"].as_array().map_or(0, Vec::len);
+    eprintln!(
+        "first answer: n = {}, value = {}, {periods} periods, {groups} groups",
+        first["n"], first["value"]
+    );
+
+    let mut sequential = new_histogram()?;
+    for _ in 0..args.requests {
+        let sent = Instant::now();
+        let body = api.get(&query).await?;
+        record(&mut sequential, sent.elapsed());
+        n_mismatches += usize::from(!check(&body)?);
+    }
+
+    let workers = args.concurrency.max(1);
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        // Exactly `requests` in all, split as evenly as possible.
+        let per_task = args.requests / workers + usize::from(worker < args.requests % workers);
+        let api = api.clone();
+        let query = query.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut h = new_histogram()?;
+            let mut bodies = Vec::with_capacity(per_task);
+            for _ in 0..per_task {
+                let sent = Instant::now();
+                let body = api.get(&query).await?;
+                record(&mut h, sent.elapsed());
+                bodies.push(body);
+            }
+            anyhow::Ok((h, bodies))
+        }));
+    }
+    let mut concurrent = new_histogram()?;
+    for task in tasks {
+        let (h, bodies) = task.await??;
+        concurrent.add(&h)?;
+        for body in &bodies {
+            n_mismatches += usize::from(!check(body)?);
+        }
+    }
+    let memory_after = server.memory()?;
+    let load_after = load_average();
+    server.stop()?;
+
+    let report = QueryReport {
+        bench: "metrics",
+        backend: if manifest.database_url.is_some() {
+            "postgres".to_owned()
+        } else {
+            "sqlite".to_owned()
+        },
+        loaded: manifest.loaded,
+        query,
+        cold_start_ms: ms(cold_start),
+        first_request_ms: ms(first_request),
+        sequential: Latency::of(&sequential),
+        concurrent: Latency::of(&concurrent),
+        concurrency: args.concurrency,
+        n_mismatches,
+        server_memory_idle: memory_idle,
+        server_memory_after: memory_after,
+        load_average_before: load_before,
+        load_average_after: load_after,
+    };
+    println!(
+        "metrics on {} stored responses ({} to {}, monthly, grouped by touchpoint):",
+        manifest.loaded, manifest.from, manifest.to
+    );
+    println!(
+        "  cold start {:.1} ms; first request {:.1} ms",
+        report.cold_start_ms, report.first_request_ms
+    );
+    println!("  sequential    {}", report.sequential.line());
+    println!(
+        "  concurrency {} {}",
+        args.concurrency,
+        report.concurrent.line()
+    );
+    println!(
+        "  server RSS idle {:.1} MiB, after queries {:.1} MiB; answers with n ≠ {}: {n_mismatches}",
+        memory_idle.rss_mib(),
+        memory_after.rss_mib(),
+        manifest.loaded
+    );
+    println!(
+        "  machine load average (1 min) before {load_before:.2}, after {load_after:.2} — other processes share the cores"
+    );
+    println!("{}", serde_json::to_string(&report)?);
+    if n_mismatches > 0 {
+        eprintln!("FAILED: the metrics answer does not count every loaded response");
+        return Ok(false);
+    }
+    Ok(true)
+}
