@@ -1,11 +1,13 @@
 //! The signed-in web app under `/app`: sign-in, the overview (one tile per survey, latest
-//! comments) and one page per survey (trend chart with its confidence band, touchpoints,
-//! comments, CSV export). Server-rendered with askama; no script is needed.
+//! comments), one page per survey (trend chart with its confidence band, touchpoints,
+//! comments, CSV export) and the comments explorer (analysed verbatims, themes, recurring
+//! and emerging problems). Server-rendered with askama; no script is needed.
 //!
 //! The UI language is `?lang=` (remembered in a cookie), else the user's own language, else
 //! the browser's `Accept-Language`.
 
 pub mod chart;
+mod comments;
 mod pages;
 pub mod session;
 
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/", get(|| async { Redirect::to("/app") }))
         .route("/app/login", get(session::login_form).post(session::login))
         .route("/app/logout", post(session::logout))
+        .route("/app/comments", get(comments::comments))
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
 }

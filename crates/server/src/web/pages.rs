@@ -247,7 +247,7 @@ fn request(question: &Question, kind: MetricKind, group_by: Option<GroupBy>) -> 
     }
 }
 
-fn score_class(kind: MetricKind, score: i64) -> &'static str {
+pub(crate) fn score_class(kind: MetricKind, score: i64) -> &'static str {
     let (good, bad) = match kind {
         MetricKind::Nps => (score >= 9, score <= 6),
         MetricKind::Csat => (score >= 4, score <= 2),
