@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use touchpoint_text::eval::{EvalFormat, evaluate, readers};
 use touchpoint_text::model::{Blend, TrainOptions};
-use touchpoint_text::{Analyzer, training};
+use touchpoint_text::{Analyzer, Lang, training};
 
 fn main() {
     let root = std::env::var_os("TOUCHPOINT_EVAL_DATA")
@@ -34,7 +34,26 @@ fn main() {
     for (format, rel) in sets {
         let path = root.join(rel);
         match readers::read_file(format, &path) {
-            Ok(ds) => println!("{}", evaluate(&analyzer, format, rel, &ds)),
+            Ok(ds) => {
+                println!("{}", evaluate(&analyzer, format, rel, &ds));
+                // Every set is monolingual: how often is the language detected right?
+                let texts: Vec<&str> = ds.examples.iter().map(|e| e.text.as_str()).collect();
+                let expected = if format == EvalFormat::VaderSnippets {
+                    Lang::En
+                } else {
+                    Lang::De
+                };
+                let hits = analyzer
+                    .analyze_batch(&texts)
+                    .iter()
+                    .filter(|a| a.language.lang == expected)
+                    .count();
+                println!(
+                    "language detected as {expected}: {hits} of {} ({:.1} %)\n",
+                    texts.len(),
+                    100.0 * hits as f64 / texts.len().max(1) as f64
+                );
+            }
             Err(e) => println!("skipped {rel}: {e}"),
         }
     }
