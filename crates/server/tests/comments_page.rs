@@ -243,7 +243,14 @@ async fn lists_comments_with_chips_and_highlighted_evidence() {
     assert!(verbatims.contains("Hotline") && verbatims.contains("German"));
     assert!(verbatims.contains("<time datetime="));
     // Escaping: the comment's markup is text, also inside the highlighted evidence.
-    assert!(!html.contains("<script>"), "no raw script tag");
+    assert!(
+        !html.contains("<script"),
+        "no raw script tag, no page script"
+    );
+    assert!(
+        !html.contains(" style="),
+        "no inline styles (the CSP forbids them)"
+    );
     assert!(verbatims.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
     // Newest first.
     let script = verbatims.find("Terrible").expect("newest");
