@@ -31,6 +31,9 @@ pub struct MetricsArgs {
     /// Responses per `Store::submit_responses` call
     #[arg(long, default_value_t = 50_000)]
     chunk: usize,
+    /// Share of loaded responses with a comment (each queues text analysis for the server)
+    #[arg(long, default_value_t = 0.25)]
+    comment_share: f64,
     /// Touchpoints to spread the responses over
     #[arg(long, default_value_t = 10)]
     touchpoints: usize,
@@ -172,6 +175,7 @@ async fn load(args: &MetricsArgs, data_dir: &Path) -> anyhow::Result<Manifest> {
         from_ms,
         span_ms,
         now_ms: now.timestamp_millis(),
+        comment_share: args.comment_share.clamp(0.0, 1.0),
     });
     // Responses are generated (and validated) on a blocking thread while the previous chunk
     // is being written, in submission order, as they would arrive.
@@ -253,6 +257,7 @@ struct Shape {
     from_ms: i64,
     span_ms: i64,
     now_ms: i64,
+    comment_share: f64,
 }
 
 impl Shape {
@@ -276,7 +281,7 @@ impl Shape {
             let (language, comment) = COMMENTS[rng.random_range(0..COMMENTS.len())];
             let mut answers = Map::new();
             answers.insert("nps".into(), json!(score));
-            if rng.random_bool(0.25) {
+            if rng.random_bool(self.comment_share) {
                 answers.insert("why".into(), json!(comment));
             }
             let submitted_at = chrono::DateTime::from_timestamp_millis(t)

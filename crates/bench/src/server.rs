@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub struct Binary {
     path: PathBuf,
     database_url: Option<String>,
+    /// Extra environment for the server (`TOUCHPOINT_DATABASE_MAX_CONNECTIONS=2`, …).
+    env: Vec<(String, String)>,
 }
 
 /// What `touchpoint init --json` prints.
@@ -28,11 +30,26 @@ impl Binary {
         let path = path
             .canonicalize()
             .with_context(|| format!("cannot find the touchpoint binary at {}", path.display()))?;
-        Ok(Binary { path, database_url })
+        Ok(Binary {
+            path,
+            database_url,
+            env: Vec::new(),
+        })
+    }
+
+    /// Adds `KEY=VALUE` settings to the environment of every command.
+    pub fn with_env(mut self, settings: &[String]) -> anyhow::Result<Binary> {
+        for setting in settings {
+            let (key, value) = setting
+                .split_once('=')
+                .with_context(|| format!("--server-env {setting}: expected KEY=VALUE"))?;
+            self.env.push((key.to_owned(), value.to_owned()));
+        }
+        Ok(self)
     }
 
     /// A command that sees only the settings the benchmark gives it: no `TOUCHPOINT_*`
-    /// variables from the caller's shell and no `./touchpoint.toml` (it runs in `data_dir`).
+    /// variables from the caller's shell except those given with `--server-env` and no `./touchpoint.toml` (it runs in `data_dir`).
     fn command(&self, data_dir: &Path) -> Command {
         let mut command = Command::new(&self.path);
         for (key, _) in std::env::vars_os() {

@@ -32,6 +32,9 @@ pub struct SubmitArgs {
     /// Database URL for the server (default: SQLite in the temporary data directory)
     #[arg(long)]
     database_url: Option<String>,
+    /// Share of responses with a comment (comments queue text analysis in the server)
+    #[arg(long, default_value_t = 0.5)]
+    comment_share: f64,
     /// Touchpoints to spread the responses over
     #[arg(long, default_value_t = 6)]
     touchpoints: usize,
@@ -41,6 +44,9 @@ pub struct SubmitArgs {
     /// Keep the data directory afterwards
     #[arg(long)]
     keep: bool,
+    /// Extra environment for the server, KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    server_env: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +62,8 @@ struct Report {
     bench: &'static str,
     backend: String,
     concurrency: usize,
+    server_env: Vec<String>,
+    comment_share: f64,
     duration_s: f64,
     requests: u64,
     acked: u64,
@@ -82,7 +90,8 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<bool> {
         Some(_) => "other",
         None => "sqlite",
     };
-    let binary = Binary::new(&args.binary, args.database_url.clone())?;
+    let binary =
+        Binary::new(&args.binary, args.database_url.clone())?.with_env(&args.server_env)?;
     let data_dir = make_data_dir(args.data_dir.as_deref(), "submit")?;
     eprintln!("data directory: {}", data_dir.display());
     let init = binary.init(&data_dir)?;
@@ -111,9 +120,13 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<bool> {
         let url = url.clone();
         let touchpoints = touchpoints.clone();
         let issued = issued.clone();
-        let max = args.max_requests;
+        let limits = Limits {
+            max_requests: args.max_requests,
+            deadline,
+            comment_share: args.comment_share.clamp(0.0, 1.0),
+        };
         tasks.push(tokio::spawn(async move {
-            client_task(task, api, url, touchpoints, issued, max, deadline).await
+            client_task(task, api, url, touchpoints, issued, limits).await
         }));
     }
     let mut acked: Vec<(String, String)> = Vec::new();
@@ -157,6 +170,8 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<bool> {
         bench: "submit",
         backend: backend.to_owned(),
         concurrency: args.concurrency,
+        server_env: args.server_env.clone(),
+        comment_share: args.comment_share,
         duration_s: elapsed.as_secs_f64(),
         requests,
         acked: acked.len() as u64,
@@ -177,8 +192,10 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<bool> {
         load_average_after: load_after,
     };
     println!(
-        "submit on {backend}: {} client tasks for {:.1} s (load generator in the same machine: 2 cores shared)",
-        report.concurrency, report.duration_s
+        "submit on {backend}: {} client tasks for {:.1} s, {:.0} % with a comment (load generator on the same machine: the cores are shared)",
+        report.concurrency,
+        report.duration_s,
+        report.comment_share * 100.0
     );
     println!(
         "  acknowledged {} of {} requests → {:.0} responses/s; errors {:?}",
@@ -220,15 +237,26 @@ pub async fn run(args: SubmitArgs) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max_requests: u64,
+    deadline: Instant,
+    comment_share: f64,
+}
+
 async fn client_task(
     task: usize,
     api: Api,
     url: String,
     touchpoints: Vec<String>,
     issued: Arc<AtomicU64>,
-    max_requests: u64,
-    deadline: Instant,
+    limits: Limits,
 ) -> anyhow::Result<TaskResult> {
+    let Limits {
+        max_requests,
+        deadline,
+        comment_share,
+    } = limits;
     let mut rng = rand::rngs::StdRng::seed_from_u64(task as u64);
     let mut result = TaskResult::default();
     let mut latency = new_histogram()?;
@@ -238,7 +266,7 @@ async fn client_task(
         let external_id = format!("bench-{task}-{seq}");
         let (language, comment) = COMMENTS[rng.random_range(0..COMMENTS.len())];
         let mut answers = json!({"nps": rng.random_range(0..=10)});
-        if rng.random_bool(0.5) {
+        if rng.random_bool(comment_share) {
             answers["why"] = json!(comment);
         }
         let body = json!({
