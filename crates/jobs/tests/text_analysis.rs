@@ -183,6 +183,7 @@ async fn comments_are_analysed_and_reanalysed(backend: TestBackend) {
                 to_day: day + 1,
                 group_by: None,
                 filter: &filter,
+                period_starts: &[],
             },
         )
         .await

@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use touchpoint_domain::metrics::{Breakdown, Estimate, MetricKind, round1};
 use touchpoint_domain::period::date_of_day;
-use touchpoint_domain::report::{DayHistogram, PeriodPoint, Report, build_report, period_label};
+use touchpoint_domain::report::{
+    DayHistogram, PeriodPoint, Report, build_report, period_label, period_starts,
+};
 use touchpoint_domain::{Interval, OrgId};
 use touchpoint_store::{Cursor, GroupBy, Store, StoreError, Survey, TextFilter};
 
@@ -26,6 +28,12 @@ pub async fn metric_report(
     survey: &Survey,
     request: &MetricRequest,
 ) -> Result<Report, StoreError> {
+    // Days are summed into periods by the database: a year by month is 12 rows per group,
+    // not 365.
+    let starts = match request.interval {
+        Interval::Day => Vec::new(),
+        interval => period_starts(interval, request.from_day, request.to_day),
+    };
     let rows = store
         .rollup_rows(
             survey.org_id,
@@ -36,13 +44,15 @@ pub async fn metric_report(
                 to_day: request.to_day,
                 group_by: request.group_by,
                 filter: &request.filter,
+                period_starts: &starts,
             },
         )
         .await?;
     let days: Vec<DayHistogram> = rows
         .into_iter()
+        // A period may start before `from_day`; its row counts from `from_day` on.
         .map(|r| DayHistogram {
-            day: r.day,
+            day: r.day.max(request.from_day),
             group: r.group,
             histogram: r.histogram,
         })

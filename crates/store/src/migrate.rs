@@ -26,6 +26,7 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_text_analysis"),
+    migration!(3, "0003_job_kinds"),
 ];
 
 impl Migration {

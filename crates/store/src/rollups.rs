@@ -84,11 +84,15 @@ pub struct RollupQuery<'a> {
     pub to_day: i64,
     pub group_by: Option<GroupBy>,
     pub filter: &'a TextFilter,
+    /// First days of the periods to sum into, ascending (the first at or before `from_day`);
+    /// empty for one row per day. Summing in SQL returns a row per period instead of per day.
+    pub period_starts: &'a [i64],
 }
 
-/// One day of one group.
+/// One day (or period) of one group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollupRow {
+    /// The day, or the first day of the period when the query asked for periods.
     pub day: i64,
     /// The group's value (`""` when not grouped, or for "no touchpoint").
     pub group: String,
@@ -256,6 +260,26 @@ fn bind_delta<'q>(mut query: AnyQuery<'q>, delta: &Delta) -> AnyQuery<'q> {
     query
 }
 
+/// `day`, or a `CASE` mapping each day to the start of its period. The starts are integers
+/// computed by the domain, so writing them into the SQL text is safe.
+fn period_bucket(starts: &[i64]) -> String {
+    match starts {
+        [] | [_] => starts
+            .first()
+            .map_or_else(|| "day".to_owned(), |s| format!("CAST({s} AS BIGINT)")),
+        [first, rest @ ..] => {
+            let mut sql = String::from("CASE");
+            let mut current = *first;
+            for next in rest {
+                sql.push_str(&format!(" WHEN day < {next} THEN {current}"));
+                current = *next;
+            }
+            sql.push_str(&format!(" ELSE {current} END"));
+            sql
+        }
+    }
+}
+
 fn histogram_from_row(row: &AnyRow) -> Result<Histogram> {
     let mut histogram = Histogram::default();
     for (i, bucket) in histogram.buckets.iter_mut().enumerate() {
@@ -280,10 +304,12 @@ impl Store {
             to_day,
             group_by,
             filter,
+            period_starts,
         } = *query;
+        let bucket = period_bucket(period_starts);
         let (group_select, group_by_sql) = match group_by {
-            Some(g) => (g.column(), format!("day, {}", g.column())),
-            None => ("''", "day".to_owned()),
+            Some(g) => (g.column(), format!("{bucket}, {}", g.column())),
+            None => ("''", bucket.clone()),
         };
         let sums = BUCKETS
             .split(", ")
@@ -299,9 +325,9 @@ impl Store {
             (Some(_), Some(_)) => ("theme_rollups", " AND theme_id = $6 AND sentiment = $7"),
         };
         let sql = format!(
-            "SELECT day, {group_select} AS grp, {sums} FROM {table} \
+            "SELECT {bucket} AS bucket, {group_select} AS grp, {sums} FROM {table} \
              WHERE org_id = $1 AND survey_id = $2 AND question_id = $3 AND day >= $4 AND day <= $5{text_clause} \
-             GROUP BY {group_by_sql} ORDER BY day"
+             GROUP BY {group_by_sql} ORDER BY bucket"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id.to_string())
@@ -319,7 +345,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(RollupRow {
-                    day: row.try_get("day")?,
+                    day: row.try_get("bucket")?,
                     group: row.try_get("grp")?,
                     histogram: histogram_from_row(row)?,
                 })

@@ -511,6 +511,7 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
                 to_day: day + 1,
                 group_by: None,
                 filter: &Default::default(),
+                period_starts: &[],
             },
         )
         .await
@@ -535,6 +536,7 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
                 to_day: day,
                 group_by: Some(GroupBy::Channel),
                 filter: &Default::default(),
+                period_starts: &[],
             },
         )
         .await
@@ -555,6 +557,7 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
                 to_day: day + 1,
                 group_by: Some(GroupBy::Language),
                 filter: &Default::default(),
+                period_starts: &[],
             },
         )
         .await
@@ -575,12 +578,63 @@ async fn rollups_group_and_sum(store: Store, _db: TestDatabase) {
                     from_day: day,
                     to_day: day + 1,
                     group_by: None,
-                    filter: &Default::default()
+                    filter: &Default::default(),
+                    period_starts: &[],
                 }
             )
             .await
             .expect("rows")
             .is_empty()
+    );
+
+    // Summed into periods by the database: one row per period, keyed by the period's start.
+    let periods = store
+        .rollup_rows(
+            org_id,
+            s.id,
+            &touchpoint_store::RollupQuery {
+                question_id: "nps",
+                from_day: day,
+                to_day: day + 1,
+                group_by: Some(GroupBy::Channel),
+                filter: &Default::default(),
+                period_starts: &[day - 3],
+            },
+        )
+        .await
+        .expect("rows");
+    let mut summed: Vec<(i64, String, u64)> = periods
+        .iter()
+        .map(|r| (r.day, r.group.clone(), r.histogram.n()))
+        .collect();
+    summed.sort();
+    assert_eq!(
+        summed,
+        vec![
+            (day - 3, "email".to_owned(), 1),
+            (day - 3, "web".to_owned(), 3)
+        ]
+    );
+    let two = store
+        .rollup_rows(
+            org_id,
+            s.id,
+            &touchpoint_store::RollupQuery {
+                question_id: "nps",
+                from_day: day,
+                to_day: day + 1,
+                group_by: None,
+                filter: &Default::default(),
+                period_starts: &[day, day + 1],
+            },
+        )
+        .await
+        .expect("rows");
+    assert_eq!(
+        two.iter()
+            .map(|r| (r.day, r.histogram.n()))
+            .collect::<Vec<_>>(),
+        vec![(day, 3), (day + 1, 1)]
     );
 }
 
