@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 mod health;
 pub mod i18n;
 pub mod insights;
@@ -20,11 +21,18 @@ pub use settings::ServerSettings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use cache::TtlCache;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use touchpoint_domain::{ApiTokenId, SurveyId};
 use touchpoint_jobs::text::TextEngine;
-use touchpoint_store::Store;
+use touchpoint_store::accounts::Principal;
+use touchpoint_store::{Store, Survey};
+
+/// How long another instance's change (a closed survey, a revoked token) may take to be seen.
+const HOT_CACHE_TTL: Duration = Duration::from_secs(2);
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -33,6 +41,10 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     /// The text analyser (labels, emerging themes); the same one the worker runs.
     pub text: Arc<TextEngine>,
+    /// Token hash → principal, for a few seconds (saves a query per API request).
+    pub tokens: Arc<TtlCache<String, (ApiTokenId, Principal)>>,
+    /// Surveys by id, for a few seconds (saves a query per submission).
+    pub surveys: Arc<TtlCache<SurveyId, Survey>>,
 }
 
 impl AppState {
@@ -46,6 +58,8 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             text,
+            tokens: Arc::new(TtlCache::new(HOT_CACHE_TTL, 10_000)),
+            surveys: Arc::new(TtlCache::new(HOT_CACHE_TTL, 10_000)),
         }
     }
 }

@@ -89,11 +89,27 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
+        let hash = sha256_hex(token);
+        if let Some((token_id, principal)) = state.tokens.get(&hash) {
+            return Ok(Caller {
+                principal,
+                token_id,
+            });
+        }
         let (token_id, principal) = state
             .store
-            .principal_for_token(&sha256_hex(token))
+            .principal_for_token(&hash)
             .await?
             .ok_or(ApiError::Unauthorized)?;
+        state.tokens.insert(hash, (token_id, principal));
+        // Bookkeeping, at most once per cache lifetime per token; it must not fail the request.
+        if let Err(error) = state
+            .store
+            .touch_api_token(token_id, touchpoint_store::now_ms())
+            .await
+        {
+            tracing::warn!(%error, "could not record the token's last use");
+        }
         Ok(Caller {
             principal,
             token_id,

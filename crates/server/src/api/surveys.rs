@@ -77,10 +77,19 @@ pub async fn list(
 /// The caller's survey, or 404 (also for other organisations' surveys).
 pub async fn load(state: &AppState, org_id: OrgId, raw_id: &str) -> ApiResult<Survey> {
     let id: SurveyId = parse_id(raw_id, "survey")?;
-    state.store.survey(org_id, id).await.map_err(|e| match e {
+    if let Some(survey) = state.surveys.get(&id) {
+        return if survey.org_id == org_id {
+            Ok(survey)
+        } else {
+            Err(ApiError::NotFound("survey"))
+        };
+    }
+    let survey = state.store.survey(org_id, id).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::NotFound("survey"),
         other => other.into(),
-    })
+    })?;
+    state.surveys.insert(id, survey.clone());
+    Ok(survey)
 }
 
 pub async fn get(
@@ -109,8 +118,9 @@ pub async fn update(
     let updated = state
         .store
         .update_survey(org_id, existing.id, &definition, touchpoint)
-        .await?;
-    Ok(Json(survey_json(&state, &updated)))
+        .await;
+    state.surveys.remove(&existing.id);
+    Ok(Json(survey_json(&state, &updated?)))
 }
 
 pub async fn close(
@@ -120,6 +130,7 @@ pub async fn close(
 ) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
     let existing = load(&state, org_id, &id).await?;
-    let closed = state.store.close_survey(org_id, existing.id).await?;
-    Ok(Json(survey_json(&state, &closed)))
+    let closed = state.store.close_survey(org_id, existing.id).await;
+    state.surveys.remove(&existing.id);
+    Ok(Json(survey_json(&state, &closed?)))
 }
