@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_text_analysis"),
     migration!(3, "0003_job_kinds"),
+    migration!(4, "0004_clustered_rollups"),
 ];
 
 impl Migration {
