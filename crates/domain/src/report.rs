@@ -102,6 +102,21 @@ fn series(
         .collect()
 }
 
+/// The last period of `series` against the one before it (`None` with fewer than two periods
+/// or when the two cannot support a test).
+pub fn last_change(kind: MetricKind, series: &[PeriodPoint]) -> Option<PeriodChange> {
+    match series {
+        [.., previous, last] => {
+            compare(kind, &previous.histogram, &last.histogram).map(|comparison| PeriodChange {
+                from_day: previous.start_day,
+                to_day: last.start_day,
+                comparison,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Builds a report over `from_day..=to_day` from per-day histograms (rows outside the range
 /// are ignored). Groups appear when `grouped`, largest first.
 pub fn build_report(
@@ -129,16 +144,7 @@ pub fn build_report(
     let mut histogram = Histogram::default();
     total_days.values().for_each(|h| histogram.merge(h));
     let series_points = series(interval, &starts, &total_days, kind);
-    let change = match series_points.as_slice() {
-        [.., previous, last] => {
-            compare(kind, &previous.histogram, &last.histogram).map(|comparison| PeriodChange {
-                from_day: previous.start_day,
-                to_day: last.start_day,
-                comparison,
-            })
-        }
-        _ => None,
-    };
+    let change = last_change(kind, &series_points);
     let mut groups: Vec<GroupReport> = group_days
         .into_iter()
         .map(|(key, days)| {

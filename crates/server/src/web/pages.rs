@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Months};
 use std::collections::HashMap;
-use touchpoint_domain::metrics::{Estimate, MetricKind, compare};
+use touchpoint_domain::metrics::{Estimate, MetricKind};
 use touchpoint_domain::period::{date_of_day, day_of_date, day_of_ms};
-use touchpoint_domain::report::{PeriodChange, PeriodPoint, period_label};
+use touchpoint_domain::report::{PeriodChange, PeriodPoint, last_change, period_label};
 use touchpoint_domain::{Interval, Language, Question, QuestionKind, SurveyId};
 use touchpoint_store::{Cursor, GroupBy, StoreError, StoredResponse, Survey, SurveyStatus};
 
@@ -448,20 +448,6 @@ fn chart_for(language: Language, kind: MetricKind, series: &[PeriodPoint]) -> Ch
             text
         }
     })
-}
-
-/// The last period of `series` against the one before it.
-fn last_change(kind: MetricKind, series: &[PeriodPoint]) -> Option<PeriodChange> {
-    match series {
-        [.., previous, last] => {
-            compare(kind, &previous.histogram, &last.histogram).map(|comparison| PeriodChange {
-                from_day: previous.start_day,
-                to_day: last.start_day,
-                comparison,
-            })
-        }
-        _ => None,
-    }
 }
 
 /// `none` in a URL stands for "responses without a touchpoint" (the empty group key).
