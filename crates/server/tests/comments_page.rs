@@ -7,16 +7,15 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::json;
-use touchpoint_domain::touchpoint::TouchpointFields;
-use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
+use touchpoint_domain::{Language, NewResponse, ResponseDraft};
 use touchpoint_server::{AppState, ServerSettings, build_app};
 use touchpoint_store::Store;
-use touchpoint_store::accounts::{Initialisation, NewApiToken};
-use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::testing::TestDatabase;
 use tower::ServiceExt;
 
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery";
+mod support;
+
+use support::{EMAIL, PASSWORD};
 
 const BILLING_DE: &str = "Die Rechnung war schon wieder falsch, das ärgert mich.";
 const BILLING_EN: &str = "The invoice was wrong again and nobody could explain it.";
@@ -54,49 +53,16 @@ fn draft(nps: i64, why: &str, language: &str, days_ago: i64, touchpoint: &str) -
 }
 
 async fn fixture() -> Fixture {
-    let db = TestDatabase::fresh(TestBackend::Sqlite)
-        .await
-        .expect("sqlite is always available");
-    let store = db.open().await;
-    let init = store
-        .initialise(&Initialisation {
-            org_name: "Test".into(),
-            email: EMAIL.into(),
-            display_name: "Olga Owner".into(),
-            password_hash: touchpoint_server::auth::hash_password(PASSWORD).expect("hash"),
-            language: Language::En,
-            token: NewApiToken {
-                name: "t".into(),
-                prefix: "tp_x".into(),
-                hash: "h".into(),
-            },
-        })
-        .await
-        .expect("initialise");
-    let hotline = store
-        .create_touchpoint(
-            init.org_id,
-            &TouchpointFields {
-                name: "Hotline".into(),
-                channel: "phone".into(),
-            },
-        )
-        .await
-        .expect("touchpoint");
-    let definition = SurveyDefinition::from_json(json!({"name":"Service <NPS>","languages":["de","en"],"questions":[
-        {"id":"nps","type":"nps","required":true,"text":{"de":"Weiterempfehlen?","en":"Recommend us?"}},
-        {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
-    .expect("valid");
-    let survey = store
-        .create_survey(
-            init.org_id,
-            &definition,
-            Some(hotline.id),
-            "c0ffeec0ffeec0ffeec0ffeec0ffeec0",
-        )
-        .await
-        .expect("survey");
-    let tp = hotline.id.to_string();
+    let (db, store, org_id) = support::organisation(Language::En, true).await;
+    let survey = support::hotline_survey(
+        &store,
+        org_id,
+        "Service <NPS>",
+        "c0ffeec0ffeec0ffeec0ffeec0ffeec0",
+    )
+    .await;
+    let hotline_id = survey.touchpoint_id.expect("on the hotline");
+    let tp = hotline_id.to_string();
     let mut drafts = vec![
         draft(2, BILLING_DE, "de", 1, &tp),
         draft(3, BILLING_EN, "en", 2, &tp),

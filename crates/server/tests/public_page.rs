@@ -8,10 +8,11 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use touchpoint_domain::{Language, SurveyDefinition};
 use touchpoint_server::{AppState, ServerSettings, build_app};
-use touchpoint_store::accounts::{Initialisation, NewApiToken};
-use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{Cursor, Store, Survey};
 use tower::ServiceExt;
+
+mod support;
 
 struct Fixture {
     _db: TestDatabase,
@@ -35,28 +36,10 @@ fn definition() -> SurveyDefinition {
 }
 
 async fn fixture() -> Fixture {
-    let db = TestDatabase::fresh(TestBackend::Sqlite)
-        .await
-        .expect("sqlite is always available");
-    let store = db.open().await;
-    let init = store
-        .initialise(&Initialisation {
-            org_name: "Test".into(),
-            email: "owner@example.com".into(),
-            display_name: "Owner".into(),
-            password_hash: "not used here".into(),
-            language: Language::De,
-            token: NewApiToken {
-                name: "t".into(),
-                prefix: "tp_x".into(),
-                hash: "h".into(),
-            },
-        })
-        .await
-        .expect("initialise");
+    let (db, store, org_id) = support::organisation(Language::De, false).await;
     let survey = store
         .create_survey(
-            init.org_id,
+            org_id,
             &definition(),
             None,
             "0123456789abcdef0123456789abcdef",

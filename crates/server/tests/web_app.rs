@@ -6,16 +6,15 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::json;
-use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_server::{AppState, ServerSettings, build_app};
-use touchpoint_store::accounts::{Initialisation, NewApiToken};
-use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{Store, Survey};
 use tower::ServiceExt;
 
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery";
+mod support;
+
+use support::{EMAIL, PASSWORD};
 
 struct Fixture {
     _db: TestDatabase,
@@ -25,48 +24,14 @@ struct Fixture {
 }
 
 async fn fixture(settings: ServerSettings) -> Fixture {
-    let db = TestDatabase::fresh(TestBackend::Sqlite)
-        .await
-        .expect("sqlite is always available");
-    let store = db.open().await;
-    let init = store
-        .initialise(&Initialisation {
-            org_name: "Test".into(),
-            email: EMAIL.into(),
-            display_name: "Olga Owner".into(),
-            password_hash: touchpoint_server::auth::hash_password(PASSWORD).expect("hash"),
-            language: Language::En,
-            token: NewApiToken {
-                name: "t".into(),
-                prefix: "tp_x".into(),
-                hash: "h".into(),
-            },
-        })
-        .await
-        .expect("initialise");
-    let hotline = store
-        .create_touchpoint(
-            init.org_id,
-            &TouchpointFields {
-                name: "Hotline".into(),
-                channel: "phone".into(),
-            },
-        )
-        .await
-        .expect("touchpoint");
-    let definition = SurveyDefinition::from_json(json!({"name":"Relationship <NPS>","languages":["de","en"],"questions":[
-        {"id":"nps","type":"nps","required":true,"text":{"de":"Weiterempfehlen?","en":"Recommend us?"}},
-        {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
-    .expect("valid");
-    let survey = store
-        .create_survey(
-            init.org_id,
-            &definition,
-            Some(hotline.id),
-            "feedfeedfeedfeedfeedfeedfeedfeed",
-        )
-        .await
-        .expect("survey");
+    let (db, store, org_id) = support::organisation(Language::En, true).await;
+    let survey = support::hotline_survey(
+        &store,
+        org_id,
+        "Relationship <NPS>",
+        "feedfeedfeedfeedfeedfeedfeedfeed",
+    )
+    .await;
     let now = chrono::Utc::now();
     let mut responses = Vec::new();
     for i in 0..60 {
