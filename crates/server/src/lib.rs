@@ -10,6 +10,7 @@ pub mod cache;
 mod health;
 pub mod i18n;
 pub mod insights;
+pub mod limits;
 pub mod public;
 pub mod reports;
 pub mod security;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub tokens: Arc<TtlCache<String, (ApiTokenId, Principal)>>,
     /// Surveys by id, for a few seconds (saves a query per submission).
     pub surveys: Arc<TtlCache<SurveyId, Survey>>,
+    /// Sign-in throttling and public submission limits (per instance).
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
     pub fn with_text(store: Store, settings: ServerSettings, text: Arc<TextEngine>) -> AppState {
         AppState {
             store,
+            limits: Arc::new(limits::Limits::from_settings(&settings)),
             settings: Arc::new(settings),
             text,
             tokens: Arc::new(TtlCache::new(HOT_CACHE_TTL, 10_000)),
@@ -79,6 +83,7 @@ pub fn builtin_text_engine() -> Arc<TextEngine> {
 /// The whole application as one router (tests drive it in-process with `oneshot`).
 pub fn build_app(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    let tls = security::Tls(state.settings.tls());
     Router::new()
         .merge(health::router())
         .nest("/api/v1", api::routes().into_router())
@@ -86,17 +91,21 @@ pub fn build_app(state: AppState) -> Router {
         .merge(web::router())
         .merge(static_files::router())
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(tls, security::headers))
         .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Handlers see the peer's address (for per-address limits) as `ConnectInfo<SocketAddr>`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

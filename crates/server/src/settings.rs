@@ -13,6 +13,15 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// How long a web session lasts without signing in again, in hours.
     pub session_hours: i64,
+    /// Failed sign-ins allowed per account (e-mail) in any 15 minutes; more answer 429.
+    /// A successful sign-in clears the account's count. 0 switches the limit off.
+    pub signin_attempts_per_15min_per_account: u32,
+    /// Sign-in attempts allowed per client address in any 15 minutes (successful ones do
+    /// not count); more answer 429. 0 switches the limit off.
+    pub signin_attempts_per_15min_per_address: u32,
+    /// Public survey submissions (`POST /s/{token}`) allowed per client address in any
+    /// minute; more answer 429 and store nothing. 0 switches the limit off.
+    pub public_submissions_per_minute_per_address: u32,
 }
 
 impl Default for ServerSettings {
@@ -22,6 +31,9 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             max_body_bytes: 256 * 1024,
             session_hours: 12,
+            signin_attempts_per_15min_per_account: 5,
+            signin_attempts_per_15min_per_address: 20,
+            public_submissions_per_minute_per_address: 30,
         }
     }
 }
@@ -29,6 +41,11 @@ impl Default for ServerSettings {
 impl ServerSettings {
     /// Cookies get `Secure` when users reach Touchpoint over TLS.
     pub fn secure_cookies(&self) -> bool {
+        self.tls()
+    }
+
+    /// Whether users reach Touchpoint over TLS (cookies get `Secure`, responses HSTS).
+    pub fn tls(&self) -> bool {
         self.public_url.starts_with("https://")
     }
 
