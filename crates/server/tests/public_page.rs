@@ -323,3 +323,68 @@ async fn unknown_tokens_are_404_and_closed_surveys_410() {
     assert!(html.contains("This survey is closed"));
     assert!(f.stored().await.is_empty());
 }
+
+#[tokio::test]
+async fn submissions_are_rate_limited_per_address_and_nothing_more_is_stored() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use std::net::SocketAddr;
+    let f = fixture().await;
+    let state = AppState::new(f.store.clone(), ServerSettings::default());
+    let from = |address: &str| {
+        let address: SocketAddr = address.parse().expect("address");
+        build_app(state.clone()).layer(MockConnectInfo(address))
+    };
+    let (first, second) = (from("192.0.2.1:40000"), from("192.0.2.2:40000"));
+    let answer = |i: usize| {
+        let rid = format!("{i:032x}");
+        post(&f.url(), &[("rid", rid.as_str()), ("a_nps", "7")])
+    };
+    for i in 0..30 {
+        let (status, html) = send(&first, answer(i)).await;
+        assert_eq!(status, StatusCode::OK, "submission {i}: {html}");
+    }
+    assert_eq!(f.stored().await.len(), 30);
+
+    let response = first.clone().oneshot(answer(30)).await.expect("response");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("Zu viele Anfragen"), "localized: {html}");
+    assert_eq!(f.stored().await.len(), 30, "nothing stored");
+
+    let (status, html) = send(
+        &first,
+        post(
+            &f.url(),
+            &[
+                ("rid", &format!("{:032x}", 31)),
+                ("a_nps", "7"),
+                ("lang", "en"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        html.contains("Too many requests"),
+        "in the respondent's language"
+    );
+
+    let (status, _) = send(&first, get(&f.url(), None)).await;
+    assert_eq!(status, StatusCode::OK, "reading the survey is not limited");
+    let (status, _) = send(&second, answer(32)).await;
+    assert_eq!(status, StatusCode::OK, "another address has its own budget");
+    assert_eq!(f.stored().await.len(), 31);
+}

@@ -97,6 +97,19 @@ fn location(headers: &axum::http::HeaderMap) -> &str {
         .unwrap_or("")
 }
 
+/// The CSRF token the page's forms carry.
+fn csrf_token(html: &str) -> String {
+    let (_, rest) = html
+        .split_once(r#"name="_csrf" value=""#)
+        .expect("the page has a CSRF field");
+    rest.split('"').next().expect("value").to_owned()
+}
+
+/// The token a different session would have.
+fn csrf_token_of_other_session() -> String {
+    touchpoint_server::web::csrf::token("another session id")
+}
+
 /// Signs in and returns the `tp_session=…` pair to send back.
 async fn sign_in(app: &Router) -> String {
     let (status, headers, _) = send(app, login(EMAIL, PASSWORD)).await;
@@ -180,6 +193,10 @@ async fn signing_in_and_out() {
     );
     assert!(headers.get(header::SET_COOKIE).is_none());
 
+    assert!(
+        headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+        "no HSTS over plain HTTP"
+    );
     let (_, headers, html) = send(&f.app, get("/app?lang=de", Some(&cookie))).await;
     assert!(html.contains(r#"<html lang="de">"#) && html.contains("Neueste Kommentare"));
     assert!(location(&headers).is_empty());
@@ -190,10 +207,41 @@ async fn signing_in_and_out() {
             .any(|v| v.to_str().is_ok_and(|v| v.starts_with("tp_lang=de")))
     );
 
-    let logout = Request::post("/app/logout")
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .expect("request");
+    let csrf = csrf_token(&html);
+    let logout = |token: Option<&str>| {
+        let body = token
+            .map(|t| serde_urlencoded::to_string([("_csrf", t)]).expect("form"))
+            .unwrap_or_default();
+        Request::post("/app/logout")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request")
+    };
+    for (token, why) in [
+        (None, "no CSRF token"),
+        (Some(""), "an empty CSRF token"),
+        (Some(&"0".repeat(64)[..]), "a wrong CSRF token"),
+        (
+            Some(&csrf_token_of_other_session()[..]),
+            "another session's token",
+        ),
+    ] {
+        let (status, headers, html) = send(&f.app, logout(token)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{why}");
+        assert!(html.contains("Anfrage abgelehnt"), "{why}: {html}");
+        assert!(headers.get(header::SET_COOKIE).is_none(), "{why}");
+        let (status, _, _) = send(&f.app, get("/app", Some(&cookie))).await;
+        assert_eq!(status, StatusCode::OK, "{why}: the session is still valid");
+    }
+    let mut by_header = logout(None);
+    by_header
+        .headers_mut()
+        .insert("x-csrf-token", "f".repeat(64).parse().expect("header"));
+    let (status, _, _) = send(&f.app, by_header).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a wrong token in the header");
+
+    let logout = logout(Some(&csrf));
     let (status, headers, _) = send(&f.app, logout).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
@@ -220,6 +268,105 @@ async fn secure_deployments_get_secure_cookies() {
         .and_then(|v| v.to_str().ok())
         .expect("cookie");
     assert!(set_cookie.contains("; Secure"));
+    for path in [
+        "/app/login",
+        "/s/00000000000000000000000000000000",
+        "/healthz",
+    ] {
+        let (_, headers, _) = send(&f.app, get(path, None)).await;
+        assert_eq!(
+            headers
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .and_then(|v| v.to_str().ok()),
+            Some("max-age=31536000; includeSubDomains"),
+            "HSTS on {path}"
+        );
+    }
+}
+
+fn retry_after(headers: &axum::http::HeaderMap) -> u64 {
+    headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds")
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_even_with_the_right_password() {
+    let f = fixture(ServerSettings::default()).await;
+    for attempt in 1..=5 {
+        let (status, _, _) = send(&f.app, login(EMAIL, "wrong password")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let (status, headers, html) = send(&f.app, login("OWNER@example.com", PASSWORD)).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "no oracle: refused before the check"
+    );
+    assert!((1..=900).contains(&retry_after(&headers)));
+    assert!(headers.get(header::SET_COOKIE).is_none(), "no session");
+    assert!(html.contains("Zu viele Anmeldeversuche"), "{html}");
+    assert!(
+        !html.contains("nicht korrekt"),
+        "not the wrong-password message"
+    );
+
+    let mut english = login(EMAIL, PASSWORD);
+    english
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "en".parse().expect("header"));
+    let (status, _, html) = send(&f.app, english).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Too many sign-in attempts"), "{html}");
+
+    let (status, _, _) = send(&f.app, login("nobody@example.com", "x")).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "other accounts are not locked"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_address() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use std::net::SocketAddr;
+    let settings = ServerSettings {
+        signin_attempts_per_15min_per_address: 3,
+        ..ServerSettings::default()
+    };
+    let f = fixture(settings.clone()).await;
+    let state = AppState::new(f.store.clone(), settings);
+    let from = |address: &str| {
+        let address: SocketAddr = address.parse().expect("address");
+        build_app(state.clone()).layer(MockConnectInfo(address))
+    };
+    let (guesser, owner) = (from("198.51.100.7:5000"), from("203.0.113.9:5000"));
+
+    let (status, _, _) = send(&guesser, login(EMAIL, PASSWORD)).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a successful sign-in does not count"
+    );
+    for (i, email) in ["a@example.com", "b@example.com", "c@example.com"]
+        .iter()
+        .enumerate()
+    {
+        let (status, _, _) = send(&guesser, login(email, "guess")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let (status, headers, _) = send(&guesser, login(EMAIL, PASSWORD)).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is throttled, whatever the account"
+    );
+    assert!(retry_after(&headers) >= 1);
+    let (status, _, _) = send(&owner, login(EMAIL, PASSWORD)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "other addresses are not");
 }
 
 #[tokio::test]

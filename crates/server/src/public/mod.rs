@@ -10,11 +10,12 @@ mod form;
 use crate::AppState;
 use crate::api::error::ApiError;
 use crate::i18n::{self, Texts};
+use crate::limits::ClientAddress;
 use crate::web::render;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use form::{FormState, QuestionView};
@@ -206,9 +207,21 @@ async fn show(
     )
 }
 
+/// 429 with `Retry-After`: this address sent more submissions than the configured limit.
+fn too_many(language: Language, retry_after_secs: u64) -> Response {
+    let mut response = message(StatusCode::TOO_MANY_REQUESTS, language, "", |t| {
+        (t.too_many_title, t.too_many_body)
+    });
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    address: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -225,6 +238,16 @@ async fn submit(
         &Language::ALL,
         Language::De,
     );
+    // Every post counts (valid or not): the limit guards the store and the analysis queue.
+    let limits = &state.limits;
+    if let Some(retry_after) = limits
+        .public_submit
+        .hit(&address.0, limits.now_ms())
+        .retry_after_secs()
+    {
+        tracing::warn!(address = %address.0, "public submissions rate-limited");
+        return too_many(guess, retry_after);
+    }
     let survey = match load(&state, &token, guess).await {
         Ok(survey) => survey,
         Err(page) => return page,

@@ -827,7 +827,7 @@ pub async fn comments(
     let page = CommentsPage {
         lang: language.as_str(),
         t,
-        chrome: Chrome::new(language, &signed_in.user, &self_href),
+        chrome: Chrome::new(language, &signed_in, &self_href),
         notices,
         survey_choices,
         touchpoint_choices,

@@ -8,6 +8,7 @@
 
 pub mod chart;
 mod comments;
+pub mod csrf;
 mod pages;
 pub mod session;
 
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/comments", get(comments::comments))
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
+        .layer(axum::middleware::from_fn(csrf::require))
 }
 
 /// Renders an askama template as an HTML response; a template failure is a logged 500.
@@ -89,10 +91,10 @@ struct ErrorPage {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let t = i18n::texts(self.language);
-        let (heading, body) = if self.status == StatusCode::NOT_FOUND {
-            (t.not_found_title, t.not_found_body)
-        } else {
-            (t.error_title, t.error_body)
+        let (heading, body) = match self.status {
+            StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_body),
+            StatusCode::FORBIDDEN => (t.forbidden_title, t.forbidden_body),
+            _ => (t.error_title, t.error_body),
         };
         render(
             self.status,
@@ -168,10 +170,13 @@ pub struct Chrome {
     pub t: &'static Texts,
     pub user_name: String,
     pub switch: Vec<crate::public::LanguageLink>,
+    /// The session's CSRF token, sent back by every form that changes something.
+    pub csrf: String,
 }
 
 impl Chrome {
-    fn new(language: Language, user: &touchpoint_store::accounts::User, path: &str) -> Chrome {
+    fn new(language: Language, signed_in: &SignedIn, path: &str) -> Chrome {
+        let user = &signed_in.user;
         let user_name = if user.display_name.trim().is_empty() {
             user.email.clone()
         } else {
@@ -182,6 +187,7 @@ impl Chrome {
             t: i18n::texts(language),
             user_name,
             switch: language_links(path, language),
+            csrf: signed_in.csrf.clone(),
         }
     }
 }

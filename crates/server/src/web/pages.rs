@@ -382,7 +382,7 @@ pub async fn overview(
     let page = OverviewPage {
         lang: language.as_str(),
         t: i18n::texts(language),
-        chrome: Chrome::new(language, &signed_in.user, "/app"),
+        chrome: Chrome::new(language, &signed_in, "/app"),
         tiles,
         comments: comments(language, &recent, &by_id, &names),
     };
@@ -627,7 +627,7 @@ pub async fn survey(
     let page = SurveyPage {
         lang: language.as_str(),
         t,
-        chrome: Chrome::new(language, &signed_in.user, &path),
+        chrome: Chrome::new(language, &signed_in, &path),
         name: definition.name.clone(),
         closed: survey.status == SurveyStatus::Closed,
         public_url: state.settings.survey_url(&survey.public_token),

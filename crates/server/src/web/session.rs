@@ -7,6 +7,7 @@ use super::{WebError, render, ui_language, with_language_cookie};
 use crate::AppState;
 use crate::auth::{new_session_id, sha256_hex, verify_password};
 use crate::i18n::{self, Texts};
+use crate::limits::{ClientAddress, Decision};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
@@ -22,6 +23,8 @@ pub const COOKIE: &str = "tp_session";
 /// the sign-in page.
 pub struct SignedIn {
     pub user: User,
+    /// The session's CSRF token (see [`super::csrf`]).
+    pub csrf: String,
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -58,7 +61,10 @@ impl FromRequestParts<AppState> for SignedIn {
             Err(e) => return Err(WebError::internal(Language::En, e).into_response()),
         };
         match store.user(principal.org_id, principal.user_id).await {
-            Ok(user) => Ok(SignedIn { user }),
+            Ok(user) => Ok(SignedIn {
+                user,
+                csrf: super::csrf::token(id),
+            }),
             Err(touchpoint_store::StoreError::NotFound) => Err(to_login()),
             Err(e) => Err(WebError::internal(Language::En, e).into_response()),
         }
@@ -72,6 +78,7 @@ struct LoginPage {
     t: &'static Texts,
     email: String,
     failed: bool,
+    throttled: bool,
     switch: Vec<crate::public::LanguageLink>,
 }
 
@@ -81,6 +88,7 @@ fn login_page(language: Language, email: String, failed: bool, status: StatusCod
         t: i18n::texts(language),
         email,
         failed,
+        throttled: false,
         switch: super::language_links("/app/login", language),
     };
     render(status, &page)
@@ -131,12 +139,39 @@ pub async fn login_form(
     )
 }
 
+/// The answer to a throttled sign-in: 429, `Retry-After`, and the sign-in page saying why.
+fn throttled(language: Language, email: String, retry_after_secs: u64) -> Response {
+    let page = LoginPage {
+        lang: language.as_str(),
+        t: i18n::texts(language),
+        email,
+        failed: false,
+        throttled: true,
+        switch: super::language_links("/app/login", language),
+    };
+    let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
 /// A real Argon2id hash to verify against when the email is unknown, so a failed sign-in
 /// takes as long whether or not the account exists.
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| crate::auth::hash_password("touchpoint timing equaliser").unwrap_or_default());
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Signs in. Attempts are throttled per account (failed ones, in any 15 minutes) and per
+/// client address (all but successful ones); a throttled attempt gets 429 before the password
+/// is even looked at, so a right password then does not reveal itself either. A successful
+/// sign-in clears its account's count (its owner is back) but not its address's: an address
+/// that guessed at many accounts stays slowed down even if one guess was right.
+pub async fn login(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let field = |name: &str| {
         fields
@@ -149,6 +184,25 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
     let (language, _) = ui_language(None, &headers, None);
     if !same_origin(&headers, &state.settings.public_url) {
         return forbidden(language);
+    }
+
+    // Count the attempt before checking it, so concurrent guesses cannot slip past the limit.
+    let limits = &state.limits;
+    let account = email.to_lowercase();
+    let now = limits.now_ms();
+    let decision = match limits.signin_account.hit(&account, now) {
+        Decision::Allowed => {
+            let by_address = limits.signin_address.hit(&address.0, now);
+            if by_address != Decision::Allowed {
+                limits.signin_account.forgive(&account);
+            }
+            by_address
+        }
+        limited => limited,
+    };
+    if let Some(retry_after) = decision.retry_after_secs() {
+        tracing::warn!(address = %address.0, "sign-in throttled");
+        return throttled(language, email, retry_after);
     }
 
     let user = match state.store.user_by_email(&email).await {
@@ -170,6 +224,8 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         tracing::info!("failed sign-in");
         return login_page(language, email, true, StatusCode::UNAUTHORIZED);
     };
+    limits.signin_account.reset(&account);
+    limits.signin_address.forgive(&address.0);
 
     let (session_id, session_hash) = new_session_id();
     let hours = state.settings.session_hours.clamp(1, 24 * 365);
