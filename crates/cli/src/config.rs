@@ -161,12 +161,20 @@ mod tests {
         let file = dir.join("touchpoint.toml");
         std::fs::write(
             &file,
-            "data_dir = \"/srv/tp\"\n[server]\nlisten = \"0.0.0.0:9000\"\n",
+            "data_dir = \"/srv/tp\"\n[server]\nlisten = \"0.0.0.0:9000\"\n\
+             signin_attempts_per_15min_per_account = 3\n\
+             public_submissions_per_minute_per_address = 0\n",
         )
         .expect("write");
         let config = Config::load(Some(&file), &Overrides::default()).expect("load");
         assert_eq!(config.data_dir, PathBuf::from("/srv/tp"));
         assert_eq!(config.server.listen, "0.0.0.0:9000");
+        assert_eq!(config.server.signin_attempts_per_15min_per_account, 3);
+        assert_eq!(
+            config.server.signin_attempts_per_15min_per_address, 20,
+            "the default"
+        );
+        assert_eq!(config.server.public_submissions_per_minute_per_address, 0);
         assert_eq!(
             config.server.public_url, "http://127.0.0.1:9000",
             "links follow the listen address"
