@@ -160,7 +160,7 @@ async fn submitter(
         if shared.with_reads {
             shared
                 .store
-                .principal_for_token(&shared.token_hash)
+                .principal_for_token(&shared.token_hash, touchpoint_store::now_ms())
                 .await?
                 .context("token not found")?;
             shared.store.survey(shared.org_id, shared.survey.id).await?;

@@ -4,6 +4,7 @@
 //! statistics, time periods. What must not: IO of any kind (no tokio, no sqlx, no axum), and no
 //! clock reads — callers pass "now" in, so every rule is testable with fixed inputs.
 
+pub mod access;
 pub mod answers;
 pub mod ids;
 pub mod language;
@@ -15,6 +16,7 @@ pub mod survey;
 pub mod touchpoint;
 pub mod validation;
 
+pub use access::{Access, Resource, Resources, TokenGrant, TokenScope};
 pub use answers::{AnswerValue, Answers};
 pub use ids::*;
 pub use language::Language;

@@ -5,7 +5,7 @@ use crate::{Store, new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;
-use touchpoint_domain::{ApiTokenId, Language, OrgId, UserId};
+use touchpoint_domain::{ApiTokenId, Language, OrgId, Resources, TokenGrant, TokenScope, UserId};
 
 /// What `touchpoint init` (and the demo) create in one transaction.
 #[derive(Debug, Clone)]
@@ -51,6 +51,31 @@ pub struct User {
     pub language: Language,
 }
 
+/// A live token: whom it acts for and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenAccess {
+    pub id: ApiTokenId,
+    pub principal: Principal,
+    pub grant: TokenGrant,
+    /// Ms since the epoch; `None` never expires.
+    pub expires_at: Option<i64>,
+}
+
+/// A token as its organisation's list shows it. Never the hash, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    pub id: ApiTokenId,
+    pub name: String,
+    pub prefix: String,
+    pub grant: TokenGrant,
+    pub user_id: UserId,
+    pub user_email: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 /// Who a valid bearer token or session acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {
@@ -87,6 +112,17 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         password_hash: row.try_get("password_hash")?,
         role: row.try_get("role")?,
         language: language(row)?,
+    })
+}
+
+fn grant(row: &AnyRow) -> Result<TokenGrant> {
+    let scope: String = row.try_get("scope")?;
+    let resources: String = row.try_get("resources")?;
+    Ok(TokenGrant {
+        scope: TokenScope::parse(&scope)
+            .ok_or_else(|| StoreError::Corrupt(format!("token scope '{scope}'")))?,
+        resources: Resources::parse(&resources)
+            .ok_or_else(|| StoreError::Corrupt(format!("token resources '{resources}'")))?,
     })
 }
 
@@ -132,9 +168,13 @@ impl Store {
         insert_token(
             &mut tx,
             done.token_id,
-            done.org_id,
-            done.user_id,
+            Principal {
+                org_id: done.org_id,
+                user_id: done.user_id,
+            },
             &init.token,
+            &TokenGrant::full(),
+            None,
             now,
         )
         .await?;
@@ -188,47 +228,94 @@ impl Store {
         user_from_row(&row)
     }
 
+    /// Stores a new token for `principal` with what it may do and when it stops working
+    /// (ms since the epoch; `None` never). The caller checks the expiry lies in the future.
     pub async fn create_api_token(
         &self,
         principal: Principal,
         token: &NewApiToken,
+        grant: &TokenGrant,
+        expires_at: Option<i64>,
     ) -> Result<ApiTokenId> {
         let id = new_id();
         let mut tx = self.write().begin().await?;
-        insert_token(
-            &mut tx,
-            id,
-            principal.org_id,
-            principal.user_id,
-            token,
-            now_ms(),
-        )
-        .await?;
+        insert_token(&mut tx, id, principal, token, grant, expires_at, now_ms()).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    /// The principal of a live (not revoked) token with this hash.
+    /// The live token with this hash: not revoked and not expired at `now`.
     pub async fn principal_for_token(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(ApiTokenId, Principal)>> {
+        now: i64,
+    ) -> Result<Option<TokenAccess>> {
         let row = sqlx::query(
-            "SELECT id, org_id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, org_id, user_id, scope, resources, expires_at FROM api_tokens \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(token_hash)
+        .bind(now)
         .fetch_optional(self.read())
         .await?;
         row.map(|row| {
-            Ok((
-                parse(&row, "id")?,
-                Principal {
+            Ok(TokenAccess {
+                id: parse(&row, "id")?,
+                principal: Principal {
                     org_id: parse(&row, "org_id")?,
                     user_id: parse(&row, "user_id")?,
                 },
-            ))
+                grant: grant(&row)?,
+                expires_at: row.try_get("expires_at")?,
+            })
         })
         .transpose()
+    }
+
+    /// The organisation's tokens, newest first, revoked and expired ones included.
+    pub async fn api_tokens(&self, org_id: OrgId) -> Result<Vec<ApiTokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.prefix, t.scope, t.resources, t.user_id, u.email, \
+             t.created_at, t.last_used_at, t.expires_at, t.revoked_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC",
+        )
+        .bind(org_id.to_string())
+        .fetch_all(self.read())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiTokenInfo {
+                    id: parse(row, "id")?,
+                    name: row.try_get("name")?,
+                    prefix: row.try_get("prefix")?,
+                    grant: grant(row)?,
+                    user_id: parse(row, "user_id")?,
+                    user_email: row.try_get("email")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the organisation's tokens. Revoking twice keeps the first time;
+    /// another organisation's token is `NotFound`.
+    pub async fn revoke_api_token(&self, org_id: OrgId, id: ApiTokenId, now: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE org_id = $2 AND id = $3",
+        )
+        .bind(now)
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .execute(self.write())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// Records that a token was used. Callers throttle this; it is bookkeeping, not auth.
@@ -298,22 +385,27 @@ impl Store {
 async fn insert_token(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: ApiTokenId,
-    org_id: OrgId,
-    user_id: UserId,
+    principal: Principal,
     token: &NewApiToken,
+    grant: &TokenGrant,
+    expires_at: Option<i64>,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, org_id, user_id, name, prefix, token_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO api_tokens \
+         (id, org_id, user_id, name, prefix, token_hash, created_at, scope, resources, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id.to_string())
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
+    .bind(principal.org_id.to_string())
+    .bind(principal.user_id.to_string())
     .bind(&token.name)
     .bind(&token.prefix)
     .bind(&token.hash)
     .bind(now)
+    .bind(grant.scope.as_str())
+    .bind(grant.resources.to_string())
+    .bind(expires_at)
     .execute(&mut **tx)
     .await?;
     Ok(())

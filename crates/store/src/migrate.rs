@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_text_analysis"),
     migration!(3, "0003_job_kinds"),
     migration!(4, "0004_clustered_rollups"),
+    migration!(5, "0005_token_scopes"),
 ];
 
 impl Migration {

@@ -3,7 +3,9 @@
 use proptest::prelude::*;
 use serde_json::json;
 use touchpoint_domain::touchpoint::TouchpointFields;
-use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition};
+use touchpoint_domain::{
+    NewResponse, OrgId, Resources, ResponseDraft, SurveyDefinition, TokenGrant, TokenScope,
+};
 use touchpoint_store::accounts::{Initialisation, NewApiToken, Principal};
 use touchpoint_store::jobs::{JobState, NewJob};
 use touchpoint_store::testing::{TestBackend, TestDatabase};
@@ -28,6 +30,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     initialise_once,
     tokens_and_sessions,
+    tokens_are_scoped_listed_expire_and_revoke,
     touchpoints_are_per_organisation,
     surveys_lifecycle,
     responses_are_idempotent_by_external_id,
@@ -137,12 +140,19 @@ async fn tokens_and_sessions(store: Store, _db: TestDatabase) {
         .initialise(&init("a@example.com", "hash-1"))
         .await
         .expect("init");
-    let (token_id, principal) = store
-        .principal_for_token("hash-1")
+    let access = store
+        .principal_for_token("hash-1", 0)
         .await
         .expect("query")
         .expect("token");
+    let (token_id, principal) = (access.id, access.principal);
     assert_eq!(token_id, done.token_id);
+    assert_eq!(
+        access.grant,
+        TokenGrant::full(),
+        "the first token may do everything"
+    );
+    assert_eq!(access.expires_at, None);
     assert_eq!(
         principal,
         Principal {
@@ -152,7 +162,7 @@ async fn tokens_and_sessions(store: Store, _db: TestDatabase) {
     );
     assert!(
         store
-            .principal_for_token("hash-x")
+            .principal_for_token("hash-x", 0)
             .await
             .expect("query")
             .is_none()
@@ -182,6 +192,103 @@ async fn tokens_and_sessions(store: Store, _db: TestDatabase) {
         .expect("session");
     store.delete_session("s2").await.expect("logout");
     assert_eq!(store.session("s2", 0).await.expect("query"), None);
+}
+
+async fn tokens_are_scoped_listed_expire_and_revoke(store: Store, _db: TestDatabase) {
+    let done = store
+        .initialise(&init("a@example.com", "hash-1"))
+        .await
+        .expect("init");
+    let principal = Principal {
+        org_id: done.org_id,
+        user_id: done.user_id,
+    };
+    let read_metrics = TokenGrant {
+        scope: TokenScope::ReadOnly,
+        resources: Resources::from_names(&["metrics", "surveys"]).expect("valid"),
+    };
+    let token = |name: &str, hash: &str| NewApiToken {
+        name: name.into(),
+        prefix: format!("tp_{name}"),
+        hash: hash.into(),
+    };
+    let limited = store
+        .create_api_token(
+            principal,
+            &token("limited", "hash-2"),
+            &read_metrics,
+            Some(1_000),
+        )
+        .await
+        .expect("create");
+    let access = store
+        .principal_for_token("hash-2", 999)
+        .await
+        .expect("query")
+        .expect("live before its expiry");
+    assert_eq!(access.id, limited);
+    assert_eq!(access.principal, principal);
+    assert_eq!(access.grant, read_metrics);
+    assert_eq!(access.expires_at, Some(1_000));
+    assert_eq!(
+        store
+            .principal_for_token("hash-2", 1_000)
+            .await
+            .expect("query"),
+        None,
+        "expired at its expiry time"
+    );
+
+    store.touch_api_token(limited, 500).await.expect("touch");
+    let list = store.api_tokens(done.org_id).await.expect("list");
+    assert_eq!(list.len(), 2);
+    let listed = list.iter().find(|t| t.id == limited).expect("listed");
+    assert_eq!(listed.name, "limited");
+    assert_eq!(listed.prefix, "tp_limited");
+    assert_eq!(listed.grant, read_metrics);
+    assert_eq!(listed.user_id, done.user_id);
+    assert_eq!(listed.user_email, "a@example.com");
+    assert_eq!(listed.last_used_at, Some(500));
+    assert_eq!(listed.expires_at, Some(1_000));
+    assert_eq!(listed.revoked_at, None);
+    let first = list.iter().find(|t| t.id == done.token_id).expect("listed");
+    assert_eq!(first.grant, TokenGrant::full());
+    assert_eq!((first.last_used_at, first.expires_at), (None, None));
+
+    // Another organisation cannot revoke it; revoking twice keeps the first time.
+    let stranger: OrgId = uuid::Uuid::now_v7().into();
+    assert!(matches!(
+        store.revoke_api_token(stranger, done.token_id, 7).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .principal_for_token("hash-1", 8)
+            .await
+            .expect("query")
+            .is_some()
+    );
+    store
+        .revoke_api_token(done.org_id, done.token_id, 7)
+        .await
+        .expect("revoke");
+    store
+        .revoke_api_token(done.org_id, done.token_id, 9)
+        .await
+        .expect("revoke again");
+    assert_eq!(
+        store.principal_for_token("hash-1", 8).await.expect("query"),
+        None
+    );
+    let list = store.api_tokens(done.org_id).await.expect("list");
+    let first = list.iter().find(|t| t.id == done.token_id).expect("listed");
+    assert_eq!(first.revoked_at, Some(7));
+    assert!(matches!(
+        store
+            .revoke_api_token(done.org_id, uuid::Uuid::now_v7().into(), 7)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
