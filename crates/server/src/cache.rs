@@ -49,6 +49,14 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
             entries.remove(key);
         }
     }
+
+    /// Evicts every entry whose value matches, for changes known by something other than the
+    /// key (a token revoked by id while the cache is keyed by its hash). Linear, and rare.
+    pub fn remove_where(&self, matches: impl Fn(&V) -> bool) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (value, _)| !matches(value));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -68,5 +76,9 @@ mod tests {
         assert!(cache.entries.lock().expect("lock").len() <= 2);
         cache.remove(&9);
         assert_eq!(cache.get(&9), None);
+        cache.insert(20, "y");
+        cache.insert(21, "z");
+        cache.remove_where(|v| *v == "y");
+        assert_eq!((cache.get(&20), cache.get(&21)), (None, Some("z")));
     }
 }

@@ -27,9 +27,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use touchpoint_domain::{ApiTokenId, SurveyId};
+use touchpoint_domain::SurveyId;
 use touchpoint_jobs::text::TextEngine;
-use touchpoint_store::accounts::Principal;
+use touchpoint_store::accounts::TokenAccess;
 use touchpoint_store::{Store, Survey};
 
 /// How long another instance's change (a closed survey, a revoked token) may take to be seen.
@@ -42,8 +42,9 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     /// The text analyser (labels, emerging themes); the same one the worker runs.
     pub text: Arc<TextEngine>,
-    /// Token hash → principal, for a few seconds (saves a query per API request).
-    pub tokens: Arc<TtlCache<String, (ApiTokenId, Principal)>>,
+    /// Token hash → principal and grant, for a few seconds (saves a query per API request);
+    /// a revocation here evicts at once, other instances see it within the TTL.
+    pub tokens: Arc<TtlCache<String, TokenAccess>>,
     /// Surveys by id, for a few seconds (saves a query per submission).
     pub surveys: Arc<TtlCache<SurveyId, Survey>>,
     /// Sign-in throttling and public submission limits (per instance).

@@ -65,10 +65,21 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        self.send_as(&self.token, method, path, body).await
+    }
+
+    /// The same request with another token.
+    async fn send_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .client
             .request(method, self.url(path))
-            .bearer_auth(&self.token);
+            .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -95,14 +106,40 @@ impl TestApp {
         survey["id"].as_str().expect("id").to_owned()
     }
 
-    /// Responses stored for the organisation, counted straight from the store.
-    async fn stored_responses(&self) -> usize {
-        let (_, principal) = self
-            .store
-            .principal_for_token(&touchpoint_server::auth::sha256_hex(&self.token))
+    /// Whom the test's own token acts for.
+    async fn principal(&self) -> touchpoint_store::accounts::Principal {
+        self.store
+            .principal_for_token(
+                &touchpoint_server::auth::sha256_hex(&self.token),
+                touchpoint_store::now_ms(),
+            )
             .await
             .expect("query")
-            .expect("token");
+            .expect("token")
+            .principal
+    }
+
+    /// A new token made with the test's full token; returns the secret and the metadata.
+    async fn create_token(&self, body: Value) -> (String, Value) {
+        let (status, created) = self.post("/tokens", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let secret = created["token"].as_str().expect("secret").to_owned();
+        (secret, created)
+    }
+
+    /// The organisation's tokens, straight from the store.
+    async fn stored_tokens(&self) -> usize {
+        let principal = self.principal().await;
+        self.store
+            .api_tokens(principal.org_id)
+            .await
+            .expect("tokens")
+            .len()
+    }
+
+    /// Responses stored for the organisation, counted straight from the store.
+    async fn stored_responses(&self) -> usize {
+        let principal = self.principal().await;
         self.store
             .list_responses(
                 principal.org_id,
@@ -165,7 +202,19 @@ on_both_backends!(
     metrics_match_hand_computed_values,
     touchpoints_crud,
     health_and_readiness,
+    read_only_tokens_read_but_never_write,
+    tokens_are_limited_to_their_resources,
+    revoked_tokens_fail_at_once,
+    expired_tokens_fail,
+    token_list_shows_metadata_but_never_the_secret,
+    bad_token_requests_get_422_per_field_and_create_nothing,
 );
+
+fn assert_forbidden(status: StatusCode, problem: &Value) {
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["type"], "/problems/forbidden", "{problem}");
+    assert_eq!(problem["status"], 403);
+}
 
 async fn surveys_are_created_listed_updated_and_closed(app: TestApp) {
     let (status, survey) = app.post("/surveys", example_survey()).await;
@@ -699,4 +748,430 @@ async fn health_and_readiness(app: TestApp) {
             .contains("frame-ancestors 'none'")
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
+}
+
+async fn read_only_tokens_read_but_never_write(app: TestApp) {
+    let id = app.create_survey(example_survey()).await;
+    let (reader, created) = app
+        .create_token(json!({"name": "dashboard", "scope": "read_only", "resources": ["*"]}))
+        .await;
+    assert_eq!(created["scope"], "read_only");
+    assert_eq!(created["resources"], json!(["*"]));
+    assert!(reader.starts_with("tp_"), "{reader}");
+
+    let (status, list) = app
+        .send_as(&reader, reqwest::Method::GET, "/surveys", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let (status, _) = app
+        .send_as(
+            &reader,
+            reqwest::Method::GET,
+            &format!("/surveys/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Every kind of write is refused before the body is even read, and nothing changes.
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::POST,
+            "/surveys",
+            Some(example_survey()),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("read-only"),
+        "{problem}"
+    );
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::POST,
+            "/surveys",
+            Some(json!({"bogus": 1})),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    let mut edited = example_survey();
+    edited["name"] = json!("Changed");
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::PUT,
+            &format!("/surveys/{id}"),
+            Some(edited),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::POST,
+            &format!("/surveys/{id}/close"),
+            Some(json!({})),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::POST,
+            &format!("/surveys/{id}/responses"),
+            Some(json!({"answers": {"nps": 9}})),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::POST,
+            "/touchpoints",
+            Some(json!({"name": "Hotline", "channel": "phone"})),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    // A read-only token cannot mint or revoke tokens either.
+    let (status, problem) = app
+        .send_as(
+            &reader,
+            reqwest::Method::POST,
+            "/tokens",
+            Some(json!({"name": "escalate", "scope": "read_write", "resources": ["*"]})),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+
+    let (_, list) = app.get("/surveys").await;
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["name"], "Relationship NPS");
+    assert_eq!(items[0]["status"], "open");
+    assert_eq!(app.stored_responses().await, 0);
+    let (_, touchpoints) = app.get("/touchpoints").await;
+    assert_eq!(touchpoints["items"], json!([]));
+    assert_eq!(app.stored_tokens().await, 2);
+}
+
+async fn tokens_are_limited_to_their_resources(app: TestApp) {
+    let id = app.create_survey(example_survey()).await;
+    let (metrics_only, _) = app
+        .create_token(json!({"name": "bi", "scope": "read_write", "resources": ["metrics"]}))
+        .await;
+    let (status, problem) = app
+        .send_as(&metrics_only, reqwest::Method::GET, "/surveys", None)
+        .await;
+    assert_forbidden(status, &problem);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("surveys"),
+        "{problem}"
+    );
+    for path in [
+        format!("/surveys/{id}"),
+        "/responses".to_owned(),
+        format!("/surveys/{id}/responses.csv"),
+        "/touchpoints".to_owned(),
+        "/text/themes".to_owned(),
+        "/tokens".to_owned(),
+    ] {
+        let (status, problem) = app
+            .send_as(&metrics_only, reqwest::Method::GET, &path, None)
+            .await;
+        assert_forbidden(status, &problem);
+    }
+    let (status, body) = app
+        .send_as(
+            &metrics_only,
+            reqwest::Method::GET,
+            &format!("/metrics?survey_id={id}&from=2026-02-01&to=2026-03-31"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Read-write, but not for every resource: may not manage tokens.
+    let (status, problem) = app
+        .send_as(
+            &metrics_only,
+            reqwest::Method::POST,
+            "/tokens",
+            Some(json!({"name": "wider", "scope": "read_write", "resources": ["*"]})),
+        )
+        .await;
+    assert_forbidden(status, &problem);
+    assert_eq!(app.stored_tokens().await, 2);
+
+    let (both, created) = app
+        .create_token(json!({"name": "ops", "scope": "read_only", "resources": ["surveys", "responses", "surveys"]}))
+        .await;
+    assert_eq!(created["resources"], json!(["surveys", "responses"]));
+    for path in ["/surveys", "/responses"] {
+        let (status, body) = app.send_as(&both, reqwest::Method::GET, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    let (status, problem) = app
+        .send_as(&both, reqwest::Method::GET, "/touchpoints", None)
+        .await;
+    assert_forbidden(status, &problem);
+}
+
+async fn revoked_tokens_fail_at_once(app: TestApp) {
+    let (secret, created) = app
+        .create_token(json!({"name": "ci", "scope": "read_write", "resources": ["*"]}))
+        .await;
+    let id = created["id"].as_str().expect("id");
+    // Used once, so it sits in the token cache when it is revoked.
+    let (status, _) = app
+        .send_as(&secret, reqwest::Method::GET, "/surveys", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, &format!("/tokens/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, problem) = app
+        .send_as(&secret, reqwest::Method::GET, "/surveys", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    let (status, _) = app
+        .send_as(
+            &secret,
+            reqwest::Method::POST,
+            "/surveys",
+            Some(example_survey()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, list) = app.get("/surveys").await;
+    assert_eq!(list["items"], json!([]));
+
+    // Revoking again is fine and keeps the first time; unknown ids are 404.
+    let (_, tokens) = app.get("/tokens").await;
+    let revoked_at = tokens["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["id"] == id)
+        .expect("listed")["revoked_at"]
+        .clone();
+    assert!(revoked_at.is_string(), "{tokens}");
+    let (status, _) = app
+        .send(reqwest::Method::DELETE, &format!("/tokens/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, tokens) = app.get("/tokens").await;
+    let again = tokens["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["id"] == id)
+        .expect("listed")["revoked_at"]
+        .clone();
+    assert_eq!(again, revoked_at);
+    for unknown in ["0190f3a0-0000-7000-8000-000000000000", "nonsense"] {
+        let (status, problem) = app
+            .send(reqwest::Method::DELETE, &format!("/tokens/{unknown}"), None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    }
+
+    // A token can revoke itself; its next request is refused.
+    let (own, created) = app
+        .create_token(json!({"name": "leaked", "scope": "read_write", "resources": ["*"]}))
+        .await;
+    let own_id = created["id"].as_str().expect("id");
+    let (status, _) = app
+        .send_as(
+            &own,
+            reqwest::Method::DELETE,
+            &format!("/tokens/{own_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .send_as(&own, reqwest::Method::GET, "/tokens", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn expired_tokens_fail(app: TestApp) {
+    let principal = app.principal().await;
+    let now = touchpoint_store::now_ms();
+    let grant = touchpoint_domain::TokenGrant::full();
+
+    let (soon, stored) = touchpoint_server::auth::new_api_token("short-lived");
+    app.store
+        .create_api_token(principal, &stored, &grant, Some(now + 600))
+        .await
+        .expect("create");
+    let (status, _) = app
+        .send_as(&soon, reqwest::Method::GET, "/surveys", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "valid before its expiry");
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    // Still in the few-second cache, yet refused: the expiry holds to the millisecond.
+    let (status, problem) = app
+        .send_as(&soon, reqwest::Method::GET, "/surveys", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    let (status, _) = app
+        .send_as(
+            &soon,
+            reqwest::Method::POST,
+            "/surveys",
+            Some(example_survey()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (stale, stored) = touchpoint_server::auth::new_api_token("already expired");
+    app.store
+        .create_api_token(principal, &stored, &grant, Some(now - 1))
+        .await
+        .expect("create");
+    let (status, _) = app
+        .send_as(
+            &stale,
+            reqwest::Method::POST,
+            "/surveys",
+            Some(example_survey()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, list) = app.get("/surveys").await;
+    assert_eq!(list["items"], json!([]));
+}
+
+async fn token_list_shows_metadata_but_never_the_secret(app: TestApp) {
+    let (secret, created) = app
+        .create_token(json!({
+            "name": "nightly export", "scope": "read_only", "resources": ["responses"],
+            "expires_at": "2099-01-01T00:00:00Z"
+        }))
+        .await;
+    assert_eq!(created["name"], "nightly export");
+    assert_eq!(created["prefix"], json!(&secret[..10]));
+    assert_eq!(created["expires_at"], "2099-01-01T00:00:00.000Z");
+    assert_eq!(created["last_used_at"], Value::Null);
+    assert_eq!(created["revoked_at"], Value::Null);
+    assert_eq!(created["user"]["email"], "admin@example.com");
+
+    let (status, list) = app.get("/tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = list.to_string();
+    assert!(!text.contains(&secret), "the secret is shown once only");
+    assert!(
+        !text.contains(&touchpoint_server::auth::sha256_hex(&secret)),
+        "never the hash"
+    );
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    let listed = items
+        .iter()
+        .find(|t| t["id"] == created["id"])
+        .expect("listed");
+    assert!(listed.get("token").is_none(), "{listed}");
+    assert_eq!(listed["prefix"], json!(&secret[..10]));
+    assert_eq!(listed["scope"], "read_only");
+    assert_eq!(listed["resources"], json!(["responses"]));
+    assert_eq!(listed["last_used_at"], Value::Null);
+
+    let (status, _) = app
+        .send_as(&secret, reqwest::Method::GET, "/responses", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = app.get("/tokens").await;
+    let listed = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["id"] == created["id"])
+        .expect("listed")
+        .clone();
+    assert!(listed["last_used_at"].is_string(), "{listed}");
+    assert!(!list.to_string().contains(&secret));
+}
+
+async fn bad_token_requests_get_422_per_field_and_create_nothing(app: TestApp) {
+    let cases = [
+        (
+            json!({"name": "x", "scope": "admin", "resources": ["*"]}),
+            "scope",
+        ),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": ["cases"]}),
+            "resources",
+        ),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": []}),
+            "resources",
+        ),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": ["*", "surveys"]}),
+            "resources",
+        ),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": ["*"], "expires_at": "2020-01-01T00:00:00Z"}),
+            "expires_at",
+        ),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": ["*"], "expires_at": "tomorrow"}),
+            "expires_at",
+        ),
+        (
+            json!({"name": "   ", "scope": "read_only", "resources": ["*"]}),
+            "name",
+        ),
+        (json!({"scope": "read_only", "resources": ["*"]}), "name"),
+        (json!({"name": "x", "resources": ["*"]}), "scope"),
+        (json!({"name": "x", "scope": "read_only"}), "resources"),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": ["*"], "admin": true}),
+            "admin",
+        ),
+        (
+            json!({"name": "x", "scope": "read_only", "resources": "surveys"}),
+            "resources",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, problem) = app.post("/tokens", body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
+        assert_eq!(problem["type"], "/problems/validation");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("field"))
+            .collect();
+        assert!(fields.contains(&field), "{body}: {problem}");
+    }
+    // Several mistakes at once are all reported.
+    let (status, problem) = app
+        .post(
+            "/tokens",
+            json!({"name": "", "scope": "root", "resources": ["everything"], "expires_at": "1999-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"].as_array().expect("errors").len(),
+        4,
+        "{problem}"
+    );
+    assert_eq!(app.stored_tokens().await, 1, "only the test's own token");
 }

@@ -13,6 +13,8 @@ pub enum ApiError {
     /// Malformed JSON, a bad query parameter.
     BadRequest(String),
     Unauthorized,
+    /// Authenticated, but the token's scope or resources do not cover the route.
+    Forbidden(String),
     NotFound(&'static str),
     /// The survey is closed.
     Gone(String),
@@ -36,6 +38,7 @@ impl ApiError {
                 "unauthorized",
                 "Authentication required",
             ),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone", "No longer available"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
@@ -81,7 +84,10 @@ impl IntoResponse for ApiError {
         let mut body =
             json!({"type": format!("/problems/{kind}"), "title": title, "status": status.as_u16()});
         match &self {
-            ApiError::BadRequest(detail) | ApiError::Gone(detail) | ApiError::Conflict(detail) => {
+            ApiError::BadRequest(detail)
+            | ApiError::Forbidden(detail)
+            | ApiError::Gone(detail)
+            | ApiError::Conflict(detail) => {
                 body["detail"] = json!(detail);
             }
             ApiError::Unauthorized => {

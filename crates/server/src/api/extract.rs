@@ -1,15 +1,16 @@
 //! Request extractors that fail with problem+json instead of axum's plain-text rejections.
 
+use super::Need;
 use super::error::ApiError;
 use crate::AppState;
 use crate::auth::sha256_hex;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
+use axum::http::{Method, header};
 use serde::de::DeserializeOwned;
-use touchpoint_domain::{ApiTokenId, FieldError};
-use touchpoint_store::accounts::Principal;
+use touchpoint_domain::{Access, ApiTokenId, FieldError, TokenGrant};
+use touchpoint_store::accounts::{Principal, TokenAccess};
 
 /// A JSON body: syntax errors are 400, shape errors (unknown field, wrong type) 422 with the
 /// field path, bodies over the limit 413.
@@ -67,11 +68,15 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
     }
 }
 
-/// The caller, authenticated by `Authorization: Bearer <token>`.
-#[derive(Debug, Clone, Copy)]
+/// The caller, authenticated by `Authorization: Bearer <token>` and authorised for the
+/// route: the one place where a token's scope and resources are enforced. The route's needs
+/// come from [`super::need`] (by matched path) and the method (GET reads, the rest write);
+/// a token that does not cover them gets 403 before the body is read.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
     pub token_id: ApiTokenId,
+    pub grant: TokenGrant,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -81,39 +86,80 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
-        let hash = sha256_hex(token);
-        if let Some((token_id, principal)) = state.tokens.get(&hash) {
-            return Ok(Caller {
-                principal,
-                token_id,
-            });
-        }
-        let (token_id, principal) = state
-            .store
-            .principal_for_token(&hash)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        state.tokens.insert(hash, (token_id, principal));
-        // Bookkeeping, at most once per cache lifetime per token; it must not fail the request.
-        if let Err(error) = state
-            .store
-            .touch_api_token(token_id, touchpoint_store::now_ms())
-            .await
-        {
-            tracing::warn!(%error, "could not record the token's last use");
-        }
+        let access = authenticate(parts, state).await?;
+        let path = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|p| p.as_str())
+            .unwrap_or_default();
+        let path = path.strip_prefix("/api/v1").unwrap_or(path);
+        let wanted = if parts.method == Method::GET || parts.method == Method::HEAD {
+            Access::Read
+        } else {
+            Access::Write
+        };
+        authorise(&access.grant, super::need(path), wanted)?;
         Ok(Caller {
-            principal,
-            token_id,
+            principal: access.principal,
+            token_id: access.id,
+            grant: access.grant,
         })
+    }
+}
+
+/// The live token behind the bearer header, from the few-second cache or the store.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<TokenAccess, ApiError> {
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+    let hash = sha256_hex(token);
+    let now = touchpoint_store::now_ms();
+    if let Some(access) = state.tokens.get(&hash) {
+        // The cache may hold a token past its expiry; the expiry still holds to the ms.
+        if access.expires_at.is_some_and(|at| at <= now) {
+            state.tokens.remove(&hash);
+            return Err(ApiError::Unauthorized);
+        }
+        return Ok(access);
+    }
+    let access = state
+        .store
+        .principal_for_token(&hash, now)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    state.tokens.insert(hash, access.clone());
+    // Bookkeeping, at most once per cache lifetime per token; it must not fail the request.
+    if let Err(error) = state.store.touch_api_token(access.id, now).await {
+        tracing::warn!(%error, "could not record the token's last use");
+    }
+    Ok(access)
+}
+
+fn authorise(grant: &TokenGrant, need: Need, wanted: Access) -> Result<(), ApiError> {
+    match need {
+        Need::Resource(resource) => {
+            if !grant.resources.contains(resource) {
+                Err(ApiError::Forbidden(format!(
+                    "this token may not access {resource}; it is limited to {}",
+                    grant.resources
+                )))
+            } else if !grant.scope.permits(wanted) {
+                Err(ApiError::Forbidden(format!(
+                    "this token is read-only and cannot change {resource}"
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        Need::FullAccess if grant.is_full() => Ok(()),
+        Need::FullAccess => Err(ApiError::Forbidden(
+            "this route needs a read-write token for all resources (\"*\")".to_owned(),
+        )),
     }
 }
 

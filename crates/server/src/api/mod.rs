@@ -9,11 +9,13 @@ mod openapi;
 pub(crate) mod responses;
 mod surveys;
 pub(crate) mod text;
+mod tokens;
 mod touchpoints;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
+use touchpoint_domain::Resource;
 
 /// The router under construction plus the list of `(method, path)` it serves.
 pub struct ApiRoutes {
@@ -83,6 +85,37 @@ pub fn routes() -> ApiRoutes {
     .route("/text/recurring", &["get"], get(text::recurring))
     .route("/text/emerging", &["get"], get(text::emerging))
     .route("/text/status", &["get"], get(text::status))
+    .route(
+        "/tokens",
+        &["get", "post"],
+        get(tokens::list).post(tokens::create),
+    )
+    .route("/tokens/{id}", &["delete"], delete(tokens::revoke))
+}
+
+/// What a route needs from the calling token besides read or write (which follows from the
+/// method: GET reads, everything else writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Read or write on one resource.
+    Resource(Resource),
+    /// A read-write token for all resources: managing tokens, and any route not listed below,
+    /// so a route added without thought is closed rather than open.
+    FullAccess,
+}
+
+/// The need of each authenticated route, by path template relative to `/api/v1`.
+pub fn need(path: &str) -> Need {
+    let resource = match path {
+        "/surveys" | "/surveys/{id}" | "/surveys/{id}/close" => Resource::Surveys,
+        "/surveys/{id}/responses" | "/surveys/{id}/responses.csv" => Resource::Responses,
+        "/responses" | "/responses/{id}" => Resource::Responses,
+        "/touchpoints" | "/touchpoints/{id}" => Resource::Touchpoints,
+        "/metrics" => Resource::Metrics,
+        "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
+        _ => return Need::FullAccess,
+    };
+    Need::Resource(resource)
 }
 
 /// RFC 3339 UTC with milliseconds, the API's one time format.
@@ -99,4 +132,21 @@ pub fn page_json<T>(
 ) -> axum::Json<serde_json::Value> {
     let items: Vec<serde_json::Value> = page.items.iter().map(item).collect();
     axum::Json(serde_json::json!({"items": items, "next_cursor": page.next_cursor}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_but_token_management_names_its_resource() {
+        for (_, path) in routes().list() {
+            let expected_full = path.starts_with("/tokens") || *path == "/openapi.json";
+            assert_eq!(
+                need(path) == Need::FullAccess,
+                expected_full,
+                "{path} needs an entry in `need`"
+            );
+        }
+    }
 }
