@@ -475,21 +475,26 @@ fn check_format(format: &str, value: &Value, at: &str, errors: &mut Vec<String>)
     }
 }
 
-/// Matches the one pattern shape the document uses: `^[<class>]{min,max}$`, where the class
-/// holds ranges like `a-z` and single characters (a trailing `-` is literal).
+/// Matches the one pattern shape the document uses: `^<literal>[<class>]{min,max}$` (or
+/// `{n}`), where the optional literal prefix has no brackets and the class holds ranges like
+/// `a-z` and single characters (a trailing `-` is literal).
 fn matches_pattern(pattern: &str, s: &str) -> bool {
-    let inner = pattern
-        .strip_prefix("^[")
+    let (literal, inner) = pattern
+        .strip_prefix('^')
         .and_then(|p| p.strip_suffix('$'))
+        .and_then(|p| p.split_once('['))
         .unwrap_or_else(|| {
             panic!("the test cannot check pattern {pattern}; extend matches_pattern")
         });
+    let Some(s) = s.strip_prefix(literal) else {
+        return false;
+    };
     let (class, counts) = inner
         .split_once("]{")
         .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
     let (min, max) = counts
         .strip_suffix('}')
-        .and_then(|c| c.split_once(','))
+        .and_then(|c| c.split_once(',').or(Some((c, c))))
         .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)))
         .unwrap_or_else(|| panic!("unsupported pattern {pattern}"));
     let class: Vec<char> = class.chars().collect();
@@ -658,6 +663,10 @@ async fn every_operation_has_an_id_a_success_and_a_problem_response() {
             assert!(
                 responses.contains_key("401"),
                 "{name} needs a token, so it can answer 401"
+            );
+            assert!(
+                responses.contains_key("403"),
+                "{name} needs a token whose scope may not cover it, so it can answer 403"
             );
         }
         if op.get("requestBody").is_some() {
@@ -993,20 +1002,35 @@ impl Live<'_> {
             body,
         )
         .await;
-        let schema = response_schema(
-            self.doc,
-            method,
-            template,
-            reply.status,
-            &reply.content_type,
-        );
         let what = format!("{} {uri} → {}", method.to_uppercase(), reply.status);
-        if reply.content_type.starts_with("text/csv") {
+        if reply.status == StatusCode::NO_CONTENT {
+            // No body, so no schema: the document must list 204 without content.
+            let documented = operation(self.doc, method, template)["responses"].get("204");
+            assert!(
+                documented.is_some_and(|r| r.get("content").is_none()),
+                "{what}: 204 without content is not documented"
+            );
+            assert!(reply.bytes.is_empty(), "{what}: a 204 has no body");
+        } else if reply.content_type.starts_with("text/csv") {
+            response_schema(
+                self.doc,
+                method,
+                template,
+                reply.status,
+                &reply.content_type,
+            );
             assert!(
                 std::str::from_utf8(&reply.bytes).is_ok(),
                 "{what}: CSV is UTF-8"
             );
         } else {
+            let schema = response_schema(
+                self.doc,
+                method,
+                template,
+                reply.status,
+                &reply.content_type,
+            );
             assert_valid(self.doc, schema, &reply.json(), &what);
         }
         self.seen
@@ -1920,6 +1944,88 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         StatusCode::OK,
         "document",
     );
+
+    // Tokens: create (secret shown once), list, scopes enforced (403), revoke (401 after).
+    let bad = live
+        .json(
+            "post",
+            "/tokens",
+            "/tokens",
+            json!({"name": "x", "scope": "admin", "resources": ["*"]}),
+        )
+        .await;
+    expect(&bad, StatusCode::UNPROCESSABLE_ENTITY, "unknown scope");
+    assert_eq!(bad.json()["errors"][0]["field"], "scope");
+    let created = live
+        .json(
+            "post",
+            "/tokens",
+            "/tokens",
+            json!({"name": "BI export", "scope": "read_only", "resources": ["metrics"],
+                   "expires_at": "2099-12-31T23:59:59Z"}),
+        )
+        .await;
+    expect(&created, StatusCode::CREATED, "create token");
+    let created = created.json();
+    let secret = created["token"].as_str().expect("secret").to_owned();
+    let token_id = created["id"].as_str().expect("id").to_owned();
+    let list = live.get("/tokens", "/tokens").await;
+    expect(&list, StatusCode::OK, "list tokens");
+    assert!(!String::from_utf8_lossy(&list.bytes).contains(&secret));
+    live.token = &secret;
+    expect(
+        &live.get("/touchpoints", "/touchpoints").await,
+        StatusCode::FORBIDDEN,
+        "a metrics-only token reads touchpoints",
+    );
+    expect(
+        &live.get("/tokens", "/tokens").await,
+        StatusCode::FORBIDDEN,
+        "a narrow token lists tokens",
+    );
+    expect(
+        &live
+            .json(
+                "post",
+                "/touchpoints",
+                "/touchpoints",
+                json!({"name": "Never", "channel": "web"}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "a read-only token writes",
+    );
+    live.token = &token;
+    let revoke_uri = format!("/tokens/{token_id}");
+    for what in ["revoke", "revoke again"] {
+        expect(
+            &live
+                .send("delete", "/tokens/{id}", &revoke_uri, None, true)
+                .await,
+            StatusCode::NO_CONTENT,
+            what,
+        );
+    }
+    expect(
+        &live
+            .send(
+                "delete",
+                "/tokens/{id}",
+                &format!("/tokens/{}", uuid::Uuid::now_v7()),
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "revoke unknown",
+    );
+    live.token = &secret;
+    expect(
+        &live.get("/metrics", "/metrics?survey_id=x").await,
+        StatusCode::UNAUTHORIZED,
+        "revoked token",
+    );
+    live.token = &token;
 
     // Every route was exercised at least once.
     for (method, path) in touchpoint_server::api::routes().list() {
