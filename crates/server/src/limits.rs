@@ -83,6 +83,7 @@ impl Limiter {
         if self.limit.max == 0 {
             return Decision::Allowed;
         }
+        let key = &*bounded(key);
         let window = self.limit.window_ms;
         let max = self.limit.max as usize;
         let mut logs = self.logs();
@@ -107,6 +108,7 @@ impl Limiter {
 
     /// Takes back the newest hit of `key` (a sign-in that turned out to be right).
     pub fn forgive(&self, key: &str) {
+        let key = &*bounded(key);
         let mut logs = self.logs();
         if let Some(log) = logs.get_mut(key) {
             log.pop_back();
@@ -118,7 +120,7 @@ impl Limiter {
 
     /// Forgets every hit of `key`.
     pub fn reset(&self, key: &str) {
-        self.logs().remove(key);
+        self.logs().remove(&*bounded(key));
     }
 
     /// Keys currently tracked.
@@ -128,6 +130,18 @@ impl Limiter {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Longest key kept as it is; longer ones (a megabyte "e-mail address") are kept as their
+/// SHA-256, so a key costs at most this much memory whatever a client sends.
+const MAX_KEY_BYTES: usize = 128;
+
+fn bounded(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.len() <= MAX_KEY_BYTES {
+        std::borrow::Cow::Borrowed(key)
+    } else {
+        std::borrow::Cow::Owned(crate::auth::sha256_hex(key))
     }
 }
 
@@ -330,6 +344,20 @@ mod tests {
         l.hit("e", 180);
         assert_eq!(l.len(), 3, "the least recently hit live key made room");
         assert!(matches!(l.hit("e", 181), Decision::Limited { .. }));
+    }
+
+    #[test]
+    fn long_keys_are_stored_hashed_and_still_counted() {
+        let l = limiter(1, 1000);
+        let long = "x".repeat(100_000);
+        assert_eq!(l.hit(&long, 0), Decision::Allowed);
+        assert!(matches!(l.hit(&long, 1), Decision::Limited { .. }));
+        assert!(
+            l.logs().keys().all(|k| k.len() <= MAX_KEY_BYTES),
+            "no key longer than the bound"
+        );
+        l.reset(&long);
+        assert!(l.is_empty());
     }
 
     #[test]
