@@ -388,3 +388,52 @@ async fn submissions_are_rate_limited_per_address_and_nothing_more_is_stored() {
     assert_eq!(status, StatusCode::OK, "another address has its own budget");
     assert_eq!(f.stored().await.len(), 31);
 }
+
+/// Over a real TCP listener `serve` hands the peer address to the limiter: two loopback
+/// addresses get separate budgets.
+#[tokio::test]
+async fn over_tcp_each_client_address_has_its_own_budget() {
+    let f = fixture().await;
+    let settings = ServerSettings {
+        public_submissions_per_minute_per_address: 1,
+        ..ServerSettings::default()
+    };
+    let app = build_app(AppState::new(f.store.clone(), settings));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(touchpoint_server::serve(listener, app, async move {
+        let _ = stopped.await;
+    }));
+    let client = |local: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(local))
+            .build()
+            .expect("client")
+    };
+    let post = |client: &reqwest::Client, rid: &str| {
+        client
+            .post(format!("http://127.0.0.1:{port}{}", f.url()))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("rid={rid}&a_nps=8"))
+            .send()
+    };
+    let (first, second) = (client([127, 0, 0, 1]), client([127, 0, 0, 2]));
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(post(&first, &"1".repeat(32)).await.expect("post")),
+        200
+    );
+    let limited = post(&first, &"2".repeat(32)).await.expect("post");
+    assert_eq!(status(limited), 429);
+    assert_eq!(
+        status(post(&second, &"3".repeat(32)).await.expect("post")),
+        200,
+        "127.0.0.2 is another client"
+    );
+    assert_eq!(f.stored().await.len(), 2);
+    let _ = stop.send(());
+    server.await.expect("join").expect("served");
+}
