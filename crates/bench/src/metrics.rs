@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition, TouchpointId};
+use touchpoint_store::AuditContext;
 use touchpoint_store::{Store, StoreOptions, SubmitOutcome};
 
 const MANIFEST: &str = "bench-metrics.json";
@@ -140,13 +141,18 @@ async fn load(args: &MetricsArgs, data_dir: &Path) -> anyhow::Result<Manifest> {
             name: format!("Touchpoint {i}"),
             channel: CHANNELS[i % CHANNELS.len()].to_owned(),
         };
-        touchpoints.push(store.create_touchpoint(org_id, &fields).await?.id);
+        touchpoints.push(
+            store
+                .create_touchpoint(org_id, &fields, &AuditContext::system())
+                .await?
+                .id,
+        );
     }
     let definition = SurveyDefinition::from_json(nps_survey())
         .map_err(|e| anyhow::anyhow!("invalid benchmark survey: {e:?}"))?;
     let token = format!("{:032x}", rand::rng().random::<u128>());
     let survey = store
-        .create_survey(org_id, &definition, None, &token)
+        .create_survey(org_id, &definition, None, &token, &AuditContext::system())
         .await?;
 
     // Twelve calendar months up to today, as the dashboard shows them.

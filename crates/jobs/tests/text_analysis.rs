@@ -8,6 +8,7 @@ use std::sync::Arc;
 use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition};
 use touchpoint_jobs::Worker;
 use touchpoint_jobs::text::TextEngine;
+use touchpoint_store::AuditContext;
 use touchpoint_store::accounts::{Initialisation, NewApiToken};
 use touchpoint_store::jobs::JobState;
 use touchpoint_store::testing::{TestBackend, TestDatabase, temp_dir};
@@ -54,7 +55,7 @@ async fn setup(store: &Store) -> (OrgId, Survey) {
         {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
         .expect("survey");
     let survey = store
-        .create_survey(org_id, &definition, None, "token")
+        .create_survey(org_id, &definition, None, "token", &AuditContext::system())
         .await
         .expect("create");
     let responses: Vec<NewResponse> = COMMENTS

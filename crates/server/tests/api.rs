@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use touchpoint_server::{AppState, ServerSettings, build_app};
+use touchpoint_store::AuditContext;
 use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{Cursor, Store};
@@ -1011,7 +1012,13 @@ async fn expired_tokens_fail(app: TestApp) {
 
     let (soon, stored) = touchpoint_server::auth::new_api_token("short-lived");
     app.store
-        .create_api_token(principal, &stored, &grant, Some(now + 600))
+        .create_api_token(
+            principal,
+            &stored,
+            &grant,
+            Some(now + 600),
+            &AuditContext::system(),
+        )
         .await
         .expect("create");
     let (status, _) = app
@@ -1036,7 +1043,13 @@ async fn expired_tokens_fail(app: TestApp) {
 
     let (stale, stored) = touchpoint_server::auth::new_api_token("already expired");
     app.store
-        .create_api_token(principal, &stored, &grant, Some(now - 1))
+        .create_api_token(
+            principal,
+            &stored,
+            &grant,
+            Some(now - 1),
+            &AuditContext::system(),
+        )
         .await
         .expect("create");
     let (status, _) = app

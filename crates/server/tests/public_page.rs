@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use touchpoint_domain::{Language, SurveyDefinition};
 use touchpoint_server::{AppState, ServerSettings, build_app};
+use touchpoint_store::AuditContext;
 use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{Cursor, Store, Survey};
 use tower::ServiceExt;
@@ -43,6 +44,7 @@ async fn fixture() -> Fixture {
             &definition(),
             None,
             "0123456789abcdef0123456789abcdef",
+            &AuditContext::system(),
         )
         .await
         .expect("survey");
@@ -312,7 +314,7 @@ async fn unknown_tokens_are_404_and_closed_surveys_410() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     f.store
-        .close_survey(f.survey.org_id, f.survey.id)
+        .close_survey(f.survey.org_id, f.survey.id, &AuditContext::system())
         .await
         .expect("close");
     let (status, html) = send(&f.app, get(&f.url(), None)).await;

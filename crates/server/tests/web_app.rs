@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_server::{AppState, ServerSettings, build_app};
+use touchpoint_store::AuditContext;
 use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{Store, Survey};
 use tower::ServiceExt;
@@ -465,6 +466,7 @@ async fn empty_surveys_render_without_numbers() {
             &empty,
             None,
             "abababababababababababababababab",
+            &AuditContext::system(),
         )
         .await
         .expect("survey");
@@ -479,6 +481,7 @@ async fn empty_surveys_render_without_numbers() {
             &texts_only,
             None,
             "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+            &AuditContext::system(),
         )
         .await
         .expect("survey");

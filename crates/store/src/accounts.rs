@@ -1,5 +1,6 @@
 //! Organisations, users, API tokens and web sessions.
 
+use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::{Result, StoreError};
 use crate::{Store, new_id, now_ms};
 use sqlx::Row;
@@ -236,10 +237,30 @@ impl Store {
         token: &NewApiToken,
         grant: &TokenGrant,
         expires_at: Option<i64>,
+        context: &AuditContext,
     ) -> Result<ApiTokenId> {
-        let id = new_id();
+        let id: ApiTokenId = new_id();
         let mut tx = self.write().begin().await?;
         insert_token(&mut tx, id, principal, token, grant, expires_at, now_ms()).await?;
+        // Name, prefix and grant only: the secret is never stored, its hash never logged.
+        let entry = AuditEntry {
+            org_id: principal.org_id,
+            action: "token.create",
+            target_type: Some("token"),
+            target_id: Some(id.to_string()),
+            summary: serde_json::json!({
+                "before": null,
+                "after": {
+                    "name": token.name,
+                    "prefix": token.prefix,
+                    "owner": principal.user_id,
+                    "scope": grant.scope.as_str(),
+                    "resources": grant.resources.to_string(),
+                    "expires_at": expires_at,
+                },
+            }),
+        };
+        audit::append(&mut tx, context, &entry).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -303,18 +324,51 @@ impl Store {
 
     /// Revokes one of the organisation's tokens. Revoking twice keeps the first time;
     /// another organisation's token is `NotFound`.
-    pub async fn revoke_api_token(&self, org_id: OrgId, id: ApiTokenId, now: i64) -> Result<()> {
+    /// Only the first revocation is audited: a repeated one changes nothing.
+    pub async fn revoke_api_token(
+        &self,
+        org_id: OrgId,
+        id: ApiTokenId,
+        now: i64,
+        context: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = self.write().begin().await?;
+        let before = sqlx::query(
+            "SELECT name, prefix, revoked_at FROM api_tokens WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let revoked_before: Option<i64> = before.try_get("revoked_at")?;
+        let name: String = before.try_get("name")?;
+        let prefix: String = before.try_get("prefix")?;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE org_id = $2 AND id = $3",
         )
         .bind(now)
         .bind(org_id.to_string())
         .bind(id.to_string())
-        .execute(self.write())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        if revoked_before.is_none() {
+            let entry = AuditEntry {
+                org_id,
+                action: "token.revoke",
+                target_type: Some("token"),
+                target_id: Some(id.to_string()),
+                summary: serde_json::json!({
+                    "before": {"name": name, "prefix": prefix, "revoked_at": null},
+                    "after": {"name": name, "prefix": prefix, "revoked_at": now},
+                }),
+            };
+            audit::append(&mut tx, context, &entry).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 //! `sqlx::any`; what truly differs between the two lives in [`dialect`].
 
 pub mod accounts;
+pub mod audit;
 pub mod dialect;
 pub mod error;
 mod filter;
@@ -29,6 +30,7 @@ pub use surveys::{Survey, SurveyStatus};
 pub use touchpoints::Touchpoint;
 pub use writer::ANALYZE_RESPONSES;
 
+pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditRecord, Interface};
 pub use dialect::Backend;
 pub use error::{Result, StoreError};
 pub use page::{Cursor, Page};

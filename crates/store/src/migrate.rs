@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_job_kinds"),
     migration!(4, "0004_clustered_rollups"),
     migration!(5, "0005_token_scopes"),
+    migration!(6, "0006_audit_log"),
 ];
 
 impl Migration {

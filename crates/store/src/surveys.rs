@@ -1,6 +1,8 @@
 //! Surveys: their definition (stored as the JSON draft), status and public token.
 
+use crate::Transaction;
 use crate::accounts::{parse, parse_opt};
+use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::{Result, StoreError};
 use crate::page::{Cursor, Page};
 use crate::{Store, new_id, now_ms};
@@ -63,6 +65,47 @@ fn from_row(row: &AnyRow) -> Result<Survey> {
     })
 }
 
+/// What the audit log keeps of a survey: the fields people change, not the whole definition.
+fn audit_view(survey: &Survey) -> serde_json::Value {
+    serde_json::json!({
+        "name": survey.definition.name,
+        "status": survey.status.as_str(),
+        "touchpoint_id": survey.touchpoint_id,
+        "questions": survey.definition.questions.len(),
+    })
+}
+
+fn audit_entry(action: &'static str, before: Option<&Survey>, after: &Survey) -> AuditEntry {
+    AuditEntry {
+        org_id: after.org_id,
+        action,
+        target_type: Some("survey"),
+        target_id: Some(after.id.to_string()),
+        summary: serde_json::json!({
+            "before": before.map(audit_view),
+            "after": audit_view(after),
+        }),
+    }
+}
+
+/// The survey as the transaction sees it (the same query as [`Store::survey`]).
+async fn survey_in(tx: &mut Transaction<'_>, org_id: OrgId, id: SurveyId) -> Result<Survey> {
+    fetch_survey(&mut **tx, org_id, id).await
+}
+
+async fn fetch_survey<'e, E>(executor: E, org_id: OrgId, id: SurveyId) -> Result<Survey>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {COLUMNS} FROM surveys WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .fetch_one(executor)
+        .await?;
+    from_row(&row)
+}
+
 fn definition_json(definition: &SurveyDefinition) -> Result<String> {
     Ok(serde_json::to_string(&definition.to_draft())?)
 }
@@ -75,9 +118,11 @@ impl Store {
         definition: &SurveyDefinition,
         touchpoint_id: Option<TouchpointId>,
         public_token: &str,
+        context: &AuditContext,
     ) -> Result<Survey> {
         let id: SurveyId = new_id();
         let now = now_ms();
+        let mut tx = self.write().begin().await?;
         sqlx::query(
             "INSERT INTO surveys (id, org_id, name, public_token, status, definition, touchpoint_id, created_at, updated_at) \
              SELECT $1, $2, $3, $4, 'open', $5, $6, $7, $7 \
@@ -90,20 +135,22 @@ impl Store {
         .bind(definition_json(definition)?)
         .bind(touchpoint_id.map(|t| t.to_string()))
         .bind(now)
-        .execute(self.write())
+        .execute(&mut *tx)
         .await
         .and_then(require_one_row)?;
-        self.survey(org_id, id).await
+        let created = survey_in(&mut tx, org_id, id).await?;
+        audit::append(
+            &mut tx,
+            context,
+            &audit_entry("survey.create", None, &created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     pub async fn survey(&self, org_id: OrgId, id: SurveyId) -> Result<Survey> {
-        let sql = format!("SELECT {COLUMNS} FROM surveys WHERE org_id = $1 AND id = $2");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(org_id.to_string())
-            .bind(id.to_string())
-            .fetch_one(self.read())
-            .await?;
-        from_row(&row)
+        fetch_survey(self.read(), org_id, id).await
     }
 
     pub async fn survey_by_token(&self, public_token: &str) -> Result<Survey> {
@@ -154,7 +201,10 @@ impl Store {
         id: SurveyId,
         definition: &SurveyDefinition,
         touchpoint_id: Option<TouchpointId>,
+        context: &AuditContext,
     ) -> Result<Survey> {
+        let mut tx = self.write().begin().await?;
+        let before = survey_in(&mut tx, org_id, id).await?;
         sqlx::query(
             "UPDATE surveys SET name = $1, definition = $2, touchpoint_id = $3, updated_at = $4 \
              WHERE org_id = $5 AND id = $6 \
@@ -166,15 +216,26 @@ impl Store {
         .bind(now_ms())
         .bind(org_id.to_string())
         .bind(id.to_string())
-        .execute(self.write())
+        .execute(&mut *tx)
         .await
         .and_then(require_one_row)?;
-        self.survey(org_id, id).await
+        let after = survey_in(&mut tx, org_id, id).await?;
+        let entry = audit_entry("survey.update", Some(&before), &after);
+        audit::append(&mut tx, context, &entry).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Closes a survey: its public page answers 410 and submissions are refused. Idempotent.
-    pub async fn close_survey(&self, org_id: OrgId, id: SurveyId) -> Result<Survey> {
+    pub async fn close_survey(
+        &self,
+        org_id: OrgId,
+        id: SurveyId,
+        context: &AuditContext,
+    ) -> Result<Survey> {
         let now = now_ms();
+        let mut tx = self.write().begin().await?;
+        let before = survey_in(&mut tx, org_id, id).await?;
         sqlx::query(
             "UPDATE surveys SET status = 'closed', closed_at = COALESCE(closed_at, $1), updated_at = $1 \
              WHERE org_id = $2 AND id = $3",
@@ -182,10 +243,14 @@ impl Store {
         .bind(now)
         .bind(org_id.to_string())
         .bind(id.to_string())
-        .execute(self.write())
+        .execute(&mut *tx)
         .await
         .and_then(require_one_row)?;
-        self.survey(org_id, id).await
+        let after = survey_in(&mut tx, org_id, id).await?;
+        let entry = audit_entry("survey.close", Some(&before), &after);
+        audit::append(&mut tx, context, &entry).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Touchpoints of an organisation.
 
+use crate::Transaction;
 use crate::accounts::parse;
+use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::Result;
 use crate::page::{Cursor, Page};
 use crate::{Store, new_id, now_ms};
@@ -29,15 +31,58 @@ fn from_row(row: &AnyRow) -> Result<Touchpoint> {
     })
 }
 
+const COLUMNS: &str = "id, name, channel, created_at, updated_at";
+
+async fn fetch<'e, E>(executor: E, org_id: OrgId, id: TouchpointId) -> Result<Touchpoint>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {COLUMNS} FROM touchpoints WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .fetch_one(executor)
+        .await?;
+    from_row(&row)
+}
+
+async fn fetch_in(tx: &mut Transaction<'_>, org_id: OrgId, id: TouchpointId) -> Result<Touchpoint> {
+    fetch(&mut **tx, org_id, id).await
+}
+
+fn audit_view(t: &Touchpoint) -> serde_json::Value {
+    serde_json::json!({"name": t.name, "channel": t.channel})
+}
+
+fn audit_entry(
+    org_id: OrgId,
+    action: &'static str,
+    before: Option<&Touchpoint>,
+    after: &Touchpoint,
+) -> AuditEntry {
+    AuditEntry {
+        org_id,
+        action,
+        target_type: Some("touchpoint"),
+        target_id: Some(after.id.to_string()),
+        summary: serde_json::json!({
+            "before": before.map(audit_view),
+            "after": audit_view(after),
+        }),
+    }
+}
+
 impl Store {
     /// Fails with `Conflict` when the organisation already has a touchpoint of this name.
     pub async fn create_touchpoint(
         &self,
         org_id: OrgId,
         fields: &TouchpointFields,
+        context: &AuditContext,
     ) -> Result<Touchpoint> {
         let id: TouchpointId = new_id();
         let now = now_ms();
+        let mut tx = self.write().begin().await?;
         sqlx::query(
             "INSERT INTO touchpoints (id, org_id, name, channel, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
         )
@@ -46,20 +91,17 @@ impl Store {
         .bind(&fields.name)
         .bind(&fields.channel)
         .bind(now)
-        .execute(self.write())
+        .execute(&mut *tx)
         .await?;
-        self.touchpoint(org_id, id).await
+        let created = fetch_in(&mut tx, org_id, id).await?;
+        let entry = audit_entry(org_id, "touchpoint.create", None, &created);
+        audit::append(&mut tx, context, &entry).await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     pub async fn touchpoint(&self, org_id: OrgId, id: TouchpointId) -> Result<Touchpoint> {
-        let row = sqlx::query(
-            "SELECT id, name, channel, created_at, updated_at FROM touchpoints WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org_id.to_string())
-        .bind(id.to_string())
-        .fetch_one(self.read())
-        .await?;
-        from_row(&row)
+        fetch(self.read(), org_id, id).await
     }
 
     /// Newest first.
@@ -92,18 +134,25 @@ impl Store {
         org_id: OrgId,
         id: TouchpointId,
         fields: &TouchpointFields,
+        context: &AuditContext,
     ) -> Result<Touchpoint> {
+        let mut tx = self.write().begin().await?;
+        let before = fetch_in(&mut tx, org_id, id).await?;
         let done = sqlx::query("UPDATE touchpoints SET name = $1, channel = $2, updated_at = $3 WHERE org_id = $4 AND id = $5")
             .bind(&fields.name)
             .bind(&fields.channel)
             .bind(now_ms())
             .bind(org_id.to_string())
             .bind(id.to_string())
-            .execute(self.write())
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(crate::StoreError::NotFound);
         }
-        self.touchpoint(org_id, id).await
+        let after = fetch_in(&mut tx, org_id, id).await?;
+        let entry = audit_entry(org_id, "touchpoint.update", Some(&before), &after);
+        audit::append(&mut tx, context, &entry).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 }

@@ -6,6 +6,7 @@ use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{
     NewResponse, OrgId, Resources, ResponseDraft, SurveyDefinition, TokenGrant, TokenScope,
 };
+use touchpoint_store::{AuditContext, AuditEntry, AuditFilter};
 use touchpoint_store::accounts::{Initialisation, NewApiToken, Principal};
 use touchpoint_store::jobs::{JobState, NewJob};
 use touchpoint_store::testing::{TestBackend, TestDatabase};
@@ -41,6 +42,8 @@ on_both_backends!(
     rollups_equal_recomputation_from_raw_rows,
     jobs_claim_retry_and_lease,
     reopening_applies_no_migration_twice,
+    audit_entries_come_with_their_change,
+    audit_log_is_append_only_in_the_database,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -92,7 +95,7 @@ fn nps_survey() -> SurveyDefinition {
 async fn survey(store: &Store, org_id: OrgId) -> Survey {
     let token = uuid::Uuid::now_v7().simple().to_string();
     store
-        .create_survey(org_id, &nps_survey(), None, &token)
+        .create_survey(org_id, &nps_survey(), None, &token, &AuditContext::system())
         .await
         .expect("create survey")
 }
@@ -218,6 +221,7 @@ async fn tokens_are_scoped_listed_expire_and_revoke(store: Store, _db: TestDatab
             &token("limited", "hash-2"),
             &read_metrics,
             Some(1_000),
+            &AuditContext::system(),
         )
         .await
         .expect("create");
@@ -258,7 +262,9 @@ async fn tokens_are_scoped_listed_expire_and_revoke(store: Store, _db: TestDatab
     // Another organisation cannot revoke it; revoking twice keeps the first time.
     let stranger: OrgId = uuid::Uuid::now_v7().into();
     assert!(matches!(
-        store.revoke_api_token(stranger, done.token_id, 7).await,
+        store
+            .revoke_api_token(stranger, done.token_id, 7, &AuditContext::system())
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(
@@ -269,11 +275,11 @@ async fn tokens_are_scoped_listed_expire_and_revoke(store: Store, _db: TestDatab
             .is_some()
     );
     store
-        .revoke_api_token(done.org_id, done.token_id, 7)
+        .revoke_api_token(done.org_id, done.token_id, 7, &AuditContext::system())
         .await
         .expect("revoke");
     store
-        .revoke_api_token(done.org_id, done.token_id, 9)
+        .revoke_api_token(done.org_id, done.token_id, 9, &AuditContext::system())
         .await
         .expect("revoke again");
     assert_eq!(
@@ -285,7 +291,12 @@ async fn tokens_are_scoped_listed_expire_and_revoke(store: Store, _db: TestDatab
     assert_eq!(first.revoked_at, Some(7));
     assert!(matches!(
         store
-            .revoke_api_token(done.org_id, uuid::Uuid::now_v7().into(), 7)
+            .revoke_api_token(
+                done.org_id,
+                uuid::Uuid::now_v7().into(),
+                7,
+                &AuditContext::system()
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -298,10 +309,12 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
         channel: "phone".into(),
     };
     let hotline = store
-        .create_touchpoint(org_id, &fields)
+        .create_touchpoint(org_id, &fields, &AuditContext::system())
         .await
         .expect("create");
-    let duplicate = store.create_touchpoint(org_id, &fields).await;
+    let duplicate = store
+        .create_touchpoint(org_id, &fields, &AuditContext::system())
+        .await;
     assert!(
         matches!(duplicate, Err(StoreError::Conflict { .. })),
         "{duplicate:?}"
@@ -312,7 +325,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     };
     assert_eq!(
         store
-            .update_touchpoint(org_id, hotline.id, &renamed)
+            .update_touchpoint(org_id, hotline.id, &renamed, &AuditContext::system())
             .await
             .expect("update")
             .name,
@@ -324,7 +337,9 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.update_touchpoint(stranger, hotline.id, &fields).await,
+        store
+            .update_touchpoint(stranger, hotline.id, &fields, &AuditContext::system())
+            .await,
         Err(StoreError::NotFound)
     ));
     for name in ["Shop", "App", "Rechnung"] {
@@ -335,6 +350,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
                     name: name.into(),
                     channel: "web".into(),
                 },
+                &AuditContext::system(),
             )
             .await
             .expect("create");
@@ -363,11 +379,18 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
                 name: "Shop".into(),
                 channel: "store".into(),
             },
+            &AuditContext::system(),
         )
         .await
         .expect("touchpoint");
     let created = store
-        .create_survey(org_id, &nps_survey(), Some(tp.id), "tok-1")
+        .create_survey(
+            org_id,
+            &nps_survey(),
+            Some(tp.id),
+            "tok-1",
+            &AuditContext::system(),
+        )
         .await
         .expect("create");
     assert_eq!(created.definition.as_ref(), &nps_survey());
@@ -383,7 +406,13 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
 
     let foreign_tp = touchpoint_domain::TouchpointId::from_uuid(uuid::Uuid::now_v7());
     let refused = store
-        .create_survey(org_id, &nps_survey(), Some(foreign_tp), "tok-3")
+        .create_survey(
+            org_id,
+            &nps_survey(),
+            Some(foreign_tp),
+            "tok-3",
+            &AuditContext::system(),
+        )
         .await;
     assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
     assert!(
@@ -398,19 +427,22 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
     draft.name = "Beziehungs-NPS".into();
     let edited = SurveyDefinition::try_from(draft).expect("valid");
     let updated = store
-        .update_survey(org_id, created.id, &edited, None)
+        .update_survey(org_id, created.id, &edited, None, &AuditContext::system())
         .await
         .expect("update");
     assert_eq!(updated.definition.name, "Beziehungs-NPS");
     assert_eq!(updated.touchpoint_id, None);
     assert!(!store.survey_has_responses(created.id).await.expect("query"));
 
-    let closed = store.close_survey(org_id, created.id).await.expect("close");
+    let closed = store
+        .close_survey(org_id, created.id, &AuditContext::system())
+        .await
+        .expect("close");
     assert_eq!(closed.status, touchpoint_store::SurveyStatus::Closed);
     let closed_at = closed.closed_at;
     assert_eq!(
         store
-            .close_survey(org_id, created.id)
+            .close_survey(org_id, created.id, &AuditContext::system())
             .await
             .expect("again")
             .closed_at,
@@ -423,7 +455,9 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.close_survey(stranger, created.id).await,
+        store
+            .close_survey(stranger, created.id, &AuditContext::system())
+            .await,
         Err(StoreError::NotFound)
     ));
     let page = store
@@ -754,6 +788,7 @@ async fn rollups_equal_recomputation_from_raw_rows(store: Store, _db: TestDataba
                 name: "Hotline".into(),
                 channel: "phone".into(),
             },
+            &AuditContext::system(),
         )
         .await
         .expect("touchpoint");
@@ -865,4 +900,192 @@ async fn reopening_applies_no_migration_twice(store: Store, db: TestDatabase) {
         1
     );
     reopened.close().await;
+}
+
+fn api_context(store_principal: Principal, token: touchpoint_domain::ApiTokenId) -> AuditContext {
+    AuditContext {
+        user_id: Some(store_principal.user_id),
+        token_id: Some(token),
+        interface: touchpoint_store::Interface::Api,
+        address: Some("203.0.113.9".into()),
+    }
+}
+
+async fn audit_entries_come_with_their_change(store: Store, _db: TestDatabase) {
+    let done = store
+        .initialise(&init("admin@example.com", "hash-1"))
+        .await
+        .expect("initialise");
+    let principal = Principal {
+        org_id: done.org_id,
+        user_id: done.user_id,
+    };
+    let context = api_context(principal, done.token_id);
+    let all = |filter: AuditFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .audit_entries(done.org_id, &filter, &Cursor::start(), 100)
+                .await
+                .expect("audit entries")
+                .items
+        }
+    };
+    let created = store
+        .create_survey(done.org_id, &nps_survey(), None, "tok-a", &context)
+        .await
+        .expect("create");
+    let refused = store
+        .create_survey(
+            done.org_id,
+            &nps_survey(),
+            Some(touchpoint_domain::TouchpointId::from_uuid(uuid::Uuid::now_v7())),
+            "tok-b",
+            &context,
+        )
+        .await;
+    assert!(refused.is_err());
+    store
+        .close_survey(done.org_id, created.id, &context)
+        .await
+        .expect("close");
+    store
+        .close_survey(done.org_id, created.id, &context)
+        .await
+        .expect("close again");
+    let stranger = OrgId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(
+        store.close_survey(stranger, created.id, &context).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let entries = all(AuditFilter::default()).await;
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["survey.close", "survey.close", "survey.create"],
+        "newest first, nothing for the refused create or the foreign close"
+    );
+    let create = &entries[2];
+    assert_eq!(create.org_id, done.org_id);
+    assert_eq!(create.actor_user_id, Some(done.user_id));
+    assert_eq!(create.actor_token_id, Some(done.token_id));
+    assert_eq!(create.interface, "api");
+    assert_eq!(create.address.as_deref(), Some("203.0.113.9"));
+    assert_eq!(create.target_type.as_deref(), Some("survey"));
+    assert_eq!(create.target_id, Some(created.id.to_string()));
+    assert_eq!(create.summary["before"], json!(null));
+    assert_eq!(create.summary["after"]["name"], json!("Relationship NPS"));
+    assert_eq!(entries[1].summary["before"]["status"], json!("open"));
+    assert_eq!(entries[1].summary["after"]["status"], json!("closed"));
+
+    // Filters: action prefix, actor, target, time window; and cursor pages.
+    let only = |action: &str| AuditFilter {
+        action: Some(action.into()),
+        ..Default::default()
+    };
+    assert_eq!(all(only("survey")).await.len(), 3);
+    assert_eq!(all(only("survey.create")).await.len(), 1);
+    assert_eq!(all(only("surv")).await.len(), 0, "prefixes end at a dot");
+    let by_actor = AuditFilter {
+        actor: Some(done.token_id.to_string()),
+        ..Default::default()
+    };
+    assert_eq!(all(by_actor).await.len(), 3);
+    let by_other = AuditFilter {
+        actor: Some(uuid::Uuid::now_v7().to_string()),
+        ..Default::default()
+    };
+    assert!(all(by_other).await.is_empty());
+    let future = AuditFilter {
+        from: Some(touchpoint_store::now_ms() + 60_000),
+        ..Default::default()
+    };
+    assert!(all(future).await.is_empty());
+    let past = AuditFilter {
+        to: Some(create.at),
+        ..Default::default()
+    };
+    assert!(all(past).await.is_empty(), "`to` is exclusive");
+    let first = store
+        .audit_entries(done.org_id, &AuditFilter::default(), &Cursor::start(), 2)
+        .await
+        .expect("page 1");
+    let cursor = Cursor::parse(first.next_cursor.as_deref().expect("more")).expect("cursor");
+    let second = store
+        .audit_entries(done.org_id, &AuditFilter::default(), &cursor, 2)
+        .await
+        .expect("page 2");
+    assert_eq!(second.items, vec![create.clone()]);
+
+    // Tokens: created and revoked with entries, never the hash.
+    let token_id = store
+        .create_api_token(
+            principal,
+            &NewApiToken {
+                name: "ci".into(),
+                prefix: "tp_ci".into(),
+                hash: "secret-hash".into(),
+            },
+            &TokenGrant::full(),
+            None,
+            &context,
+        )
+        .await
+        .expect("token");
+    store
+        .revoke_api_token(done.org_id, token_id, 5, &context)
+        .await
+        .expect("revoke");
+    store
+        .revoke_api_token(done.org_id, token_id, 6, &context)
+        .await
+        .expect("revoke again changes nothing");
+    let tokens = all(only("token")).await;
+    let actions: Vec<&str> = tokens.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["token.revoke", "token.create"]);
+    assert!(!tokens[1].summary.to_string().contains("secret-hash"));
+
+    // Another organisation's entries stay invisible.
+    store
+        .append_audit(
+            &AuditContext::system(),
+            &AuditEntry {
+                org_id: stranger,
+                action: "survey.create",
+                target_type: None,
+                target_id: None,
+                summary: json!({}),
+            },
+        )
+        .await
+        .expect("append");
+    assert_eq!(all(AuditFilter::default()).await.len(), 5);
+    let theirs = store
+        .audit_entries(stranger, &AuditFilter::default(), &Cursor::start(), 10)
+        .await
+        .expect("stranger's entries");
+    assert_eq!(theirs.items.len(), 1);
+}
+
+async fn audit_log_is_append_only_in_the_database(store: Store, db: TestDatabase) {
+    let org_id = org(&store).await;
+    survey(&store, org_id).await;
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .expect("connect");
+    for statement in [
+        "UPDATE audit_log SET action = 'survey.nothing'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = sqlx::raw_sql(statement).execute(&mut conn).await;
+        let message = format!("{:?}", refused.expect_err(statement));
+        assert!(message.contains("append-only"), "{statement}: {message}");
+    }
+    let entries = store
+        .audit_entries(org_id, &AuditFilter::default(), &Cursor::start(), 10)
+        .await
+        .expect("entries");
+    assert_eq!(entries.items.len(), 1);
+    assert_eq!(entries.items[0].action, "survey.create");
 }

@@ -13,6 +13,7 @@ use std::time::Instant;
 use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_server::auth::{hash_password, new_api_token, new_public_token};
+use touchpoint_store::AuditContext;
 use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::{Store, SubmitOutcome};
 
@@ -96,7 +97,10 @@ async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credenti
         };
         touchpoints.insert(
             tp.key.clone(),
-            store.create_touchpoint(org_id, &fields).await?.id,
+            store
+                .create_touchpoint(org_id, &fields, &AuditContext::system())
+                .await?
+                .id,
         );
     }
     let mut surveys = HashMap::new();
@@ -111,7 +115,13 @@ async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credenti
             .copied();
         let token = new_public_token();
         let survey = store
-            .create_survey(org_id, &definition, touchpoint, &token)
+            .create_survey(
+                org_id,
+                &definition,
+                touchpoint,
+                &token,
+                &AuditContext::system(),
+            )
             .await?;
         survey_tokens.push(token);
         surveys.insert(demo_survey.key.clone(), survey);

@@ -5,12 +5,14 @@ use super::error::ApiError;
 use crate::AppState;
 use crate::auth::sha256_hex;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
 use touchpoint_domain::{Access, ApiTokenId, FieldError, TokenGrant};
 use touchpoint_store::accounts::{Principal, TokenAccess};
+use touchpoint_store::{AuditContext, Interface};
 
 /// A JSON body: syntax errors are 400, shape errors (unknown field, wrong type) 422 with the
 /// field path, bodies over the limit 413.
@@ -77,6 +79,20 @@ pub struct Caller {
     pub principal: Principal,
     pub token_id: ApiTokenId,
     pub grant: TokenGrant,
+    /// The peer's IP address, for the audit log.
+    pub address: Option<String>,
+}
+
+impl Caller {
+    /// Who the audit log names for a change this caller makes.
+    pub fn audit(&self) -> AuditContext {
+        AuditContext {
+            user_id: Some(self.principal.user_id),
+            token_id: Some(self.token_id),
+            interface: Interface::Api,
+            address: self.address.clone(),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -99,10 +115,15 @@ impl FromRequestParts<AppState> for Caller {
             Access::Write
         };
         authorise(&access.grant, super::need(path), wanted)?;
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_canonical().to_string());
         Ok(Caller {
             principal: access.principal,
             token_id: access.id,
             grant: access.grant,
+            address,
         })
     }
 }

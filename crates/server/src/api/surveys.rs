@@ -53,7 +53,7 @@ pub async fn create(
     let token = crate::auth::new_public_token();
     let survey = state
         .store
-        .create_survey(org_id, &definition, touchpoint, &token)
+        .create_survey(org_id, &definition, touchpoint, &token, &caller.audit())
         .await?;
     Ok((StatusCode::CREATED, Json(survey_json(&state, &survey))))
 }
@@ -117,7 +117,13 @@ pub async fn update(
     }
     let updated = state
         .store
-        .update_survey(org_id, existing.id, &definition, touchpoint)
+        .update_survey(
+            org_id,
+            existing.id,
+            &definition,
+            touchpoint,
+            &caller.audit(),
+        )
         .await;
     state.surveys.remove(&existing.id);
     Ok(Json(survey_json(&state, &updated?)))
@@ -130,7 +136,10 @@ pub async fn close(
 ) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
     let existing = load(&state, org_id, &id).await?;
-    let closed = state.store.close_survey(org_id, existing.id).await;
+    let closed = state
+        .store
+        .close_survey(org_id, existing.id, &caller.audit())
+        .await;
     state.surveys.remove(&existing.id);
     Ok(Json(survey_json(&state, &closed?)))
 }

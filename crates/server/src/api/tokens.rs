@@ -140,6 +140,7 @@ pub async fn create(
             &stored,
             &request.grant,
             request.expires_at,
+            &caller.audit(),
         )
         .await?;
     let created = state
@@ -162,7 +163,12 @@ pub async fn revoke(
     let id: ApiTokenId = parse_id(&id, "token")?;
     state
         .store
-        .revoke_api_token(caller.principal.org_id, id, touchpoint_store::now_ms())
+        .revoke_api_token(
+            caller.principal.org_id,
+            id,
+            touchpoint_store::now_ms(),
+            &caller.audit(),
+        )
         .await
         .map_err(|e| match e {
             touchpoint_store::StoreError::NotFound => ApiError::NotFound("token"),

@@ -62,7 +62,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let created = state
         .store
-        .create_touchpoint(caller.principal.org_id, &fields(draft)?)
+        .create_touchpoint(caller.principal.org_id, &fields(draft)?, &caller.audit())
         .await
         .map_err(name_taken)?;
     Ok((StatusCode::CREATED, Json(touchpoint_json(&created))))
@@ -92,7 +92,7 @@ pub async fn update(
     let fields = fields(draft)?;
     let updated = state
         .store
-        .update_touchpoint(caller.principal.org_id, id, &fields)
+        .update_touchpoint(caller.principal.org_id, id, &fields, &caller.audit())
         .await
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::NotFound("touchpoint"),

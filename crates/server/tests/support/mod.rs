@@ -6,6 +6,7 @@
 use serde_json::json;
 use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{Language, OrgId, SurveyDefinition};
+use touchpoint_store::AuditContext;
 use touchpoint_store::accounts::{Initialisation, NewApiToken};
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{Store, Survey};
@@ -52,6 +53,7 @@ pub async fn hotline_survey(store: &Store, org_id: OrgId, name: &str, token: &st
                 name: "Hotline".into(),
                 channel: "phone".into(),
             },
+            &AuditContext::system(),
         )
         .await
         .expect("touchpoint");
@@ -60,7 +62,13 @@ pub async fn hotline_survey(store: &Store, org_id: OrgId, name: &str, token: &st
         {"id":"why","type":"text","text":{"de":"Warum?","en":"Why?"}}]}))
     .expect("valid");
     store
-        .create_survey(org_id, &definition, Some(hotline.id), token)
+        .create_survey(
+            org_id,
+            &definition,
+            Some(hotline.id),
+            token,
+            &AuditContext::system(),
+        )
         .await
         .expect("survey")
 }
