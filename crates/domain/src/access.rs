@@ -50,15 +50,18 @@ pub enum Resource {
     Touchpoints,
     Metrics,
     Text,
+    /// The audit log (read-only: no route writes it).
+    Audit,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 6] = [
         Resource::Surveys,
         Resource::Responses,
         Resource::Touchpoints,
         Resource::Metrics,
         Resource::Text,
+        Resource::Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Resource {
             Resource::Touchpoints => "touchpoints",
             Resource::Metrics => "metrics",
             Resource::Text => "text",
+            Resource::Audit => "audit",
         }
     }
 
@@ -104,7 +108,7 @@ impl fmt::Display for ResourcesError {
             ResourcesError::Empty => f.write_str("name at least one resource, or \"*\" for all"),
             ResourcesError::Unknown(name) => write!(
                 f,
-                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text or *"
+                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit or *"
             ),
             ResourcesError::MixedWildcard => {
                 f.write_str("\"*\" stands for every resource and cannot be combined with names")

@@ -208,6 +208,31 @@ impl Limits {
     }
 }
 
+/// The peer's full IP address, for the audit log; `None` when the server was not started
+/// with connect info (in-process tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerAddress(pub Option<String>);
+
+impl PeerAddress {
+    pub fn from_parts(parts: &Parts) -> PeerAddress {
+        // Also finds `MockConnectInfo`, which in-process tests use to play several clients.
+        PeerAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip().to_canonical().to_string()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddress::from_parts(parts))
+    }
+}
+
 /// The client's address as a limiter key: the peer's IP (IPv6 by its /64, which one
 /// subscriber usually owns whole), or `unknown` when the server was not started with
 /// connect info (in-process tests). Behind a reverse proxy every client shares the proxy's

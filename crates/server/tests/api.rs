@@ -209,6 +209,9 @@ on_both_backends!(
     expired_tokens_fail,
     token_list_shows_metadata_but_never_the_secret,
     bad_token_requests_get_422_per_field_and_create_nothing,
+    survey_changes_are_audited_with_actor_and_before_after,
+    audit_filters_pages_and_csv,
+    audit_needs_a_token_with_the_audit_resource,
 );
 
 fn assert_forbidden(status: StatusCode, problem: &Value) {
@@ -1187,4 +1190,200 @@ async fn bad_token_requests_get_422_per_field_and_create_nothing(app: TestApp) {
         "{problem}"
     );
     assert_eq!(app.stored_tokens().await, 1, "only the test's own token");
+}
+
+/// The id of the test's own token.
+async fn own_token_id(app: &TestApp) -> String {
+    app.store
+        .principal_for_token(
+            &touchpoint_server::auth::sha256_hex(&app.token),
+            touchpoint_store::now_ms(),
+        )
+        .await
+        .expect("query")
+        .expect("token")
+        .id
+        .to_string()
+}
+
+async fn audit_items(app: &TestApp, query: &str) -> Vec<Value> {
+    let (status, page) = app.get(&format!("/audit{query}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().expect("items").clone()
+}
+
+async fn survey_changes_are_audited_with_actor_and_before_after(app: TestApp) {
+    let token_id = own_token_id(&app).await;
+    let user_id = app.principal().await.user_id.to_string();
+    let id = app.create_survey(example_survey()).await;
+    let mut edited = example_survey();
+    edited["name"] = json!("Beziehungs-NPS");
+    let (status, _) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/surveys/{id}"),
+            Some(edited),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Refused changes leave no trace.
+    let mut invalid = example_survey();
+    invalid["questions"] = json!([]);
+    let (status, _) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/surveys/{id}"),
+            Some(invalid),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.post("/surveys", json!({"name": ""})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.post(&format!("/surveys/{id}/close"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    // Responses are data, not configuration: not audited.
+    let (status, _) = app
+        .post(
+            &format!(
+                "/surveys/{}/responses",
+                app.create_survey(example_survey()).await
+            ),
+            json!({"answers": {"nps": 9}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let items = audit_items(&app, &format!("?target_id={id}")).await;
+    let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["survey.close", "survey.update", "survey.create"]);
+    for entry in &items {
+        assert_eq!(entry["interface"], "api", "{entry}");
+        assert_eq!(entry["actor_token_id"], json!(token_id), "{entry}");
+        assert_eq!(entry["actor_user_id"], json!(user_id), "{entry}");
+        assert_eq!(entry["address"], "127.0.0.1", "{entry}");
+        assert_eq!(entry["target_type"], "survey", "{entry}");
+    }
+    assert_eq!(items[2]["summary"]["before"], Value::Null);
+    assert_eq!(items[2]["summary"]["after"]["name"], "Relationship NPS");
+    assert_eq!(items[1]["summary"]["before"]["name"], "Relationship NPS");
+    assert_eq!(items[1]["summary"]["after"]["name"], "Beziehungs-NPS");
+    assert_eq!(items[0]["summary"]["before"]["status"], "open");
+    assert_eq!(items[0]["summary"]["after"]["status"], "closed");
+    let all = audit_items(&app, "").await;
+    assert_eq!(
+        all.len(),
+        4,
+        "three changes and the second survey's creation"
+    );
+    assert!(
+        all.iter()
+            .all(|e| !e["action"].as_str().unwrap_or("").starts_with("response"))
+    );
+}
+
+async fn audit_filters_pages_and_csv(app: TestApp) {
+    let id = app.create_survey(example_survey()).await;
+    let (status, touchpoint) = app
+        .post(
+            "/touchpoints",
+            json!({"name": "=HYPERLINK(\"x\")", "channel": "web"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{touchpoint}");
+    let (secret, created) = app
+        .create_token(json!({"name": "auditor", "scope": "read_only", "resources": ["audit"]}))
+        .await;
+    assert!(created["resources"] == json!(["audit"]), "{created}");
+
+    assert_eq!(audit_items(&app, "?action=survey").await.len(), 1);
+    assert_eq!(
+        audit_items(&app, "?action=touchpoint.create").await.len(),
+        1
+    );
+    let tokens = audit_items(&app, "?action=token").await;
+    assert_eq!(tokens.len(), 1);
+    assert!(!tokens[0].to_string().contains(&secret), "never the secret");
+    assert_eq!(tokens[0]["summary"]["after"]["resources"], "audit");
+    assert_eq!(
+        audit_items(&app, &format!("?actor={}", own_token_id(&app).await))
+            .await
+            .len(),
+        3
+    );
+    assert!(
+        audit_items(&app, &format!("?actor={}", uuid::Uuid::now_v7()))
+            .await
+            .is_empty()
+    );
+    assert!(audit_items(&app, "?from=2999-01-01").await.is_empty());
+    assert_eq!(audit_items(&app, "?to=2999-01-01").await.len(), 3);
+    assert!(
+        audit_items(&app, "?to=2000-01-01T00:00:00Z")
+            .await
+            .is_empty()
+    );
+    let (status, problem) = app.get("/audit?actor=someone&from=yesterday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"].as_array().expect("errors").len(), 2);
+
+    let (status, first) = app.get("/audit?limit=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["items"].as_array().expect("items").len(), 2);
+    let cursor = first["next_cursor"].as_str().expect("more");
+    let (_, second) = app.get(&format!("/audit?limit=2&cursor={cursor}")).await;
+    assert_eq!(second["items"][0]["action"], "survey.create");
+    assert!(second["next_cursor"].is_null());
+
+    // The read-only audit token reads the log and its CSV export.
+    let (status, csv) = app
+        .send_as(&secret, reqwest::Method::GET, "/audit.csv", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = csv.as_str().expect("CSV text");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,at,action,interface,address,actor_user_id,actor_token_id,target_type,target_id,summary"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[3].contains("survey.create") && lines[3].contains(&id),
+        "{csv}"
+    );
+    assert!(csv.contains("touchpoint.create"), "{csv}");
+    assert!(!csv.contains(&secret));
+    let (_, filtered) = app
+        .send_as(
+            &secret,
+            reqwest::Method::GET,
+            "/audit.csv?action=survey",
+            None,
+        )
+        .await;
+    assert_eq!(filtered.as_str().expect("CSV").lines().count(), 2);
+}
+
+async fn audit_needs_a_token_with_the_audit_resource(app: TestApp) {
+    app.create_survey(example_survey()).await;
+    let (reader, _) = app
+        .create_token(json!({"name": "reader", "scope": "read_only", "resources": ["surveys", "responses", "touchpoints", "metrics", "text"]}))
+        .await;
+    for path in ["/audit", "/audit.csv"] {
+        let (status, problem) = app.send_as(&reader, reqwest::Method::GET, path, None).await;
+        assert_forbidden(status, &problem);
+    }
+    // No route writes or deletes entries.
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let (status, _) = app.send(method.clone(), "/audit", Some(json!({}))).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
+    assert_eq!(
+        audit_items(&app, "").await.len(),
+        2,
+        "survey and token creation"
+    );
 }

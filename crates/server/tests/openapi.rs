@@ -2027,6 +2027,83 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
     );
     live.token = &token;
 
+    // Audit log: search, filters, pages, CSV; 400, 401, 403 and 422.
+    let audit = live.get("/audit", "/audit?action=survey&limit=2").await;
+    expect(&audit, StatusCode::OK, "audit page");
+    let page = audit.json();
+    assert_eq!(page["items"][0]["action"], "survey.close", "{page}");
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("more entries")
+        .to_owned();
+    expect(
+        &live
+            .get(
+                "/audit",
+                &format!("/audit?action=survey&limit=2&cursor={cursor}"),
+            )
+            .await,
+        StatusCode::OK,
+        "audit page 2",
+    );
+    expect(
+        &live
+            .get(
+                "/audit",
+                "/audit?actor=me&target_id=x&from=soon&to=2025-13-01&action=DROP",
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "audit filters",
+    );
+    expect(
+        &live.get("/audit", "/audit?limit=0").await,
+        StatusCode::BAD_REQUEST,
+        "audit limit",
+    );
+    expect(
+        &live.send("get", "/audit", "/audit", None, false).await,
+        StatusCode::UNAUTHORIZED,
+        "audit without a token",
+    );
+    let audit_csv = live.get("/audit.csv", "/audit.csv?from=2000-01-01").await;
+    expect(&audit_csv, StatusCode::OK, "audit CSV");
+    assert!(
+        String::from_utf8_lossy(&audit_csv.bytes).starts_with("id,at,action,interface,"),
+        "audit CSV header"
+    );
+    expect(
+        &live.get("/audit.csv", "/audit.csv?actor=me").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "audit CSV filters",
+    );
+    expect(
+        &live
+            .send("get", "/audit.csv", "/audit.csv", None, false)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "audit CSV without a token",
+    );
+    let narrow = live
+        .json(
+            "post",
+            "/tokens",
+            "/tokens",
+            json!({"name": "no audit", "scope": "read_only", "resources": ["surveys"]}),
+        )
+        .await;
+    expect(&narrow, StatusCode::CREATED, "token without audit");
+    let narrow = narrow.json()["token"].as_str().expect("secret").to_owned();
+    live.token = &narrow;
+    for (template, uri) in [("/audit", "/audit"), ("/audit.csv", "/audit.csv")] {
+        expect(
+            &live.get(template, uri).await,
+            StatusCode::FORBIDDEN,
+            "audit without the audit resource",
+        );
+    }
+    live.token = &token;
+
     // Every route was exercised at least once.
     for (method, path) in touchpoint_server::api::routes().list() {
         assert!(

@@ -226,7 +226,8 @@ impl Store {
         Ok(after)
     }
 
-    /// Closes a survey: its public page answers 410 and submissions are refused. Idempotent.
+    /// Closes a survey: its public page answers 410 and submissions are refused. Idempotent;
+    /// only the first closing is audited.
     pub async fn close_survey(
         &self,
         org_id: OrgId,
@@ -247,8 +248,11 @@ impl Store {
         .await
         .and_then(require_one_row)?;
         let after = survey_in(&mut tx, org_id, id).await?;
-        let entry = audit_entry("survey.close", Some(&before), &after);
-        audit::append(&mut tx, context, &entry).await?;
+        // Closing a closed survey changes nothing worth an entry.
+        if before.status != SurveyStatus::Closed {
+            let entry = audit_entry("survey.close", Some(&before), &after);
+            audit::append(&mut tx, context, &entry).await?;
+        }
         tx.commit().await?;
         Ok(after)
     }

@@ -72,7 +72,7 @@ fn record(survey: &Survey, r: &StoredResponse) -> Vec<String> {
     row
 }
 
-fn encode(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes> {
+pub(crate) fn encode(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer.write_record(&row)?;

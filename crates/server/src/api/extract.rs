@@ -5,11 +5,10 @@ use super::error::ApiError;
 use crate::AppState;
 use crate::auth::sha256_hex;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
 use touchpoint_domain::{Access, ApiTokenId, FieldError, TokenGrant};
 use touchpoint_store::accounts::{Principal, TokenAccess};
 use touchpoint_store::{AuditContext, Interface};
@@ -115,10 +114,7 @@ impl FromRequestParts<AppState> for Caller {
             Access::Write
         };
         authorise(&access.grant, super::need(path), wanted)?;
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip().to_canonical().to_string());
+        let address = crate::limits::PeerAddress::from_parts(parts).0;
         Ok(Caller {
             principal: access.principal,
             token_id: access.id,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every route is registered through [`ApiRoutes`], which also
 //! records it, so a test can prove the OpenAPI document describes every route there is.
 
+mod audit;
 pub mod error;
 pub(crate) mod export;
 pub mod extract;
@@ -91,6 +92,8 @@ pub fn routes() -> ApiRoutes {
         get(tokens::list).post(tokens::create),
     )
     .route("/tokens/{id}", &["delete"], delete(tokens::revoke))
+    .route("/audit", &["get"], get(audit::list))
+    .route("/audit.csv", &["get"], get(audit::csv))
 }
 
 /// What a route needs from the calling token besides read or write (which follows from the
@@ -113,6 +116,7 @@ pub fn need(path: &str) -> Need {
         "/touchpoints" | "/touchpoints/{id}" => Resource::Touchpoints,
         "/metrics" => Resource::Metrics,
         "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
+        "/audit" | "/audit.csv" => Resource::Audit,
         _ => return Need::FullAccess,
     };
     Need::Resource(resource)
