@@ -254,6 +254,49 @@ async fn signing_in_and_out() {
     let (status, headers, _) = send(&f.app, get("/app", Some(&cookie))).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "the session is gone");
     assert_eq!(location(&headers), "/app/login");
+
+    // The audit log has sign-in, sign-out and the failed attempt on the existing account;
+    // never an e-mail address, and nothing for the unknown one.
+    let owner = f
+        .store
+        .user_by_email(EMAIL)
+        .await
+        .expect("query")
+        .expect("owner");
+    let filter = touchpoint_store::AuditFilter {
+        action: Some("session".into()),
+        ..Default::default()
+    };
+    let entries = f
+        .store
+        .audit_entries(
+            f.survey.org_id,
+            &filter,
+            &touchpoint_store::Cursor::start(),
+            50,
+        )
+        .await
+        .expect("audit")
+        .items;
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "session.sign_out",
+            "session.sign_in",
+            "session.sign_in_failed"
+        ]
+    );
+    for entry in &entries {
+        assert_eq!(entry.interface, "web");
+        assert_eq!(entry.target_id, Some(owner.id.to_string()));
+        assert!(!format!("{entry:?}").to_lowercase().contains("example.com"));
+    }
+    assert_eq!(entries[0].actor_user_id, Some(owner.id));
+    assert_eq!(
+        entries[2].actor_user_id, None,
+        "a failed attempt has no actor"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use super::{WebError, render, ui_language, with_language_cookie};
 use crate::AppState;
 use crate::auth::{new_session_id, sha256_hex, verify_password};
 use crate::i18n::{self, Texts};
-use crate::limits::{ClientAddress, Decision};
+use crate::limits::{ClientAddress, Decision, PeerAddress};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
@@ -15,7 +15,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::LazyLock;
 use touchpoint_domain::Language;
+use touchpoint_domain::{OrgId, UserId};
 use touchpoint_store::accounts::{Principal, User};
+use touchpoint_store::{AuditContext, AuditEntry, Interface};
 
 pub const COOKIE: &str = "tp_session";
 
@@ -169,6 +171,7 @@ static DUMMY_HASH: LazyLock<String> =
 pub async fn login(
     State(state): State<AppState>,
     address: ClientAddress,
+    peer: PeerAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -220,8 +223,23 @@ pub async fn login(
     })
     .await
     .unwrap_or(false);
+    let audit = |user_id| AuditContext {
+        user_id,
+        token_id: None,
+        interface: Interface::Web,
+        address: peer.0.clone(),
+    };
+    let known = user.as_ref().map(|u| (u.org_id, u.id));
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("failed sign-in");
+        // Only an existing account's organisation learns of the attempt, named by the user id:
+        // a guessed e-mail address is never stored, and belongs to no organisation anyway.
+        if let Some((org_id, user_id)) = known {
+            let entry = session_entry(org_id, "session.sign_in_failed", user_id);
+            if let Err(e) = state.store.append_audit(&audit(None), &entry).await {
+                return WebError::internal(language, e).into_response();
+            }
+        }
         return login_page(language, email, true, StatusCode::UNAUTHORIZED);
     };
     limits.signin_account.reset(&account);
@@ -237,6 +255,14 @@ pub async fn login(
     if let Err(e) = state
         .store
         .create_session(&session_hash, principal, expires_at)
+        .await
+    {
+        return WebError::internal(language, e).into_response();
+    }
+    let entry = session_entry(user.org_id, "session.sign_in", user.id);
+    if let Err(e) = state
+        .store
+        .append_audit(&audit(Some(user.id)), &entry)
         .await
     {
         return WebError::internal(language, e).into_response();
@@ -257,14 +283,48 @@ pub async fn login(
     response
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// A sign-in or sign-out entry: the session's user is the target; no e-mail, no session id.
+fn session_entry(org_id: OrgId, action: &'static str, user_id: UserId) -> AuditEntry {
+    AuditEntry {
+        org_id,
+        action,
+        target_type: Some("user"),
+        target_id: Some(user_id.to_string()),
+        summary: serde_json::json!({"before": null, "after": null}),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    peer: PeerAddress,
+    headers: HeaderMap,
+) -> Response {
     if !same_origin(&headers, &state.settings.public_url) {
         return forbidden(ui_language(None, &headers, None).0);
     }
-    if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty())
-        && let Err(e) = state.store.delete_session(&sha256_hex(id)).await
-    {
-        tracing::warn!(error = %e, "could not delete a session on sign-out");
+    if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty()) {
+        let hash = sha256_hex(id);
+        // Only a live session's sign-out is a change worth recording.
+        let principal = state
+            .store
+            .session(&hash, touchpoint_store::now_ms())
+            .await
+            .ok()
+            .flatten();
+        if let Err(e) = state.store.delete_session(&hash).await {
+            tracing::warn!(error = %e, "could not delete a session on sign-out");
+        } else if let Some(principal) = principal {
+            let context = AuditContext {
+                user_id: Some(principal.user_id),
+                token_id: None,
+                interface: Interface::Web,
+                address: peer.0,
+            };
+            let entry = session_entry(principal.org_id, "session.sign_out", principal.user_id);
+            if let Err(e) = state.store.append_audit(&context, &entry).await {
+                tracing::error!(error = %e, "could not record a sign-out in the audit log");
+            }
+        }
     }
     let mut response = Redirect::to("/app/login").into_response();
     let secure = if state.settings.secure_cookies() {
