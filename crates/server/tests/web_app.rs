@@ -554,3 +554,71 @@ async fn empty_surveys_render_without_numbers() {
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("<svg"));
 }
+
+#[tokio::test]
+async fn the_audit_log_page_searches_escapes_and_exports() {
+    let f = fixture(ServerSettings::default()).await;
+    let (status, headers, _) = send(&f.app, get("/app/audit", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed-in only");
+    assert_eq!(location(&headers), "/app/login");
+    f.store
+        .create_touchpoint(
+            f.survey.org_id,
+            &touchpoint_domain::touchpoint::TouchpointFields {
+                name: "<script>alert(1)</script>".into(),
+                channel: "web".into(),
+            },
+            &AuditContext::system(),
+        )
+        .await
+        .expect("touchpoint");
+    let cookie = sign_in(&f.app).await;
+
+    let (status, _, html) = send(&f.app, get("/app/audit?lang=en", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"<a href="/app/audit">Audit log</a>"#),
+        "in the navigation"
+    );
+    for action in ["session.sign_in", "touchpoint.create", "survey.create"] {
+        assert!(html.contains(action), "{action}: {html}");
+    }
+    assert!(!html.contains("<script>alert"), "summaries are escaped");
+    assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+
+    let (status, _, html) = send(
+        &f.app,
+        get("/app/audit?lang=en&action=touchpoint", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("touchpoint.create") && !html.contains("session.sign_in"));
+    assert!(html.contains(r#"href="/app/audit.csv?action=touchpoint""#));
+
+    let (status, _, html) = send(
+        &f.app,
+        get("/app/audit?lang=en&actor=someone", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("actor: must be a UUID"), "{html}");
+
+    let (status, headers, csv) = send(
+        &f.app,
+        get("/app/audit.csv?action=touchpoint", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/csv"))
+    );
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "the fixture's touchpoint and ours: {csv}"
+    );
+    assert!(!csv.contains("session."), "{csv}");
+}

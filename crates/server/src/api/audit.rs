@@ -22,15 +22,15 @@ use touchpoint_store::{AuditFilter, AuditRecord, Cursor};
 const CSV_PAGE: usize = 1_000;
 const MS_PER_DAY: i64 = 86_400_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct AuditQuery {
-    action: Option<String>,
-    actor: Option<String>,
-    target_id: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    limit: Option<usize>,
-    cursor: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub target_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
 }
 
 /// A date (the whole day, UTC) or an RFC 3339 instant, as ms since the epoch: the start of
@@ -51,7 +51,7 @@ fn parse_time(raw: &str, end_of_day: bool) -> Option<i64> {
     Some(if end_of_day { instant + 1 } else { instant })
 }
 
-fn filter(q: &AuditQuery) -> ApiResult<AuditFilter> {
+pub(crate) fn filter(q: &AuditQuery) -> ApiResult<AuditFilter> {
     let mut errors = Vec::new();
     let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
     let action = given(&q.action);
@@ -175,7 +175,15 @@ pub async fn csv(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     let filter = filter(&q)?;
-    let org_id = caller.principal.org_id;
+    csv_response(state, caller.principal.org_id, filter)
+}
+
+/// The streamed CSV of the entries matching `filter` (shared by the API and the web app).
+pub(crate) fn csv_response(
+    state: AppState,
+    org_id: touchpoint_domain::OrgId,
+    filter: AuditFilter,
+) -> ApiResult<Response> {
     let first = encode([CSV_COLUMNS.map(str::to_owned).to_vec()])?;
     let pages = futures_util::stream::unfold(Some(Cursor::start()), move |cursor| {
         let state = state.clone();

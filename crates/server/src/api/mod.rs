@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`. Every route is registered through [`ApiRoutes`], which also
 //! records it, so a test can prove the OpenAPI document describes every route there is.
 
-mod audit;
+pub(crate) mod audit;
 pub mod error;
 pub(crate) mod export;
 pub mod extract;

@@ -6,6 +6,7 @@
 //! The UI language is `?lang=` (remembered in a cookie), else the user's own language, else
 //! the browser's `Accept-Language`.
 
+mod audit;
 pub mod chart;
 mod comments;
 pub mod csrf;
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/login", get(session::login_form).post(session::login))
         .route("/app/logout", post(session::logout))
         .route("/app/comments", get(comments::comments))
+        .route("/app/audit", get(audit::page))
+        .route("/app/audit.csv", get(audit::export_csv))
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
         .layer(axum::middleware::from_fn(csrf::require))
@@ -172,6 +175,8 @@ pub struct Chrome {
     pub switch: Vec<crate::public::LanguageLink>,
     /// The session's CSRF token, sent back by every form that changes something.
     pub csrf: String,
+    /// Whether the audit log is in the navigation.
+    pub may_audit: bool,
 }
 
 impl Chrome {
@@ -188,6 +193,7 @@ impl Chrome {
             user_name,
             switch: language_links(path, language),
             csrf: signed_in.csrf.clone(),
+            may_audit: audit::may_read(&signed_in.user),
         }
     }
 }
