@@ -1272,8 +1272,8 @@ async fn survey_changes_are_audited_with_actor_and_before_after(app: TestApp) {
     let all = audit_items(&app, "").await;
     assert_eq!(
         all.len(),
-        4,
-        "three changes and the second survey's creation"
+        5,
+        "initialisation, three changes and the second survey's creation"
     );
     assert!(
         all.iter()
@@ -1316,7 +1316,7 @@ async fn audit_filters_pages_and_csv(app: TestApp) {
             .is_empty()
     );
     assert!(audit_items(&app, "?from=2999-01-01").await.is_empty());
-    assert_eq!(audit_items(&app, "?to=2999-01-01").await.len(), 3);
+    assert_eq!(audit_items(&app, "?to=2999-01-01").await.len(), 4);
     assert!(
         audit_items(&app, "?to=2000-01-01T00:00:00Z")
             .await
@@ -1345,7 +1345,7 @@ async fn audit_filters_pages_and_csv(app: TestApp) {
         lines[0],
         "id,at,action,interface,address,actor_user_id,actor_token_id,target_type,target_id,summary"
     );
-    assert_eq!(lines.len(), 4, "{csv}");
+    assert_eq!(lines.len(), 5, "{csv}");
     assert!(
         lines[3].contains("survey.create") && lines[3].contains(&id),
         "{csv}"
@@ -1383,7 +1383,7 @@ async fn audit_needs_a_token_with_the_audit_resource(app: TestApp) {
     }
     assert_eq!(
         audit_items(&app, "").await.len(),
-        2,
-        "survey and token creation"
+        3,
+        "initialisation, survey and token creation"
     );
 }

@@ -179,6 +179,28 @@ impl Store {
             now,
         )
         .await?;
+        // The operator at the host's command line made this; no address, no e-mail.
+        let context = AuditContext {
+            user_id: None,
+            token_id: None,
+            interface: audit::Interface::Cli,
+            address: None,
+        };
+        let entry = AuditEntry {
+            org_id: done.org_id,
+            action: "organisation.initialise",
+            target_type: Some("organisation"),
+            target_id: Some(done.org_id.to_string()),
+            summary: serde_json::json!({
+                "before": null,
+                "after": {
+                    "name": init.org_name,
+                    "owner": done.user_id,
+                    "token": {"id": done.token_id, "name": init.token.name, "prefix": init.token.prefix},
+                },
+            }),
+        };
+        audit::append(&mut tx, &context, &entry).await?;
         tx.commit().await?;
         Ok(done)
     }

@@ -965,7 +965,7 @@ async fn audit_entries_come_with_their_change(store: Store, _db: TestDatabase) {
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["survey.close", "survey.create"],
+        ["survey.close", "survey.create", "organisation.initialise"],
         "newest first; nothing for the refused create, the repeated or the foreign close"
     );
     let create = &entries[1];
@@ -1005,10 +1005,13 @@ async fn audit_entries_come_with_their_change(store: Store, _db: TestDatabase) {
     };
     assert!(all(future).await.is_empty());
     let past = AuditFilter {
-        to: Some(create.at),
+        to: Some(entries[2].at),
         ..Default::default()
     };
-    assert!(all(past).await.is_empty(), "`to` is exclusive");
+    assert!(
+        all(past).await.is_empty(),
+        "`to` is exclusive: nothing before initialisation"
+    );
     let first = store
         .audit_entries(done.org_id, &AuditFilter::default(), &Cursor::start(), 1)
         .await
@@ -1062,7 +1065,7 @@ async fn audit_entries_come_with_their_change(store: Store, _db: TestDatabase) {
         )
         .await
         .expect("append");
-    assert_eq!(all(AuditFilter::default()).await.len(), 4);
+    assert_eq!(all(AuditFilter::default()).await.len(), 5);
     let theirs = store
         .audit_entries(stranger, &AuditFilter::default(), &Cursor::start(), 10)
         .await
@@ -1088,6 +1091,9 @@ async fn audit_log_is_append_only_in_the_database(store: Store, db: TestDatabase
         .audit_entries(org_id, &AuditFilter::default(), &Cursor::start(), 10)
         .await
         .expect("entries");
-    assert_eq!(entries.items.len(), 1);
+    assert_eq!(entries.items.len(), 2, "initialisation and the survey");
     assert_eq!(entries.items[0].action, "survey.create");
+    assert_eq!(entries.items[1].action, "organisation.initialise");
+    assert_eq!(entries.items[1].interface, "cli");
+    assert!(!format!("{:?}", entries.items[1]).contains("example.com"));
 }
