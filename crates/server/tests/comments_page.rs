@@ -3,19 +3,16 @@
 //! the recurring/emerging panels and the re-analysis progress.
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{StatusCode, header};
 use serde_json::json;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft};
 use touchpoint_server::{AppState, ServerSettings, build_app};
 use touchpoint_store::Store;
 use touchpoint_store::testing::TestDatabase;
-use tower::ServiceExt;
 
 mod support;
 
-use support::{EMAIL, PASSWORD};
+use support::{get, send, sign_in};
 
 const BILLING_DE: &str = "Die Rechnung war schon wieder falsch, das ärgert mich.";
 const BILLING_EN: &str = "The invoice was wrong again and nobody could explain it.";
@@ -105,44 +102,6 @@ async fn fixture() -> Fixture {
         app,
         cookie,
     }
-}
-
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut builder = Request::get(uri);
-    if let Some(cookie) = cookie {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).expect("request")
-}
-
-async fn sign_in(app: &Router) -> String {
-    let request = Request::post("/app/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            serde_urlencoded::to_string([("email", EMAIL), ("password", PASSWORD)]).expect("form"),
-        ))
-        .expect("request");
-    let (status, headers, _) = send(app, request).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    headers
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned()
 }
 
 impl Fixture {

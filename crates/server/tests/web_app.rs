@@ -4,18 +4,16 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::json;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_server::{AppState, ServerSettings, build_app};
 use touchpoint_store::AuditContext;
 use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{Store, Survey};
-use tower::ServiceExt;
 
 mod support;
 
-use support::{EMAIL, PASSWORD};
+use support::{EMAIL, PASSWORD, get, login, send, sign_in};
 
 struct Fixture {
     _db: TestDatabase,
@@ -61,36 +59,6 @@ async fn fixture(settings: ServerSettings) -> Fixture {
     }
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut builder = Request::get(uri);
-    if let Some(cookie) = cookie {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).expect("request")
-}
-
-fn login(email: &str, password: &str) -> Request<Body> {
-    Request::post("/app/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            serde_urlencoded::to_string([("email", email), ("password", password)]).expect("form"),
-        ))
-        .expect("request")
-}
-
 fn location(headers: &axum::http::HeaderMap) -> &str {
     headers
         .get(header::LOCATION)
@@ -112,15 +80,6 @@ fn csrf_token_of_other_session() -> String {
 }
 
 /// Signs in and returns the `tp_session=…` pair to send back.
-async fn sign_in(app: &Router) -> String {
-    let (status, headers, _) = send(app, login(EMAIL, PASSWORD)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let set_cookie = headers
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .expect("cookie set");
-    set_cookie.split(';').next().expect("pair").to_owned()
-}
 
 #[tokio::test]
 async fn signing_in_and_out() {
