@@ -9,7 +9,7 @@ use touchpoint_domain::report::{
     DayHistogram, PeriodPoint, Report, build_report, period_label, period_starts,
 };
 use touchpoint_domain::{Interval, OrgId};
-use touchpoint_store::{Cursor, GroupBy, Store, StoreError, Survey, TextFilter};
+use touchpoint_store::{Cursor, GroupBy, Page, Store, StoreError, Survey, TextFilter, Touchpoint};
 
 #[derive(Debug, Clone)]
 pub struct MetricRequest {
@@ -67,16 +67,41 @@ pub async fn metric_report(
     ))
 }
 
+/// Every item of a cursor-paged store list, page by page.
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, StoreError>
+where
+    F: FnMut(Cursor) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut items = Vec::new();
+    let mut cursor = Cursor::start();
+    loop {
+        let page = fetch(cursor).await?;
+        items.extend(page.items);
+        match page.next_cursor.as_deref().and_then(Cursor::parse) {
+            Some(next) => cursor = next,
+            None => return Ok(items),
+        }
+    }
+}
+
+/// All surveys of an organisation, newest first.
+pub async fn all_surveys(store: &Store, org_id: OrgId) -> Result<Vec<Survey>, StoreError> {
+    all_pages(|cursor| async move { store.list_surveys(org_id, &cursor, 500).await }).await
+}
+
+/// All touchpoints of an organisation, newest first.
+pub async fn all_touchpoints(store: &Store, org_id: OrgId) -> Result<Vec<Touchpoint>, StoreError> {
+    all_pages(|cursor| async move { store.list_touchpoints(org_id, &cursor, 500).await }).await
+}
+
 /// Display names of touchpoints, for labelling groups.
 pub async fn touchpoint_names(
     store: &Store,
     org_id: OrgId,
 ) -> Result<HashMap<String, String>, StoreError> {
-    let page = store
-        .list_touchpoints(org_id, &Cursor::start(), 500)
-        .await?;
-    Ok(page
-        .items
+    Ok(all_touchpoints(store, org_id)
+        .await?
         .into_iter()
         .map(|t| (t.id.to_string(), t.name))
         .collect())

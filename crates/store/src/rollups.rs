@@ -3,7 +3,6 @@
 //! touchpoint, channel, language) is a sufficient statistic for NPS, CSAT and CES and their
 //! intervals, and histograms add up, so any period and any grouping is a sum of rows.
 
-use crate::accounts::parse;
 use crate::error::{Result, StoreError};
 use crate::responses::PendingResponse;
 use crate::surveys::Survey;
@@ -415,14 +414,5 @@ impl Store {
             }
         }
         Ok(map)
-    }
-
-    /// Survey ids of an organisation that have rollups (for maintenance commands).
-    pub async fn surveys_with_rollups(&self, org_id: OrgId) -> Result<Vec<SurveyId>> {
-        let rows = sqlx::query("SELECT DISTINCT survey_id FROM response_rollups WHERE org_id = $1")
-            .bind(org_id.to_string())
-            .fetch_all(self.read())
-            .await?;
-        rows.iter().map(|r| parse(r, "survey_id")).collect()
     }
 }

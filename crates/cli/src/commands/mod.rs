@@ -61,23 +61,11 @@ async fn verify_rollups(config: &Config) -> anyhow::Result<ExitCode> {
     let mut mismatches = 0;
     let mut checked = 0;
     for org_id in store.organisation_ids().await? {
-        let mut cursor = touchpoint_store::Cursor::start();
-        loop {
-            let page = store.list_surveys(org_id, &cursor, 100).await?;
-            for survey in &page.items {
-                checked += 1;
-                if store.stored_rollups(survey).await? != store.recompute_rollups(survey).await? {
-                    mismatches += 1;
-                    eprintln!("MISMATCH survey {} ({})", survey.id, survey.definition.name);
-                }
-            }
-            match page
-                .next_cursor
-                .as_deref()
-                .and_then(touchpoint_store::Cursor::parse)
-            {
-                Some(next) => cursor = next,
-                None => break,
+        for survey in &touchpoint_server::reports::all_surveys(&store, org_id).await? {
+            checked += 1;
+            if store.stored_rollups(survey).await? != store.recompute_rollups(survey).await? {
+                mismatches += 1;
+                eprintln!("MISMATCH survey {} ({})", survey.id, survey.definition.name);
             }
         }
     }

@@ -10,6 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::Value;
 use touchpoint_store::{Cursor, StoredResponse, Survey};
 
@@ -138,8 +139,6 @@ pub(crate) fn csv_response(state: AppState, survey: Survey) -> ApiResult<Respons
     )
         .into_response())
 }
-
-use futures_util::StreamExt;
 
 #[cfg(test)]
 mod tests {

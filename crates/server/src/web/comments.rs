@@ -619,19 +619,16 @@ pub async fn comments(
     let fail = |e: StoreError| WebError::internal(language, e);
     let today = day_of_ms(touchpoint_store::now_ms());
 
-    let surveys = store
-        .list_surveys(org_id, &Cursor::start(), 100)
+    let surveys = crate::reports::all_surveys(store, org_id)
         .await
-        .map_err(fail)?
-        .items;
-    let touchpoint_list: Vec<(TouchpointId, String)> = store
-        .list_touchpoints(org_id, &Cursor::start(), 500)
-        .await
-        .map_err(fail)?
-        .items
-        .into_iter()
-        .map(|tp| (tp.id, tp.name))
-        .collect();
+        .map_err(fail)?;
+    let touchpoint_list: Vec<(TouchpointId, String)> =
+        crate::reports::all_touchpoints(store, org_id)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|tp| (tp.id, tp.name))
+            .collect();
     let taxonomy: Vec<(String, String)> = state
         .text
         .analyzer()

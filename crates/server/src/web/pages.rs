@@ -328,11 +328,9 @@ pub async fn overview(
     let org_id = signed_in.user.org_id;
     let store = &state.store;
     let fail = |e: StoreError| WebError::internal(language, e);
-    let surveys = store
-        .list_surveys(org_id, &Cursor::start(), 100)
+    let surveys = crate::reports::all_surveys(store, org_id)
         .await
-        .map_err(fail)?
-        .items;
+        .map_err(fail)?;
     let names = touchpoint_names(store, org_id).await.map_err(fail)?;
 
     let mut tiles = Vec::with_capacity(surveys.len());
