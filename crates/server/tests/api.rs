@@ -70,6 +70,23 @@ impl TestApp {
     }
 
     /// The same request with another token.
+    /// A token that must no longer work: 401 on a read and on a write.
+    async fn assert_refused(&self, token: &str) {
+        let (status, problem) = self
+            .send_as(token, reqwest::Method::GET, "/surveys", None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+        let (status, _) = self
+            .send_as(
+                token,
+                reqwest::Method::POST,
+                "/surveys",
+                Some(example_survey()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
     async fn send_as(
         &self,
         token: &str,
@@ -942,19 +959,7 @@ async fn revoked_tokens_fail_at_once(app: TestApp) {
         .send(reqwest::Method::DELETE, &format!("/tokens/{id}"), None)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, problem) = app
-        .send_as(&secret, reqwest::Method::GET, "/surveys", None)
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
-    let (status, _) = app
-        .send_as(
-            &secret,
-            reqwest::Method::POST,
-            "/surveys",
-            Some(example_survey()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.assert_refused(&secret).await;
     let (_, list) = app.get("/surveys").await;
     assert_eq!(list["items"], json!([]));
 
@@ -1030,19 +1035,7 @@ async fn expired_tokens_fail(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "valid before its expiry");
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     // Still in the few-second cache, yet refused: the expiry holds to the millisecond.
-    let (status, problem) = app
-        .send_as(&soon, reqwest::Method::GET, "/surveys", None)
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
-    let (status, _) = app
-        .send_as(
-            &soon,
-            reqwest::Method::POST,
-            "/surveys",
-            Some(example_survey()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.assert_refused(&soon).await;
 
     let (stale, stored) = touchpoint_server::auth::new_api_token("already expired");
     app.store
