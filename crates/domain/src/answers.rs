@@ -64,6 +64,28 @@ impl Answers {
             })
     }
 
+    /// The same answers with every free-text answer passed through `rewrite`; `None` removes
+    /// the answer. Scores and choices stay as they are.
+    pub fn with_texts(
+        &self,
+        survey: &SurveyDefinition,
+        rewrite: impl Fn(&str) -> Option<String>,
+    ) -> Answers {
+        let mut answers = self.0.clone();
+        for question in &survey.questions {
+            if question.kind != QuestionKind::Text {
+                continue;
+            }
+            if let Some(AnswerValue::Text(text)) = answers.get(&question.id) {
+                match rewrite(text) {
+                    Some(new) => answers.insert(question.id.clone(), AnswerValue::Text(new)),
+                    None => answers.remove(&question.id),
+                };
+            }
+        }
+        Answers(answers)
+    }
+
     /// Validates raw answers against `survey`. Every offending question gets one entry whose
     /// field is `answers.<question id>`. `null`, `""` and `[]` count as "not answered".
     pub fn validate(

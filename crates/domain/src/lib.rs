@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod period;
 pub mod report;
 pub mod response;
+pub mod retention;
 pub mod roles;
 pub mod survey;
 pub mod touchpoint;

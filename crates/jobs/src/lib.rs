@@ -3,6 +3,7 @@
 //! What belongs here: the worker loop, the periodic scheduler and one handler per job kind.
 //! What must not: HTTP. Tests call [`Worker::run_one`] to drain jobs deterministically.
 
+pub mod retention;
 pub mod text;
 
 use std::sync::Arc;
@@ -111,6 +112,11 @@ impl Worker {
                 Ok(())
             }
             text::REANALYZE => Ok(self.text.reanalyse_page(&self.store, &job.payload).await?),
+            retention::RUN_RETENTION => {
+                let org_id = retention::org_of(&job.payload)?;
+                retention::run(&self.store, org_id).await?;
+                Ok(())
+            }
             other => Err(JobError::UnknownKind(other.to_owned())),
         }
     }
@@ -129,7 +135,7 @@ impl Worker {
                 })
                 .await?;
         }
-        Ok(())
+        retention::schedule(&self.store).await
     }
 
     /// Works until `shutdown` turns true; finishes the job in hand first.

@@ -133,6 +133,19 @@ impl Store {
         .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
+
+    /// Whether a job of `kind` for `org_id` is queued or running.
+    pub async fn has_pending_org_job(&self, kind: &str, org_id: OrgId) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND org_id = $2 \
+             AND state IN ('queued', 'running')",
+        )
+        .bind(kind)
+        .bind(org_id.to_string())
+        .fetch_one(self.read())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
 }
 
 /// Inserts a job on `conn` — inside the caller's transaction when there is one, so work is

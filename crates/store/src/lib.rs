@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod page;
 pub mod responses;
+pub mod retention;
 pub mod rollups;
 pub mod surveys;
 #[cfg(feature = "testing")]

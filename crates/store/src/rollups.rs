@@ -145,6 +145,28 @@ pub(crate) struct RollupDeltas {
     themes: BTreeMap<(OrgId, SurveyId, RollupKey, String, String), Delta>,
 }
 
+impl Contribution {
+    /// The contribution of a stored response row (columns `org_id`, `survey_id`,
+    /// `touchpoint_id`, `channel`, `language`, `submitted_at`) with its parsed answers.
+    pub(crate) fn of_row(row: &AnyRow, survey: &Survey, answers: &Answers) -> Result<Contribution> {
+        let submitted_at: i64 = row.try_get("submitted_at")?;
+        Ok(Contribution {
+            org_id: survey.org_id,
+            survey_id: survey.id,
+            day: day_of_ms(submitted_at),
+            touchpoint_id: row
+                .try_get::<Option<String>, _>("touchpoint_id")?
+                .unwrap_or_default(),
+            channel: row.try_get("channel")?,
+            language: row.try_get("language")?,
+            scores: answers
+                .metric_scores(&survey.definition)
+                .map(|(q, kind, score)| (q.to_owned(), kind, score))
+                .collect(),
+        })
+    }
+}
+
 impl RollupDeltas {
     pub(crate) fn add(&mut self, response: &PendingResponse) {
         let contribution = Contribution {
@@ -159,10 +181,15 @@ impl RollupDeltas {
             language: response.language.as_str().to_owned(),
             scores: response.scores.clone(),
         };
+        self.add_scores(&contribution, 1);
+    }
+
+    /// Counts (`sign` = 1) or uncounts (`sign` = −1) a response's scores.
+    pub(crate) fn add_scores(&mut self, contribution: &Contribution, sign: i64) {
         for (key, bucket) in contribution.keys() {
             self.responses
                 .entry((contribution.org_id, contribution.survey_id, key))
-                .or_default()[bucket] += 1;
+                .or_default()[bucket] += sign;
         }
     }
 

@@ -89,7 +89,11 @@ fn audit_entry(action: &'static str, before: Option<&Survey>, after: &Survey) ->
 }
 
 /// The survey as the transaction sees it (the same query as [`Store::survey`]).
-async fn survey_in(tx: &mut Transaction<'_>, org_id: OrgId, id: SurveyId) -> Result<Survey> {
+pub(crate) async fn survey_in(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+    id: SurveyId,
+) -> Result<Survey> {
     fetch_survey(&mut **tx, org_id, id).await
 }
 

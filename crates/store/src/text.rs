@@ -5,10 +5,9 @@ use crate::accounts::parse;
 use crate::error::{Result, StoreError};
 use crate::filter::Conditions;
 use crate::rollups::{Contribution, RollupDeltas, apply};
-use crate::{Store, new_id, now_ms};
+use crate::{Store, Transaction, new_id, now_ms};
 use sqlx::Row;
 use std::collections::HashMap;
-use touchpoint_domain::period::day_of_ms;
 use touchpoint_domain::{Answers, OrgId, ResponseId, SurveyId};
 
 /// A stored response with free text, ready to be analysed.
@@ -61,6 +60,41 @@ const CHUNK: usize = 500;
 /// Analyses saved per transaction.
 pub const SAVE_CHUNK: usize = 100;
 
+/// Uncounts a response's stored analysis (overall sentiment and every theme) from the theme
+/// rollups and removes its theme rows; the analysis row itself stays for the caller to replace
+/// or delete. Returns whether there was an analysis.
+pub(crate) async fn uncount_analysis(
+    tx: &mut Transaction<'_>,
+    response_id: &str,
+    contribution: &Contribution,
+    deltas: &mut RollupDeltas,
+) -> Result<bool> {
+    let previous = sqlx::query("SELECT sentiment FROM response_analyses WHERE response_id = $1")
+        .bind(response_id.to_owned())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(previous) = previous else {
+        return Ok(false);
+    };
+    let sentiment: String = previous.try_get("sentiment")?;
+    deltas.add_themed(contribution, "", &sentiment, -1);
+    let themes =
+        sqlx::query("SELECT theme_id, sentiment FROM response_themes WHERE response_id = $1")
+            .bind(response_id.to_owned())
+            .fetch_all(&mut **tx)
+            .await?;
+    for theme in &themes {
+        let theme_id: String = theme.try_get("theme_id")?;
+        let sentiment: String = theme.try_get("sentiment")?;
+        deltas.add_themed(contribution, &theme_id, &sentiment, -1);
+    }
+    sqlx::query("DELETE FROM response_themes WHERE response_id = $1")
+        .bind(response_id.to_owned())
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
+
 impl Store {
     /// The responses among `ids` that have free text, with everything the analysis needs.
     pub async fn analysis_targets(&self, ids: &[ResponseId]) -> Result<Vec<AnalysisTarget>> {
@@ -97,20 +131,7 @@ impl Store {
                     continue;
                 }
                 let submitted_at: i64 = row.try_get("submitted_at")?;
-                let contribution = Contribution {
-                    org_id,
-                    survey_id,
-                    day: day_of_ms(submitted_at),
-                    touchpoint_id: row
-                        .try_get::<Option<String>, _>("touchpoint_id")?
-                        .unwrap_or_default(),
-                    channel: row.try_get("channel")?,
-                    language: row.try_get("language")?,
-                    scores: answers
-                        .metric_scores(&survey.definition)
-                        .map(|(q, kind, score)| (q.to_owned(), kind, score))
-                        .collect(),
-                };
+                let contribution = Contribution::of_row(&row, survey, &answers)?;
                 targets.push(AnalysisTarget {
                     response_id: parse(&row, "id")?,
                     org_id,
@@ -136,30 +157,7 @@ impl Store {
         let now = now_ms();
         for (target, record) in items {
             let id = target.response_id.to_string();
-            let previous =
-                sqlx::query("SELECT sentiment FROM response_analyses WHERE response_id = $1")
-                    .bind(id.clone())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(previous) = previous {
-                let sentiment: String = previous.try_get("sentiment")?;
-                deltas.add_themed(&target.contribution, "", &sentiment, -1);
-                let themes = sqlx::query(
-                    "SELECT theme_id, sentiment FROM response_themes WHERE response_id = $1",
-                )
-                .bind(id.clone())
-                .fetch_all(&mut *tx)
-                .await?;
-                for theme in &themes {
-                    let theme_id: String = theme.try_get("theme_id")?;
-                    let sentiment: String = theme.try_get("sentiment")?;
-                    deltas.add_themed(&target.contribution, &theme_id, &sentiment, -1);
-                }
-                sqlx::query("DELETE FROM response_themes WHERE response_id = $1")
-                    .bind(id.clone())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            uncount_analysis(&mut tx, &id, &target.contribution, &mut deltas).await?;
             sqlx::query(
                 "INSERT INTO response_analyses (response_id, org_id, survey_id, text, language, sentiment, score, \
                  analysis, taxonomy_hash, submitted_at, analysed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \

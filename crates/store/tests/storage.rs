@@ -44,6 +44,7 @@ on_both_backends!(
     reopening_applies_no_migration_twice,
     audit_entries_come_with_their_change,
     audit_log_is_append_only_in_the_database,
+    retention_expires_old_data_and_keeps_aggregates_true,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -1096,4 +1097,210 @@ async fn audit_log_is_append_only_in_the_database(store: Store, db: TestDatabase
     assert_eq!(entries.items[1].action, "organisation.initialise");
     assert_eq!(entries.items[1].interface, "cli");
     assert!(!format!("{:?}", entries.items[1]).contains("example.com"));
+}
+
+/// Submits `(days ago, nps, comment)` responses and stores a fabricated analysis for each
+/// comment (theme `billing`, sentiment from the score) as the analysis job would.
+async fn analysed_responses(
+    store: &Store,
+    s: &Survey,
+    now: i64,
+    items: &[(i64, i64, &str)],
+) -> Vec<touchpoint_domain::ResponseId> {
+    let mut ids = Vec::new();
+    for (days_ago, nps, comment) in items {
+        let at = chrono::DateTime::from_timestamp_millis(now - days_ago * 86_400_000)
+            .expect("time")
+            .to_rfc3339();
+        let body = json!({"answers":{"nps":nps,"why":comment},"submitted_at":at});
+        let SubmitOutcome::Created(id) = store
+            .submit_response(s, response(s, body))
+            .await
+            .expect("submit")
+        else {
+            panic!("created")
+        };
+        ids.push(id);
+    }
+    let targets = store.analysis_targets(&ids).await.expect("targets");
+    let records: Vec<_> = targets
+        .into_iter()
+        .map(|target| {
+            let sentiment = if target.text.contains("schlecht") {
+                "negative"
+            } else {
+                "positive"
+            };
+            let record = touchpoint_store::text::AnalysisRecord {
+                language: "de".into(),
+                sentiment: sentiment.into(),
+                score: 0.5,
+                analysis: json!({"evidence": target.text.clone()}),
+                themes: vec![("billing".into(), sentiment.into())],
+            };
+            (target, record)
+        })
+        .collect();
+    store.save_analyses(&records, "test").await.expect("save");
+    ids
+}
+
+async fn retention_expires_old_data_and_keeps_aggregates_true(store: Store, _db: TestDatabase) {
+    use touchpoint_domain::retention::{DataClass, RetentionPolicy};
+    let org_id = org(&store).await;
+    let s = survey(&store, org_id).await;
+    let now = touchpoint_store::now_ms();
+    let ids = analysed_responses(
+        &store,
+        &s,
+        now,
+        &[
+            (400, 2, "Rechnung schlecht, ruft mich an: +49 30 1234 5678"),
+            (380, 9, "Gut, Antwort an max@example.de"),
+            (10, 3, "schlecht erreichbar"),
+        ],
+    )
+    .await;
+    let totals_before = store.theme_rollup_totals(s.id).await.expect("totals");
+    let anonymise = RetentionPolicy::new(DataClass::Comments, "anonymise", 365).expect("policy");
+    store
+        .set_retention_policy(org_id, &anonymise, &AuditContext::system())
+        .await
+        .expect("set");
+    let cutoff = anonymise.cutoff(now);
+    assert_eq!(
+        store
+            .apply_retention_batch(org_id, &anonymise, cutoff)
+            .await
+            .expect("apply"),
+        2
+    );
+    assert_eq!(
+        store
+            .apply_retention_batch(org_id, &anonymise, cutoff)
+            .await
+            .expect("again"),
+        0
+    );
+    let why = |id| {
+        let store = store.clone();
+        async move { store.response(org_id, id).await.expect("read").answers["why"].clone() }
+    };
+    assert_eq!(
+        why(ids[0]).await,
+        json!("Rechnung schlecht, ruft mich an: [number]")
+    );
+    assert_eq!(why(ids[1]).await, json!("Gut, Antwort an [email]"));
+    assert_eq!(
+        why(ids[2]).await,
+        json!("schlecht erreichbar"),
+        "recent comments stay"
+    );
+    assert_eq!(
+        store.theme_rollup_totals(s.id).await.expect("totals"),
+        totals_before,
+        "anonymising keeps the analysis"
+    );
+
+    // Deleting reaches anonymised comments too, and uncounts their analyses.
+    let delete = RetentionPolicy::new(DataClass::Comments, "delete", 365).expect("policy");
+    store
+        .set_retention_policy(org_id, &delete, &AuditContext::system())
+        .await
+        .expect("replace");
+    assert_eq!(
+        store
+            .apply_retention_batch(org_id, &delete, cutoff)
+            .await
+            .expect("apply"),
+        2
+    );
+    assert_eq!(why(ids[0]).await, serde_json::Value::Null);
+    assert_eq!(
+        store.response(org_id, ids[0]).await.expect("read").answers["nps"],
+        json!(2)
+    );
+    let totals = store.theme_rollup_totals(s.id).await.expect("totals");
+    assert_eq!(totals.get(&("billing".into(), "negative".into())), Some(&1));
+    assert_eq!(totals.get(&("billing".into(), "positive".into())), None);
+    assert_eq!(
+        store.stored_rollups(&s).await.expect("stored"),
+        store.recompute_rollups(&s).await.expect("raw"),
+        "scores stay counted"
+    );
+
+    // Deleting whole responses uncounts their scores.
+    let responses = RetentionPolicy::new(DataClass::Responses, "delete", 30).expect("policy");
+    store
+        .set_retention_policy(org_id, &responses, &AuditContext::system())
+        .await
+        .expect("set");
+    let cutoff = responses.cutoff(now);
+    assert_eq!(
+        store
+            .apply_retention_batch(org_id, &responses, cutoff)
+            .await
+            .expect("apply"),
+        2
+    );
+    assert_eq!(store.count_responses(org_id, s.id).await.expect("count"), 1);
+    assert!(matches!(
+        store.response(org_id, ids[0]).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.stored_rollups(&s).await.expect("stored"),
+        store.recompute_rollups(&s).await.expect("raw")
+    );
+    let policies = store.retention_policies(org_id).await.expect("policies");
+    assert_eq!(policies.len(), 2);
+
+    // A run is recorded with its report and audited; removing a policy is audited too.
+    let outcome = touchpoint_store::retention::PolicyOutcome {
+        policy: responses,
+        cutoff,
+        affected: 2,
+    };
+    let run = store
+        .record_retention_run(org_id, now, &[outcome], &AuditContext::system())
+        .await
+        .expect("record");
+    assert_eq!(run.report[0]["affected"], json!(2));
+    assert_eq!(
+        store.retention_runs(org_id, 5).await.expect("runs"),
+        vec![run]
+    );
+    store
+        .remove_retention_policy(org_id, DataClass::Responses, &AuditContext::system())
+        .await
+        .expect("remove");
+    assert!(matches!(
+        store
+            .remove_retention_policy(org_id, DataClass::Responses, &AuditContext::system())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let audit = store
+        .audit_entries(
+            org_id,
+            &AuditFilter {
+                action: Some("retention".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "retention.remove",
+            "retention.run",
+            "retention.set",
+            "retention.set",
+            "retention.set"
+        ]
+    );
 }
