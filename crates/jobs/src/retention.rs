@@ -79,3 +79,76 @@ pub async fn run(store: &Store, org_id: OrgId) -> Result<RetentionRun, StoreErro
         .record_retention_run(org_id, started_at, &outcomes, &AuditContext::system())
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Worker;
+    use crate::text::TextEngine;
+    use std::sync::Arc;
+    use touchpoint_domain::retention::{DataClass, RetentionPolicy};
+    use touchpoint_store::accounts::{Initialisation, NewApiToken};
+    use touchpoint_store::testing::{TestBackend, TestDatabase};
+
+    #[tokio::test]
+    async fn policies_are_scheduled_daily_and_a_run_is_recorded() {
+        let db = TestDatabase::fresh(TestBackend::Sqlite)
+            .await
+            .expect("sqlite");
+        let store = db.open().await;
+        let org_id = store
+            .initialise(&Initialisation {
+                org_name: "Nordwind".into(),
+                email: "a@example.com".into(),
+                display_name: "A".into(),
+                password_hash: "x".into(),
+                language: touchpoint_domain::Language::De,
+                token: NewApiToken {
+                    name: "t".into(),
+                    prefix: "tp_x".into(),
+                    hash: "h".into(),
+                },
+            })
+            .await
+            .expect("initialise")
+            .org_id;
+        let worker = Worker::new(
+            store.clone(),
+            Arc::new(TextEngine::builtin().expect("engine")),
+        );
+        schedule(&store).await.expect("schedule without policies");
+        assert!(
+            !store
+                .has_pending_org_job(RUN_RETENTION, org_id)
+                .await
+                .expect("query")
+        );
+
+        let policy = RetentionPolicy::new(DataClass::Comments, "delete", 90).expect("policy");
+        store
+            .set_retention_policy(org_id, &policy, &AuditContext::system())
+            .await
+            .expect("set");
+        schedule(&store).await.expect("schedule");
+        schedule(&store).await.expect("schedule twice");
+        assert!(
+            store
+                .has_pending_org_job(RUN_RETENTION, org_id)
+                .await
+                .expect("query")
+        );
+        assert_eq!(
+            worker.drain().await.expect("drain"),
+            0,
+            "the first run waits five minutes"
+        );
+
+        store.enqueue_job(&job(org_id, 0)).await.expect("run now");
+        assert_eq!(worker.drain().await.expect("drain"), 1);
+        let runs = store.retention_runs(org_id, 5).await.expect("runs");
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].report[0]["data_class"], "comments");
+        assert_eq!(runs[0].report[0]["affected"], 0);
+        store.close().await;
+    }
+}

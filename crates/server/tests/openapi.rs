@@ -2104,6 +2104,90 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
     }
     live.token = &token;
 
+    // Retention: policies, validation, removal, a run on demand.
+    let set = live
+        .json(
+            "put",
+            "/retention/{data_class}",
+            "/retention/comments",
+            json!({"action": "anonymise", "days": 365}),
+        )
+        .await;
+    expect(&set, StatusCode::OK, "set retention policy");
+    assert_eq!(set.json()["days"], 365);
+    expect(
+        &live
+            .json(
+                "put",
+                "/retention/{data_class}",
+                "/retention/responses",
+                json!({"action": "anonymise", "days": 0}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "responses cannot be anonymised; days out of range",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/retention/{data_class}",
+                "/retention/emails",
+                json!({"action": "delete", "days": 30}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "unknown data class",
+    );
+    let overview = live.get("/retention", "/retention").await;
+    expect(&overview, StatusCode::OK, "retention overview");
+    assert_eq!(overview.json()["policies"][0]["data_class"], "comments");
+    expect(
+        &live
+            .send("post", "/retention/runs", "/retention/runs", None, true)
+            .await,
+        StatusCode::ACCEPTED,
+        "run retention now",
+    );
+    expect(
+        &live.get("/retention/runs", "/retention/runs").await,
+        StatusCode::OK,
+        "retention runs",
+    );
+    expect(
+        &live
+            .send(
+                "delete",
+                "/retention/{data_class}",
+                "/retention/comments",
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NO_CONTENT,
+        "remove retention policy",
+    );
+    expect(
+        &live
+            .send(
+                "delete",
+                "/retention/{data_class}",
+                "/retention/comments",
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "remove again",
+    );
+    live.token = &narrow;
+    expect(
+        &live.get("/retention", "/retention").await,
+        StatusCode::FORBIDDEN,
+        "retention needs full access",
+    );
+    live.token = &token;
+
     // Every route was exercised at least once.
     for (method, path) in touchpoint_server::api::routes().list() {
         assert!(

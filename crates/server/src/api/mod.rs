@@ -8,6 +8,7 @@ pub mod extract;
 mod metrics;
 mod openapi;
 pub(crate) mod responses;
+pub(crate) mod retention;
 mod surveys;
 pub(crate) mod text;
 mod tokens;
@@ -15,7 +16,7 @@ mod touchpoints;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use touchpoint_domain::Resource;
 
 /// The router under construction plus the list of `(method, path)` it serves.
@@ -92,12 +93,24 @@ pub fn routes() -> ApiRoutes {
         get(tokens::list).post(tokens::create),
     )
     .route("/tokens/{id}", &["delete"], delete(tokens::revoke))
+    .route("/retention", &["get"], get(retention::get))
+    .route(
+        "/retention/runs",
+        &["get", "post"],
+        get(retention::runs).post(retention::run_now),
+    )
+    .route(
+        "/retention/{data_class}",
+        &["put", "delete"],
+        put(retention::put).delete(retention::delete),
+    )
     .route("/audit", &["get"], get(audit::list))
     .route("/audit.csv", &["get"], get(audit::csv))
 }
 
 /// What a route needs from the calling token besides read or write (which follows from the
-/// method: GET reads, everything else writes).
+/// method: GET reads, everything else writes). Retention policies are administration and need
+/// full access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// Read or write on one resource.
@@ -145,7 +158,9 @@ mod tests {
     #[test]
     fn every_route_but_token_management_names_its_resource() {
         for (_, path) in routes().list() {
-            let expected_full = path.starts_with("/tokens") || *path == "/openapi.json";
+            let expected_full = path.starts_with("/tokens")
+                || path.starts_with("/retention")
+                || *path == "/openapi.json";
             assert_eq!(
                 need(path) == Need::FullAccess,
                 expected_full,
