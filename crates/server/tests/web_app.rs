@@ -581,3 +581,155 @@ async fn the_audit_log_page_searches_escapes_and_exports() {
     );
     assert!(!csv.contains("session."), "{csv}");
 }
+
+#[tokio::test]
+async fn the_retention_page_sets_removes_and_runs_policies() {
+    let f = fixture(ServerSettings::default()).await;
+    let org_id = f.survey.org_id;
+    let cookie = sign_in(&f.app).await;
+    let (status, _, html) = send(&f.app, get("/app/retention?lang=de", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Freitext-Kommentare") && html.contains("Derzeit unbegrenzt aufbewahrt.")
+    );
+    let csrf = csrf_token(&html);
+    let post = |pairs: &[(&str, &str)]| {
+        Request::post("/app/retention")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(
+                serde_urlencoded::to_string(pairs).expect("form"),
+            ))
+            .expect("request")
+    };
+
+    let save = [
+        ("data_class", "comments"),
+        ("action", "anonymise"),
+        ("days", "365"),
+        ("intent", "save"),
+    ];
+    let (status, _, _) = send(&f.app, post(&save)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    assert!(
+        f.store
+            .retention_policies(org_id)
+            .await
+            .expect("policies")
+            .is_empty()
+    );
+
+    let mut with_token = vec![("_csrf", csrf.as_str())];
+    with_token.extend_from_slice(&save);
+    let (status, headers, _) = send(&f.app, post(&with_token)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/app/retention?done=saved");
+    let policies = f.store.retention_policies(org_id).await.expect("policies");
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0].policy.days, 365);
+
+    for (pairs, why) in [
+        (
+            vec![
+                ("data_class", "responses"),
+                ("action", "anonymise"),
+                ("days", "30"),
+                ("intent", "save"),
+            ],
+            "responses cannot be anonymised",
+        ),
+        (
+            vec![
+                ("data_class", "comments"),
+                ("action", "delete"),
+                ("days", "0"),
+                ("intent", "save"),
+            ],
+            "zero days",
+        ),
+        (
+            vec![
+                ("data_class", "comments"),
+                ("action", "delete"),
+                ("days", "<script>"),
+                ("intent", "save"),
+            ],
+            "not a number",
+        ),
+        (
+            vec![
+                ("data_class", "mails"),
+                ("action", "delete"),
+                ("days", "3"),
+                ("intent", "save"),
+            ],
+            "unknown class",
+        ),
+    ] {
+        let mut form = vec![("_csrf", csrf.as_str())];
+        form.extend(pairs);
+        let (status, _, html) = send(&f.app, post(&form)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(html.contains(r#"role="alert""#), "{why}");
+        assert!(!html.contains("<script>"), "{why}");
+        let policies = f.store.retention_policies(org_id).await.expect("policies");
+        assert_eq!(
+            (policies.len(), policies[0].policy.days),
+            (1, 365),
+            "{why}: nothing changed"
+        );
+    }
+
+    let run = [("_csrf", csrf.as_str()), ("intent", "run")];
+    let (status, headers, _) = send(&f.app, post(&run)).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::SEE_OTHER, "/app/retention?done=queued")
+    );
+    assert!(
+        f.store
+            .has_pending_org_job(touchpoint_jobs::retention::RUN_RETENTION, org_id)
+            .await
+            .expect("query")
+    );
+
+    let remove = [
+        ("_csrf", csrf.as_str()),
+        ("data_class", "comments"),
+        ("intent", "remove"),
+    ];
+    let (status, _, _) = send(&f.app, post(&remove)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        f.store
+            .retention_policies(org_id)
+            .await
+            .expect("policies")
+            .is_empty()
+    );
+    let (_, _, html) = send(
+        &f.app,
+        get("/app/retention?lang=en&done=removed", Some(&cookie)),
+    )
+    .await;
+    assert!(html.contains("Policy removed"), "{html}");
+    let audit = f
+        .store
+        .audit_entries(
+            org_id,
+            &touchpoint_store::AuditFilter {
+                action: Some("retention".into()),
+                ..Default::default()
+            },
+            &touchpoint_store::Cursor::start(),
+            10,
+        )
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["retention.remove", "retention.request_run", "retention.set"]
+    );
+    assert!(audit.items.iter().all(|e| e.interface == "web"));
+}

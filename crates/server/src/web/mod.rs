@@ -11,6 +11,7 @@ pub mod chart;
 mod comments;
 pub mod csrf;
 mod pages;
+mod retention;
 pub mod session;
 
 use crate::AppState;
@@ -34,6 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/app/comments", get(comments::comments))
         .route("/app/audit", get(audit::page))
         .route("/app/audit.csv", get(audit::export_csv))
+        .route(
+            "/app/retention",
+            get(retention::page).post(retention::submit),
+        )
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
         .layer(axum::middleware::from_fn(csrf::require))
