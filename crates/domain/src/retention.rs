@@ -262,7 +262,8 @@ mod tests {
         let ok = RetentionPolicy::new(DataClass::Comments, "anonymise", 365).expect("valid");
         assert_eq!(ok.action, RetentionAction::Anonymise);
         assert_eq!(ok.cutoff(400 * DAY_MS), 35 * DAY_MS);
-        let errors = RetentionPolicy::new(DataClass::Responses, "anonymise", 0).unwrap_err();
+        let errors =
+            RetentionPolicy::new(DataClass::Responses, "anonymise", 0).expect_err("invalid");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["action", "days"]);
         assert!(RetentionPolicy::new(DataClass::Comments, "shred", 30).is_err());

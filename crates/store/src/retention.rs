@@ -85,14 +85,14 @@ async fn load(tx: &mut Transaction<'_>, org_id: OrgId, ids: &[String]) -> Result
     let mut due = Vec::with_capacity(rows.len());
     for row in &rows {
         let survey_id: SurveyId = crate::accounts::parse(row, "survey_id")?;
-        if !surveys.contains_key(&survey_id) {
-            let survey = survey_in(tx, org_id, survey_id).await?;
-            surveys.insert(survey_id, survey);
-        }
-        let survey = surveys
-            .get(&survey_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("survey {survey_id} vanished")))?
-            .clone();
+        let survey = match surveys.get(&survey_id) {
+            Some(survey) => survey.clone(),
+            None => {
+                let survey = survey_in(tx, org_id, survey_id).await?;
+                surveys.insert(survey_id, survey.clone());
+                survey
+            }
+        };
         let answers: Answers = serde_json::from_str(&row.try_get::<String, _>("answers")?)?;
         let contribution = Contribution::of_row(row, &survey, &answers)?;
         due.push(Due {
