@@ -733,3 +733,125 @@ async fn the_retention_page_sets_removes_and_runs_policies() {
     );
     assert!(audit.items.iter().all(|e| e.interface == "web"));
 }
+
+#[tokio::test]
+async fn the_tokens_page_creates_shows_once_and_revokes() {
+    let f = fixture(ServerSettings::default()).await;
+    let org_id = f.survey.org_id;
+    let cookie = sign_in(&f.app).await;
+    let (status, _, html) = send(&f.app, get("/app/tokens?lang=en", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<a href="/app/tokens">API tokens</a>"#));
+    let csrf = csrf_token(&html);
+    let post = |uri: &str, pairs: &[(&str, &str)]| {
+        Request::post(uri)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(
+                serde_urlencoded::to_string(pairs).expect("form"),
+            ))
+            .expect("request")
+    };
+    let before = f.store.api_tokens(org_id).await.expect("tokens").len();
+    for (pairs, why) in [
+        (
+            vec![
+                ("name", ""),
+                ("scope", "read_only"),
+                ("resources", "metrics"),
+            ],
+            "no name",
+        ),
+        (vec![("name", "x"), ("scope", "read_only")], "no resources"),
+        (
+            vec![("name", "x"), ("scope", "admin"), ("resources", "*")],
+            "unknown scope",
+        ),
+        (
+            vec![
+                ("name", "x"),
+                ("scope", "read_only"),
+                ("resources", "*"),
+                ("valid_until", "2001-01-01"),
+            ],
+            "expired",
+        ),
+    ] {
+        let mut form = vec![("_csrf", csrf.as_str())];
+        form.extend(pairs);
+        let (status, _, html) = send(&f.app, post("/app/tokens", &form)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(html.contains(r#"role="alert""#), "{why}");
+        assert_eq!(
+            f.store.api_tokens(org_id).await.expect("tokens").len(),
+            before,
+            "{why}"
+        );
+    }
+
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "<script>alert(1)</script>"),
+        ("scope", "read_only"),
+        ("resources", "metrics"),
+        ("resources", "surveys"),
+        ("valid_until", "2099-12-31"),
+    ];
+    let (status, headers, html) = send(&f.app, post("/app/tokens", &form)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    assert!(!html.contains("<script>alert") && html.contains("&#60;script&#62;alert(1)"));
+    let (_, rest) = html
+        .split_once(r#"<code class="secret">"#)
+        .expect("secret shown");
+    let secret = rest.split('<').next().expect("secret").to_owned();
+    assert!(secret.starts_with("tp_"), "{secret}");
+    let created = f
+        .store
+        .api_tokens(org_id)
+        .await
+        .expect("tokens")
+        .into_iter()
+        .find(|t| t.name.starts_with("<script>"))
+        .expect("stored");
+    assert_eq!(created.grant.resources.to_string(), "surveys,metrics");
+    assert_eq!(
+        created.expires_at,
+        Some(4_102_444_800_000),
+        "through 2099-12-31 UTC"
+    );
+    let (_, _, again) = send(&f.app, get("/app/tokens", Some(&cookie))).await;
+    assert!(!again.contains(&secret), "the secret is shown once");
+
+    let api = |secret: &str| {
+        Request::get("/api/v1/surveys")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    assert_eq!(send(&f.app, api(&secret)).await.0, StatusCode::OK);
+    let revoke = format!("/app/tokens/{}/revoke", created.id);
+    let (status, _, _) = send(&f.app, post(&revoke, &[])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (status, headers, _) = send(&f.app, post(&revoke, &[("_csrf", csrf.as_str())])).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::SEE_OTHER, "/app/tokens?done=revoked")
+    );
+    assert_eq!(
+        send(&f.app, api(&secret)).await.0,
+        StatusCode::UNAUTHORIZED,
+        "revoked at once"
+    );
+    let (status, _, _) = send(
+        &f.app,
+        post("/app/tokens/not-an-id/revoke", &[("_csrf", csrf.as_str())]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -11,7 +11,7 @@ pub(crate) mod responses;
 pub(crate) mod retention;
 mod surveys;
 pub(crate) mod text;
-mod tokens;
+pub(crate) mod tokens;
 mod touchpoints;
 
 use crate::AppState;

@@ -20,6 +20,34 @@ use touchpoint_store::accounts::ApiTokenInfo;
 
 const MAX_NAME_CHARS: usize = 100;
 
+/// Creates the token for `principal`; returns the secret (to show once) and the stored token.
+pub async fn issue(
+    state: &AppState,
+    principal: touchpoint_store::accounts::Principal,
+    request: &TokenRequest,
+    context: &touchpoint_store::AuditContext,
+) -> ApiResult<(String, ApiTokenInfo)> {
+    let (secret, stored) = new_api_token(&request.name);
+    let id = state
+        .store
+        .create_api_token(
+            principal,
+            &stored,
+            &request.grant,
+            request.expires_at,
+            context,
+        )
+        .await?;
+    let created = state
+        .store
+        .api_tokens(principal.org_id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| ApiError::Internal(format!("token {id} vanished after creation")))?;
+    Ok((secret, created))
+}
+
 fn token_json(t: &ApiTokenInfo) -> Value {
     json!({
         "id": t.id,
@@ -42,25 +70,25 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 }
 
 /// The body of `POST /tokens`, before validation.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TokenDraft {
-    name: Option<String>,
-    scope: Option<String>,
-    resources: Option<Vec<String>>,
-    expires_at: Option<String>,
+    pub name: Option<String>,
+    pub scope: Option<String>,
+    pub resources: Option<Vec<String>>,
+    pub expires_at: Option<String>,
 }
 
 /// A token request that passed validation.
-struct TokenRequest {
-    name: String,
-    grant: TokenGrant,
-    expires_at: Option<i64>,
+pub struct TokenRequest {
+    pub name: String,
+    pub grant: TokenGrant,
+    pub expires_at: Option<i64>,
 }
 
 impl TokenDraft {
     /// Every field checked, every error reported at once; `now` in ms since the epoch.
-    fn validate(self, now: i64) -> Result<TokenRequest, Vec<FieldError>> {
+    pub fn validate(self, now: i64) -> Result<TokenRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         let name = self.name.as_deref().map(str::trim).unwrap_or_default();
         if name.is_empty() {
@@ -132,24 +160,7 @@ pub async fn create(
     let request = draft
         .validate(touchpoint_store::now_ms())
         .map_err(ApiError::Validation)?;
-    let (secret, stored) = new_api_token(&request.name);
-    let id = state
-        .store
-        .create_api_token(
-            caller.principal,
-            &stored,
-            &request.grant,
-            request.expires_at,
-            &caller.audit(),
-        )
-        .await?;
-    let created = state
-        .store
-        .api_tokens(caller.principal.org_id)
-        .await?
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| ApiError::Internal(format!("token {id} vanished after creation")))?;
+    let (secret, created) = issue(&state, caller.principal, &request, &caller.audit()).await?;
     let mut body = token_json(&created);
     body["token"] = json!(secret);
     Ok((StatusCode::CREATED, Json(body)))
@@ -161,19 +172,25 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: ApiTokenId = parse_id(&id, "token")?;
+    withdraw(&state, caller.principal.org_id, id, &caller.audit()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes the token and evicts it from this instance's cache, so it fails at once.
+pub async fn withdraw(
+    state: &AppState,
+    org_id: touchpoint_domain::OrgId,
+    id: ApiTokenId,
+    context: &touchpoint_store::AuditContext,
+) -> ApiResult<()> {
     state
         .store
-        .revoke_api_token(
-            caller.principal.org_id,
-            id,
-            touchpoint_store::now_ms(),
-            &caller.audit(),
-        )
+        .revoke_api_token(org_id, id, touchpoint_store::now_ms(), context)
         .await
         .map_err(|e| match e {
             touchpoint_store::StoreError::NotFound => ApiError::NotFound("token"),
             other => other.into(),
         })?;
     state.tokens.remove_where(|access| access.id == id);
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

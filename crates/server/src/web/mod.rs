@@ -13,6 +13,7 @@ pub mod csrf;
 mod pages;
 mod retention;
 pub mod session;
+mod tokens;
 
 use crate::AppState;
 use crate::i18n::{self, Texts};
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/comments", get(comments::comments))
         .route("/app/audit", get(audit::page))
         .route("/app/audit.csv", get(audit::export_csv))
+        .route("/app/tokens", get(tokens::page).post(tokens::create))
+        .route("/app/tokens/{id}/revoke", post(tokens::revoke))
         .route(
             "/app/retention",
             get(retention::page).post(retention::submit),
