@@ -3,6 +3,8 @@
 use crate::answers::Answers;
 use crate::ids::TouchpointId;
 use crate::language::Language;
+use crate::period::{MS_PER_DAY, day_of_ms};
+use crate::retention::redact_personal_data;
 use crate::survey::SurveyDefinition;
 use crate::validation::{Errors, FieldError};
 use serde::Deserialize;
@@ -92,7 +94,12 @@ impl NewResponse {
                 }
             },
         };
-        if let Some(id) = &draft.external_id {
+        if survey.anonymous && draft.external_id.is_some() {
+            errors.push(
+                "external_id",
+                "this survey is anonymous: responses cannot carry an external id",
+            );
+        } else if let Some(id) = &draft.external_id {
             let chars = id.chars().count();
             if chars == 0 || chars > MAX_EXTERNAL_ID_CHARS || id.chars().any(char::is_control) {
                 errors.push(
@@ -123,15 +130,36 @@ impl NewResponse {
             },
         };
         match (answers, language) {
-            (Some(answers), Some(language)) if errors.is_empty() => Ok(NewResponse {
-                answers,
-                language,
-                channel,
-                touchpoint_id,
-                external_id: draft.external_id,
-                submitted_at_ms,
-            }),
+            (Some(answers), Some(language)) if errors.is_empty() => {
+                let response = NewResponse {
+                    answers,
+                    language,
+                    channel,
+                    touchpoint_id,
+                    external_id: draft.external_id,
+                    submitted_at_ms,
+                };
+                Ok(if survey.anonymous {
+                    response.anonymised(survey, now_ms)
+                } else {
+                    response
+                })
+            }
             _ => Err(errors.into_vec()),
+        }
+    }
+
+    /// What an anonymous survey stores: personal data in comments replaced by placeholders,
+    /// the time kept to the day (UTC), no external id.
+    fn anonymised(self, survey: &SurveyDefinition, now_ms: i64) -> NewResponse {
+        let at = self.submitted_at_ms.unwrap_or(now_ms);
+        NewResponse {
+            answers: self
+                .answers
+                .with_texts(survey, |t| Some(redact_personal_data(t))),
+            submitted_at_ms: Some(day_of_ms(at) * MS_PER_DAY),
+            external_id: None,
+            ..self
         }
     }
 
@@ -173,6 +201,51 @@ mod tests {
 
     fn draft(value: serde_json::Value) -> ResponseDraft {
         serde_json::from_value(value).expect("draft shape")
+    }
+
+    #[test]
+    fn anonymous_surveys_store_nothing_identifying() {
+        let mut anonymous = survey();
+        anonymous.anonymous = true;
+        let errors = NewResponse::validate(
+            &anonymous,
+            draft(json!({"answers":{"nps":9},"external_id":"ticket-4711"})),
+            "api",
+            NOW,
+        )
+        .expect_err("external ids are refused");
+        assert_eq!(errors[0].field, "external_id");
+        let r = NewResponse::validate(
+            &anonymous,
+            draft(
+                json!({"answers":{"nps":3,"why":"Bitte an anna@example.de oder 0151 2345 6789"}}),
+            ),
+            "api",
+            NOW,
+        )
+        .expect("valid");
+        assert_eq!(
+            r.answers.get("why"),
+            Some(&crate::AnswerValue::Text(
+                "Bitte an [email] oder [number]".into()
+            ))
+        );
+        assert_eq!(r.submitted_at_ms, Some(NOW - NOW.rem_euclid(MS_PER_DAY)));
+        assert_eq!(r.external_id, None);
+        assert_eq!(r.answers.get("nps"), Some(&crate::AnswerValue::Score(3)));
+
+        let mut open = anonymous.clone();
+        open.anonymous = false;
+        assert_eq!(
+            open.check_compatible_with(&anonymous)
+                .expect_err("no way back")[0]
+                .field,
+            "anonymous"
+        );
+        assert!(
+            anonymous.check_compatible_with(&survey()).is_ok(),
+            "becoming anonymous is fine"
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct SurveyDraft {
     #[serde(default = "default_languages")]
     pub languages: Vec<String>,
     pub questions: Vec<QuestionDraft>,
+    /// An anonymous survey never stores identifying data (see [`SurveyDefinition::anonymous`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anonymous: bool,
 }
 
 fn default_languages() -> Vec<String> {
@@ -153,6 +156,10 @@ pub struct SurveyDefinition {
     pub name: String,
     pub languages: Vec<Language>,
     pub questions: Vec<Question>,
+    /// Responses are stored without anything that identifies the respondent: no external or
+    /// customer id is accepted, personal data in comments is replaced by placeholders, and
+    /// times are kept to the day. Once responses exist it cannot be switched off.
+    pub anonymous: bool,
 }
 
 impl SurveyDefinition {
@@ -191,6 +198,7 @@ impl SurveyDefinition {
                 .map(|l| l.as_str().to_owned())
                 .collect(),
             questions: self.questions.iter().map(question_to_draft).collect(),
+            anonymous: self.anonymous,
         }
     }
 
@@ -202,6 +210,12 @@ impl SurveyDefinition {
         previous: &SurveyDefinition,
     ) -> Result<(), Vec<FieldError>> {
         let mut errors = Errors::default();
+        if previous.anonymous && !self.anonymous {
+            errors.push(
+                "anonymous",
+                "the survey has anonymous responses; it cannot stop being anonymous",
+            );
+        }
         for old in &previous.questions {
             let Some((index, new)) = self
                 .questions
@@ -344,6 +358,7 @@ impl TryFrom<SurveyDraft> for SurveyDefinition {
             name,
             languages,
             questions,
+            anonymous: draft.anonymous,
         })
     }
 }

@@ -215,6 +215,7 @@ on_both_backends!(
     oversized_bodies_get_413,
     unknown_and_closed_surveys,
     text_round_trips_exactly,
+    anonymous_surveys_store_nothing_identifying,
     responses_page_through_the_api,
     csv_export_streams_every_response,
     metrics_match_hand_computed_values,
@@ -522,6 +523,58 @@ async fn text_round_trips_exactly(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stored["answers"]["why"], json!(text));
+}
+
+async fn anonymous_surveys_store_nothing_identifying(app: TestApp) {
+    let mut body = example_survey();
+    body["anonymous"] = json!(true);
+    let id = app.create_survey(body.clone()).await;
+    let (_, survey) = app.get(&format!("/surveys/{id}")).await;
+    assert_eq!(survey["anonymous"], json!(true));
+    let path = format!("/surveys/{id}/responses");
+    let (status, problem) = app
+        .post(
+            &path,
+            json!({"answers":{"nps":3},"external_id":"ticket-4711"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "external_id");
+    assert_eq!(app.stored_responses().await, 0, "nothing stored");
+
+    let (status, created) = app
+        .post(
+            &path,
+            json!({"answers":{"nps":3,"why":"Ruft mich an: +49 171 2345678, max@example.com"},
+                   "submitted_at":"2026-03-04T17:45:12Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let response_id = created["id"].as_str().expect("id");
+    let uuid: uuid::Uuid = response_id.parse().expect("uuid");
+    assert_eq!(
+        uuid.get_version_num(),
+        4,
+        "a random id, not a timestamped UUIDv7"
+    );
+    let (_, stored) = app.get(&format!("/responses/{response_id}")).await;
+    assert_eq!(stored["answers"]["why"], "Ruft mich an: [number], [email]");
+    assert_eq!(stored["submitted_at"], "2026-03-04T00:00:00.000Z");
+    assert!(
+        stored["received_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("T00:00:00.000Z")),
+        "{stored}"
+    );
+
+    body["anonymous"] = json!(false);
+    let (status, problem) = app
+        .send(reqwest::Method::PUT, &format!("/surveys/{id}"), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "anonymous");
+    let (_, survey) = app.get(&format!("/surveys/{id}")).await;
+    assert_eq!(survey["anonymous"], json!(true), "unchanged");
 }
 
 async fn responses_page_through_the_api(app: TestApp) {

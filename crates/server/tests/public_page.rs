@@ -439,3 +439,38 @@ async fn over_tcp_each_client_address_has_its_own_budget() {
     let _ = stop.send(());
     server.await.expect("join").expect("served");
 }
+
+#[tokio::test]
+async fn anonymous_surveys_say_so_and_store_nothing_identifying() {
+    let f = fixture().await;
+    let mut definition = definition();
+    definition.anonymous = true;
+    f.store
+        .update_survey(
+            f.survey.org_id,
+            f.survey.id,
+            &definition,
+            None,
+            &AuditContext::system(),
+        )
+        .await
+        .expect("make anonymous");
+    let (status, html) = send(&f.app, get(&f.url(), Some("de"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Diese Umfrage ist anonym"), "{html}");
+    let fields = [
+        ("lang", "de"),
+        ("rid", "00000000000000000000000000000002"),
+        ("a_nps", "2"),
+        ("a_why", "Meldet euch: kunde@example.org"),
+        ("website", ""),
+    ];
+    for _ in 0..2 {
+        let (status, html) = send(&f.app, post(&f.url(), &fields)).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+    }
+    let stored = f.stored().await;
+    assert_eq!(stored.len(), 1, "a double submit still stores one response");
+    assert_eq!(stored[0].answers["why"], "Meldet euch: [email]");
+    assert_eq!(stored[0].submitted_at % 86_400_000, 0, "kept to the day");
+}

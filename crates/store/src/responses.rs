@@ -108,9 +108,21 @@ impl PendingResponse {
             .answers
             .texts(&survey.definition)
             .any(|t| !t.trim().is_empty());
+        // Anonymous surveys: a random id (a UUIDv7 would carry the exact time) and the time of
+        // receipt kept to the day, like the submission time (see `NewResponse::validate`).
+        let anonymous = survey.definition.anonymous;
+        let (id, received_at) = if anonymous {
+            let day = touchpoint_domain::period::day_of_ms(now);
+            (
+                ResponseId::from(uuid::Uuid::new_v4()),
+                day * touchpoint_domain::period::MS_PER_DAY,
+            )
+        } else {
+            (new_id(), now)
+        };
         Ok(PendingResponse {
             has_text,
-            id: new_id(),
+            id,
             org_id: survey.org_id,
             survey_id: survey.id,
             touchpoint_id: response.touchpoint_id.or(survey.touchpoint_id),
@@ -119,8 +131,8 @@ impl PendingResponse {
             answers_json: serde_json::to_string(&response.answers)?,
             fingerprint: response.fingerprint(),
             external_id: response.external_id,
-            submitted_at: response.submitted_at_ms.unwrap_or(now),
-            received_at: now,
+            submitted_at: response.submitted_at_ms.unwrap_or(received_at),
+            received_at,
             scores,
         })
     }

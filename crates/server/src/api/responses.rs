@@ -26,11 +26,15 @@ pub fn response_json(r: &StoredResponse) -> Value {
 }
 
 /// Validates and stores one response to `survey` — shared by the API and the public page.
+/// Validates and stores a response. `form_id` is the random id the server gave a public form
+/// (so a double submit stores one response): it becomes the external id after validation,
+/// which anonymous surveys otherwise refuse, since it identifies nobody.
 pub async fn store_response(
     state: &AppState,
     survey: &Survey,
     draft: ResponseDraft,
     default_channel: &str,
+    form_id: Option<String>,
 ) -> ApiResult<SubmitOutcome> {
     if survey.status == SurveyStatus::Closed {
         return Err(ApiError::Gone(
@@ -38,13 +42,16 @@ pub async fn store_response(
         ));
     }
     let touchpoint_raw = draft.touchpoint_id.clone().map(Value::String);
-    let response = NewResponse::validate(
+    let mut response = NewResponse::validate(
         &survey.definition,
         draft,
         default_channel,
         touchpoint_store::now_ms(),
     )
     .map_err(ApiError::Validation)?;
+    if form_id.is_some() {
+        response.external_id = form_id;
+    }
     super::touchpoints::resolve(state, survey.org_id, touchpoint_raw.as_ref()).await?;
     Ok(state.store.submit_response(survey, response).await?)
 }
@@ -56,7 +63,7 @@ pub async fn submit(
     ApiJson(draft): ApiJson<ResponseDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let survey = super::surveys::load(&state, caller.principal.org_id, &id).await?;
-    match store_response(&state, &survey, draft, "api").await? {
+    match store_response(&state, &survey, draft, "api", None).await? {
         SubmitOutcome::Created(id) => Ok((StatusCode::CREATED, Json(json!({"id": id})))),
         SubmitOutcome::Replayed(id) => Ok((StatusCode::OK, Json(json!({"id": id})))),
         SubmitOutcome::Conflict(id) => Err(ApiError::Conflict(format!(

@@ -14,6 +14,7 @@ use touchpoint_store::{StoreError, Survey};
 
 pub fn survey_json(state: &AppState, s: &Survey) -> Value {
     let mut body = serde_json::to_value(s.definition.to_draft()).unwrap_or_else(|_| json!({}));
+    body["anonymous"] = json!(s.definition.anonymous);
     body["id"] = json!(s.id);
     body["status"] = json!(s.status.as_str());
     body["touchpoint_id"] = json!(s.touchpoint_id);

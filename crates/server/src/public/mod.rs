@@ -45,6 +45,7 @@ struct FormPage<'a> {
     has_errors: bool,
     general_errors: Vec<String>,
     questions: Vec<QuestionView>,
+    anonymous: bool,
 }
 
 #[derive(askama::Template)]
@@ -162,6 +163,7 @@ fn form_page(
         has_errors: !state.errors.is_empty() || !state.general_errors.is_empty(),
         general_errors: state.general_errors.clone(),
         questions: form::question_views(&survey.definition, language, state),
+        anonymous: survey.definition.anonymous,
     };
     let mut response = render(status, &page);
     response.headers_mut().insert(
@@ -273,10 +275,11 @@ async fn submit(
         language: Some(language.as_str().to_owned()),
         channel: None,
         touchpoint_id: None,
-        external_id: form_state.external_id(),
+        external_id: None,
         submitted_at: None,
     };
-    match crate::api::responses::store_response(&state, &survey, draft, "web").await {
+    let form_id = form_state.external_id();
+    match crate::api::responses::store_response(&state, &survey, draft, "web", form_id).await {
         // A replay or conflict of the same form id is a double submit: the first one counts.
         Ok(_) => thanks(language, &survey),
         Err(ApiError::Validation(errors)) => {
