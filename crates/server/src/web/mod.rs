@@ -10,6 +10,7 @@ mod audit;
 pub mod chart;
 mod comments;
 pub mod csrf;
+mod form;
 mod pages;
 mod retention;
 pub mod session;

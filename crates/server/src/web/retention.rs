@@ -15,7 +15,7 @@ use touchpoint_domain::Language;
 use touchpoint_domain::retention::{
     DataClass, MAX_DAYS, MIN_DAYS, RetentionAction, RetentionPolicy,
 };
-use touchpoint_store::{AuditContext, AuditEntry, Interface, StoreError};
+use touchpoint_store::{AuditEntry, StoreError};
 
 const RECENT_RUNS: usize = 20;
 
@@ -58,15 +58,6 @@ fn action_text(t: &'static Texts, action: RetentionAction) -> &'static str {
     match action {
         RetentionAction::Delete => t.retention_delete,
         RetentionAction::Anonymise => t.retention_anonymise,
-    }
-}
-
-fn audit_context(signed_in: &SignedIn, peer: PeerAddress) -> AuditContext {
-    AuditContext {
-        user_id: Some(signed_in.user.id),
-        token_id: None,
-        interface: Interface::Web,
-        address: peer.0,
     }
 }
 
@@ -203,16 +194,10 @@ pub async fn submit(
         return Err(WebError::forbidden(language));
     }
     let t = i18n::texts(language);
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let form = super::form::Form::parse(&body);
+    let field = |name: &str| form.text(name);
     let org_id = signed_in.user.org_id;
-    let context = audit_context(&signed_in, peer);
+    let context = signed_in.audit(peer);
     let invalid = |problems: Vec<String>| {
         render_page(
             &state,

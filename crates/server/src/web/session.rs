@@ -29,6 +29,18 @@ pub struct SignedIn {
     pub csrf: String,
 }
 
+impl SignedIn {
+    /// Who the audit log names for a change this user makes in the web app.
+    pub fn audit(&self, peer: crate::limits::PeerAddress) -> AuditContext {
+        AuditContext {
+            user_id: Some(self.user.id),
+            token_id: None,
+            interface: Interface::Web,
+            address: peer.0,
+        }
+    }
+}
+
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -175,15 +187,8 @@ pub async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let (email, password) = (field("email").trim().to_owned(), field("password"));
+    let form = super::form::Form::parse(&body);
+    let (email, password) = (form.text("email"), form.raw("password"));
     let (language, _) = ui_language(None, &headers, None);
     if !same_origin(&headers, &state.settings.public_url) {
         return forbidden(language);

@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use touchpoint_domain::{ApiTokenId, Language, Resource};
 use touchpoint_store::accounts::{ApiTokenInfo, Principal};
-use touchpoint_store::{AuditContext, Interface};
 
 struct TokenView {
     id: String,
@@ -67,15 +66,6 @@ fn view(t: &'static Texts, token: &ApiTokenInfo) -> TokenView {
         last_used_at: when(token.last_used_at),
         expires_at: when(token.expires_at),
         revoked: token.revoked_at.is_some(),
-    }
-}
-
-fn context(signed_in: &SignedIn, peer: PeerAddress) -> AuditContext {
-    AuditContext {
-        user_id: Some(signed_in.user.id),
-        token_id: None,
-        interface: Interface::Web,
-        address: peer.0,
     }
 }
 
@@ -154,15 +144,8 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let values = |name: &str| -> Vec<String> {
-        fields
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .collect()
-    };
-    let first = |name: &str| values(name).into_iter().next().filter(|v| !v.is_empty());
+    let form = super::form::Form::parse(&body);
+    let first = |name: &str| form.given(name);
     let expires_at = first("valid_until").map(|date| {
         chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
             .ok()
@@ -173,7 +156,7 @@ pub async fn create(
     let draft = TokenDraft {
         name: first("name"),
         scope: first("scope"),
-        resources: Some(values("resources")),
+        resources: Some(form.all("resources")),
         expires_at,
     };
     let name = first("name").unwrap_or_default();
@@ -193,7 +176,7 @@ pub async fn create(
             name,
         },
         Ok(request) => {
-            let (secret, _) = issue(&state, principal, &request, &context(&signed_in, peer))
+            let (secret, _) = issue(&state, principal, &request, &signed_in.audit(peer))
                 .await
                 .map_err(|e| WebError::internal(language, format!("{e:?}")))?;
             Outcome {
@@ -228,14 +211,7 @@ pub async fn revoke(
     if !visible(&signed_in, token) {
         return Err(WebError::forbidden(language));
     }
-    match withdraw(
-        &state,
-        signed_in.user.org_id,
-        id,
-        &context(&signed_in, peer),
-    )
-    .await
-    {
+    match withdraw(&state, signed_in.user.org_id, id, &signed_in.audit(peer)).await {
         Ok(()) => Ok(Redirect::to("/app/tokens?done=revoked").into_response()),
         Err(ApiError::NotFound(_)) => Err(WebError::not_found(language)),
         Err(other) => Err(WebError::internal(language, format!("{other:?}"))),
