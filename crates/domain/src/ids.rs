@@ -55,3 +55,8 @@ typed_id!(TouchpointId);
 typed_id!(ResponseId);
 typed_id!(ApiTokenId);
 typed_id!(JobId);
+typed_id!(
+    /// A customer journey: ordered stages of touchpoints.
+    JourneyId
+);
+typed_id!(StageId);

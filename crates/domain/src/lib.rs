@@ -7,6 +7,7 @@
 pub mod access;
 pub mod answers;
 pub mod ids;
+pub mod journey;
 pub mod language;
 pub mod metrics;
 pub mod period;

@@ -42,6 +42,13 @@ impl Histogram {
         }
     }
 
+    /// Removes `other`'s counts (a part of this histogram), never going below zero.
+    pub fn subtract(&mut self, other: &Histogram) {
+        for (mine, theirs) in self.buckets.iter_mut().zip(other.buckets) {
+            *mine = mine.saturating_sub(theirs);
+        }
+    }
+
     /// The number of answers counted.
     pub fn n(&self) -> u64 {
         self.buckets.iter().sum()
