@@ -13,6 +13,7 @@ pub mod dialect;
 pub mod error;
 mod filter;
 pub mod jobs;
+pub mod journeys;
 pub mod migrate;
 pub mod page;
 pub mod responses;
@@ -26,7 +27,7 @@ pub mod touchpoints;
 pub mod writer;
 
 pub use responses::{ResponseQuery, StoredResponse, SubmitOutcome};
-pub use rollups::{GroupBy, RollupKey, RollupQuery, RollupRow, TextFilter};
+pub use rollups::{GroupBy, RollupKey, RollupQuery, RollupRow, TextFilter, TouchpointRollupQuery};
 pub use surveys::{Survey, SurveyStatus};
 pub use touchpoints::Touchpoint;
 pub use writer::ANALYZE_RESPONSES;

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_token_scopes"),
     migration!(6, "0006_audit_log"),
     migration!(10, "0010_retention"),
+    migration!(11, "0011_journeys"),
 ];
 
 impl Migration {
@@ -44,6 +45,12 @@ impl Migration {
 
 /// Applies every migration not yet recorded. Returns the versions applied now.
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>> {
+    run_until(pool, backend, i64::MAX).await
+}
+
+/// Applies the migrations not yet recorded up to version `last` (tests of data migrations
+/// stop before the one they test).
+pub async fn run_until(pool: &AnyPool, backend: Backend, last: i64) -> Result<Vec<i64>> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -51,7 +58,7 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>> {
     .execute(pool)
     .await?;
     let mut applied_now = Vec::new();
-    for migration in MIGRATIONS {
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= last) {
         let mut tx = pool.begin().await?;
         if let Some(lock) = backend.migration_lock() {
             sqlx::query(lock).execute(&mut *tx).await?;

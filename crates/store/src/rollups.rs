@@ -88,6 +88,17 @@ pub struct RollupQuery<'a> {
     pub period_starts: &'a [i64],
 }
 
+/// What [`Store::rollups_by_touchpoint`] sums: the given (survey, question) pairs, days
+/// `from_day..=to_day`, into the given periods (or per day when empty).
+#[derive(Debug, Clone, Copy)]
+pub struct TouchpointRollupQuery<'a> {
+    pub questions: &'a [(SurveyId, String)],
+    pub from_day: i64,
+    pub to_day: i64,
+    pub period_starts: &'a [i64],
+    pub by_sentiment: bool,
+}
+
 /// One day (or period) of one group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollupRow {
@@ -368,6 +379,68 @@ impl Store {
             query = query.bind(sentiment.clone());
         }
         let rows = query.fetch_all(self.read()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RollupRow {
+                    day: row.try_get("bucket")?,
+                    group: row.try_get("grp")?,
+                    histogram: histogram_from_row(row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Summed histograms per touchpoint (and period), across several questions of one metric
+    /// kind — the journey map's numbers. With `by_sentiment`, the theme rollups' "any comment"
+    /// rows instead, grouped as `touchpoint|sentiment`: the analysed comments among the answers.
+    pub async fn rollups_by_touchpoint(
+        &self,
+        org_id: OrgId,
+        query: &TouchpointRollupQuery<'_>,
+    ) -> Result<Vec<RollupRow>> {
+        if query.questions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let bucket = period_bucket(query.period_starts);
+        let sums = BUCKETS
+            .split(", ")
+            .map(|b| format!("CAST(SUM({b}) AS BIGINT) AS {b}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (table, group, theme_clause) = if query.by_sentiment {
+            (
+                "theme_rollups",
+                "touchpoint_id || '|' || sentiment",
+                " AND theme_id = ''",
+            )
+        } else {
+            ("response_rollups", "touchpoint_id", "")
+        };
+        let pairs: Vec<String> = (0..query.questions.len())
+            .map(|i| {
+                format!(
+                    "(survey_id = ${} AND question_id = ${})",
+                    4 + 2 * i,
+                    5 + 2 * i
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {bucket} AS bucket, {group} AS grp, {sums} FROM {table} \
+             WHERE org_id = $1 AND day >= $2 AND day <= $3{theme_clause} AND ({}) \
+             GROUP BY {bucket}, {group} ORDER BY bucket",
+            pairs.join(" OR ")
+        );
+        let mut sql_query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org_id.to_string())
+            .bind(query.from_day)
+            .bind(query.to_day);
+        for (survey_id, question_id) in query.questions {
+            sql_query = sql_query
+                .bind(survey_id.to_string())
+                .bind(question_id.clone());
+        }
+        let rows = sql_query.fetch_all(self.read()).await?;
         rows.iter()
             .map(|row| {
                 Ok(RollupRow {

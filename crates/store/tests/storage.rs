@@ -45,6 +45,8 @@ on_both_backends!(
     audit_entries_come_with_their_change,
     audit_log_is_append_only_in_the_database,
     retention_expires_old_data_and_keeps_aggregates_true,
+    journeys_order_stages_and_place_touchpoints_once,
+    flat_touchpoints_migrate_into_a_journey,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -1303,4 +1305,273 @@ async fn retention_expires_old_data_and_keeps_aggregates_true(store: Store, _db:
             "retention.set"
         ]
     );
+}
+
+async fn touchpoint_named(
+    store: &Store,
+    org_id: OrgId,
+    name: &str,
+) -> touchpoint_domain::TouchpointId {
+    store
+        .create_touchpoint(
+            org_id,
+            &TouchpointFields {
+                name: name.into(),
+                channel: "web".into(),
+            },
+            &AuditContext::system(),
+        )
+        .await
+        .expect("touchpoint")
+        .id
+}
+
+async fn journeys_order_stages_and_place_touchpoints_once(store: Store, _db: TestDatabase) {
+    use touchpoint_domain::journey::{JourneyFields, LayoutDraft};
+    let org_id = org(&store).await;
+    let shop = touchpoint_named(&store, org_id, "Shop").await;
+    let hotline = touchpoint_named(&store, org_id, "Hotline").await;
+    let invoice = touchpoint_named(&store, org_id, "Invoice").await;
+    let fields = |name: &str, stages: &[&str]| JourneyFields {
+        name: name.into(),
+        description: "<b>from first contact</b>".into(),
+        stages: stages.iter().map(|s| s.to_string()).collect(),
+    };
+    let telco = store
+        .create_journey(
+            org_id,
+            &fields("Telco", &["Purchase", "Billing"]),
+            &AuditContext::system(),
+        )
+        .await
+        .expect("create");
+    assert_eq!(telco.stages.len(), 2);
+    assert!(matches!(
+        store
+            .create_journey(org_id, &fields("Telco", &[]), &AuditContext::system())
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let (purchase, billing) = (telco.stages[0].id, telco.stages[1].id);
+    let known = store.touchpoint_ids(org_id).await.expect("ids");
+    let layout = |v: serde_json::Value| {
+        serde_json::from_value::<LayoutDraft>(v)
+            .expect("shape")
+            .validate(&[purchase, billing], &known)
+            .expect("valid")
+    };
+    let laid = store
+        .set_layout(
+            org_id,
+            telco.id,
+            &layout(json!({"stages": [
+                {"id": billing.to_string(), "touchpoint_ids": [invoice.to_string(), hotline.to_string()]},
+                {"id": purchase.to_string(), "touchpoint_ids": [shop.to_string()]}]})),
+            &AuditContext::system(),
+        )
+        .await
+        .expect("layout");
+    let names = |j: &touchpoint_store::journeys::Journey| -> Vec<(String, Vec<String>)> {
+        j.stages
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.touchpoints.iter().map(|t| t.name.clone()).collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&laid),
+        vec![
+            (
+                "Billing".to_owned(),
+                vec!["Invoice".to_owned(), "Hotline".to_owned()]
+            ),
+            ("Purchase".to_owned(), vec!["Shop".to_owned()]),
+        ]
+    );
+
+    // A second journey takes the hotline over; the first journey loses it.
+    let support = store
+        .create_journey(
+            org_id,
+            &fields("Support", &["Contact"]),
+            &AuditContext::system(),
+        )
+        .await
+        .expect("create");
+    let contact = support.stages[0].id;
+    let known = store.touchpoint_ids(org_id).await.expect("ids");
+    let moved = serde_json::from_value::<LayoutDraft>(
+        json!({"stages": [{"id": contact.to_string(), "touchpoint_ids": [hotline.to_string()]}]}),
+    )
+    .expect("shape")
+    .validate(&[contact], &known)
+    .expect("valid");
+    store
+        .set_layout(org_id, support.id, &moved, &AuditContext::system())
+        .await
+        .expect("move");
+    let telco = store.journey(org_id, telco.id).await.expect("journey");
+    assert_eq!(names(&telco)[0].1, vec!["Invoice".to_owned()]);
+    assert_eq!(
+        store
+            .touchpoint_placements(org_id)
+            .await
+            .expect("placements")[&hotline],
+        (support.id, contact)
+    );
+
+    let telco = store
+        .add_stage(org_id, telco.id, "Renewal", &AuditContext::system())
+        .await
+        .expect("add stage");
+    assert_eq!(
+        telco.stages.last().map(|s| s.name.as_str()),
+        Some("Renewal")
+    );
+    assert!(matches!(
+        store
+            .add_stage(org_id, telco.id, "Renewal", &AuditContext::system())
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let telco = store
+        .rename_stage(
+            org_id,
+            telco.id,
+            billing,
+            "Invoicing",
+            &AuditContext::system(),
+        )
+        .await
+        .expect("rename");
+    assert_eq!(telco.stages[0].name, "Invoicing");
+    assert!(
+        matches!(
+            store
+                .rename_stage(org_id, telco.id, contact, "x", &AuditContext::system())
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "a stage of another journey"
+    );
+    let telco = store
+        .delete_stage(org_id, telco.id, billing, &AuditContext::system())
+        .await
+        .expect("delete stage");
+    assert_eq!(telco.stages.len(), 2);
+    assert!(
+        !store
+            .touchpoint_placements(org_id)
+            .await
+            .expect("placements")
+            .contains_key(&invoice)
+    );
+    store
+        .delete_journey(org_id, telco.id, &AuditContext::system())
+        .await
+        .expect("delete");
+    assert!(matches!(
+        store.journey(org_id, telco.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.journeys(org_id).await.expect("list").len(), 1);
+    assert_eq!(
+        store.touchpoint_ids(org_id).await.expect("ids").len(),
+        3,
+        "touchpoints stay"
+    );
+
+    // Another organisation sees none of it.
+    let other = store
+        .create_journey(
+            OrgId::from(uuid::Uuid::now_v7()),
+            &fields("Telco", &[]),
+            &AuditContext::system(),
+        )
+        .await;
+    assert!(other.is_err(), "an unknown organisation");
+    let audit = store
+        .audit_entries(
+            org_id,
+            &AuditFilter {
+                action: Some("journey".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(audit.items.len(), 8, "every change audited, no refusal");
+}
+
+/// Flat touchpoints from before journeys existed become one journey with one stage.
+async fn flat_touchpoints_migrate_into_a_journey(_store: Store, db: TestDatabase) {
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .expect("connect");
+    // The store's own run applied everything; replay the data step on a fresh organisation.
+    let org_id = uuid::Uuid::now_v7().to_string();
+    let backend = touchpoint_store::Backend::from_url(&db.url).expect("backend");
+    sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, 'Old', 1)")
+        .bind(org_id.clone())
+        .execute(&pool)
+        .await
+        .expect("org");
+    for (i, name) in ["Hotline", "Shop"].iter().enumerate() {
+        sqlx::query("INSERT INTO touchpoints (id, org_id, name, channel, created_at, updated_at) VALUES ($1, $2, $3, 'web', $4, $4)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(org_id.clone())
+            .bind(*name)
+            .bind(i as i64)
+            .execute(&pool)
+            .await
+            .expect("touchpoint");
+    }
+    sqlx::query("DELETE FROM schema_migrations WHERE version = 11")
+        .execute(&pool)
+        .await
+        .expect("forget");
+    for table in ["stage_touchpoints", "journey_stages", "journeys"] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+            .execute(&pool)
+            .await
+            .expect("drop");
+    }
+    sqlx::raw_sql("DROP INDEX touchpoints_org_key")
+        .execute(&pool)
+        .await
+        .expect("drop index");
+    for column in ["key", "description", "moment_of_truth"] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE touchpoints DROP COLUMN {column}"
+        )))
+        .execute(&pool)
+        .await
+        .expect("drop column");
+    }
+    let applied = touchpoint_store::migrate::run(&pool, backend)
+        .await
+        .expect("migrate");
+    assert_eq!(applied, vec![11]);
+    pool.close().await;
+    let store = db.open().await;
+    let org_id: OrgId = org_id.parse().expect("id");
+    let journeys = store.journeys(org_id).await.expect("journeys");
+    assert_eq!(journeys.len(), 1);
+    assert_eq!(journeys[0].name, "Customer journey");
+    let placed: Vec<&str> = journeys[0].touchpoints().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        placed,
+        ["Hotline", "Shop"],
+        "in order of creation, not duplicated"
+    );
+    assert_eq!(store.touchpoint_ids(org_id).await.expect("ids").len(), 2);
+    store.close().await;
 }
