@@ -10,6 +10,7 @@ pub mod cache;
 mod health;
 pub mod i18n;
 pub mod insights;
+pub mod journey_map;
 pub mod limits;
 pub mod public;
 pub mod reports;

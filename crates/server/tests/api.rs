@@ -216,6 +216,7 @@ on_both_backends!(
     unknown_and_closed_surveys,
     text_round_trips_exactly,
     anonymous_surveys_store_nothing_identifying,
+    journey_map_matches_hand_computed_values,
     responses_page_through_the_api,
     csv_export_streams_every_response,
     metrics_match_hand_computed_values,
@@ -575,6 +576,93 @@ async fn anonymous_surveys_store_nothing_identifying(app: TestApp) {
     assert_eq!(problem["errors"][0]["field"], "anonymous");
     let (_, survey) = app.get(&format!("/surveys/{id}")).await;
     assert_eq!(survey["anonymous"], json!(true), "unchanged");
+}
+
+async fn journey_map_matches_hand_computed_values(app: TestApp) {
+    let mut touchpoints = Vec::new();
+    for name in ["Hotline", "Shop", "Letter"] {
+        let (status, created) = app
+            .post("/touchpoints", json!({"name": name, "channel": "phone"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        touchpoints.push(created["id"].as_str().expect("id").to_owned());
+    }
+    let survey = app.create_survey(example_survey()).await;
+    // Hotline: 2 promoters, 6 passives, 12 detractors (NPS −50, n 20); shop: 48, 24, 8
+    // (NPS +50, n 80); the letter has no answers.
+    for (touchpoint, counts) in [
+        (&touchpoints[0], [2, 6, 12]),
+        (&touchpoints[1], [48, 24, 8]),
+    ] {
+        for (score, count) in [10, 8, 0].into_iter().zip(counts) {
+            for _ in 0..count {
+                let (status, body) = app
+                    .post(
+                        &format!("/surveys/{survey}/responses"),
+                        json!({"answers": {"nps": score}, "touchpoint_id": touchpoint,
+                               "submitted_at": "2026-05-12T10:00:00Z"}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+            }
+        }
+    }
+    let (_, journey) = app
+        .post(
+            "/journeys",
+            json!({"name": "Telco", "stages": ["Support", "Purchase"]}),
+        )
+        .await;
+    let id = journey["id"].as_str().expect("id");
+    let (support, purchase) = (&journey["stages"][0]["id"], &journey["stages"][1]["id"]);
+    let (status, laid) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/journeys/{id}/layout"),
+            Some(json!({"stages": [
+                {"id": support, "touchpoint_ids": [touchpoints[0], touchpoints[2]]},
+                {"id": purchase, "touchpoint_ids": [touchpoints[1]]}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{laid}");
+    let (status, map) = app
+        .get(&format!("/journeys/{id}/map?from=2026-05-01&to=2026-05-31"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{map}");
+    assert_eq!(map["overall"]["value"], json!(30.0));
+    assert_eq!(map["overall"]["n"], json!(100));
+    let hotline = &map["stages"][0]["touchpoints"][0];
+    assert_eq!(hotline["value"], json!(-50.0));
+    assert_eq!(hotline["n"], json!(20));
+    // Friction: share 0.2 × gap to the rest (50 − (−50) = 100) = 20 points. The gap's SE is
+    // 100·sqrt(0.45/20 + 0.45/80) = 16.77, so its interval is 100 ± 32.87 and the impact's
+    // 0.2 × that: [13.4, 26.6].
+    assert_eq!(hotline["friction"]["rank"], json!(1));
+    assert_eq!(hotline["friction"]["impact"], json!(20.0));
+    assert_eq!(hotline["friction"]["share"], json!(0.2));
+    assert_eq!(hotline["friction"]["ci95"], json!([13.4, 26.6]));
+    assert_eq!(hotline["friction"]["significant"], json!(true));
+    let letter = &map["stages"][0]["touchpoints"][1];
+    assert_eq!(
+        (letter["n"].clone(), letter["value"].clone()),
+        (json!(0), Value::Null)
+    );
+    assert_eq!(letter["friction"], Value::Null);
+    assert_eq!(
+        map["stages"][1]["touchpoints"][0]["friction"]["impact"],
+        json!(-80.0)
+    );
+    assert_eq!(map["friction"][0]["touchpoint_id"], json!(touchpoints[0]));
+
+    // CSAT has no answers here: an empty map, not an error.
+    let (status, csat) = app
+        .get(&format!(
+            "/journeys/{id}/map?metric=csat&from=2026-05-01&to=2026-05-31"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csat["overall"]["n"], json!(0));
+    assert_eq!(csat["friction"], json!([]));
 }
 
 async fn responses_page_through_the_api(app: TestApp) {

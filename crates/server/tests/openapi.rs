@@ -2104,6 +2104,184 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
     }
     live.token = &token;
 
+    // Journeys: create, stages, layout, map, delete; 404, 409 and 422.
+    let created = live
+        .json(
+            "post",
+            "/journeys",
+            "/journeys",
+            json!({"name": "Telco", "description": "From first contact to renewal", "stages": ["Purchase", "Support"]}),
+        )
+        .await;
+    expect(&created, StatusCode::CREATED, "create journey");
+    let journey = created.json();
+    let journey_id = journey["id"].as_str().expect("id").to_owned();
+    let purchase = journey["stages"][0]["id"]
+        .as_str()
+        .expect("stage")
+        .to_owned();
+    let support = journey["stages"][1]["id"]
+        .as_str()
+        .expect("stage")
+        .to_owned();
+    expect(
+        &live
+            .json("post", "/journeys", "/journeys", json!({"name": "Telco"}))
+            .await,
+        StatusCode::CONFLICT,
+        "journey name taken",
+    );
+    expect(
+        &live
+            .json(
+                "post",
+                "/journeys",
+                "/journeys",
+                json!({"name": "", "stages": ["a", "A"]}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid journey",
+    );
+    expect(
+        &live.get("/journeys", "/journeys").await,
+        StatusCode::OK,
+        "list journeys",
+    );
+    let journey_uri = format!("/journeys/{journey_id}");
+    expect(
+        &live.get("/journeys/{id}", &journey_uri).await,
+        StatusCode::OK,
+        "get journey",
+    );
+    expect(
+        &live
+            .get(
+                "/journeys/{id}",
+                &format!("/journeys/{}", uuid::Uuid::now_v7()),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "unknown journey",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/journeys/{id}",
+                &journey_uri,
+                json!({"name": "Telco journey"}),
+            )
+            .await,
+        StatusCode::OK,
+        "rename journey",
+    );
+    let stages_uri = format!("/journeys/{journey_id}/stages");
+    let added = live
+        .json(
+            "post",
+            "/journeys/{id}/stages",
+            &stages_uri,
+            json!({"name": "Renewal"}),
+        )
+        .await;
+    expect(&added, StatusCode::CREATED, "add stage");
+    let renewal = added.json()["stages"][2]["id"]
+        .as_str()
+        .expect("stage")
+        .to_owned();
+    let stage_uri = format!("/journeys/{journey_id}/stages/{renewal}");
+    expect(
+        &live
+            .json(
+                "put",
+                "/journeys/{id}/stages/{stage_id}",
+                &stage_uri,
+                json!({"name": "Purchase"}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "stage name taken",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/journeys/{id}/stages/{stage_id}",
+                &stage_uri,
+                json!({"name": "Loyalty"}),
+            )
+            .await,
+        StatusCode::OK,
+        "rename stage",
+    );
+    let layout_uri = format!("/journeys/{journey_id}/layout");
+    expect(
+        &live
+            .json(
+                "put",
+                "/journeys/{id}/layout",
+                &layout_uri,
+                json!({"stages": [{"id": support, "touchpoint_ids": [touchpoint_id, touchpoint_id]}]}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "layout with a touchpoint twice and stages missing",
+    );
+    let laid = live
+        .json(
+            "put",
+            "/journeys/{id}/layout",
+            &layout_uri,
+            json!({"stages": [
+                {"id": support, "touchpoint_ids": [touchpoint_id]},
+                {"id": purchase},
+                {"id": renewal}]}),
+        )
+        .await;
+    expect(&laid, StatusCode::OK, "layout");
+    assert_eq!(
+        laid.json()["stages"][0]["touchpoints"][0]["id"],
+        json!(touchpoint_id)
+    );
+    let map_uri = format!("/journeys/{journey_id}/map?metric=nps&from=2025-01-01&to=2025-12-31");
+    let map = live.get("/journeys/{id}/map", &map_uri).await;
+    expect(&map, StatusCode::OK, "journey map");
+    assert_eq!(
+        map.json()["stages"][0]["touchpoints"][0]["name"],
+        "Hotline ☎"
+    );
+    expect(
+        &live
+            .get(
+                "/journeys/{id}/map",
+                &format!("/journeys/{journey_id}/map?metric=mood&interval=year"),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "map query",
+    );
+    expect(
+        &live
+            .send(
+                "delete",
+                "/journeys/{id}/stages/{stage_id}",
+                &stage_uri,
+                None,
+                true,
+            )
+            .await,
+        StatusCode::OK,
+        "delete stage",
+    );
+    expect(
+        &live
+            .send("delete", "/journeys/{id}", &journey_uri, None, true)
+            .await,
+        StatusCode::NO_CONTENT,
+        "delete journey",
+    );
+
     // Retention: policies, validation, removal, a run on demand.
     let set = live
         .json(

@@ -189,29 +189,33 @@ async fn touch(tx: &mut Transaction<'_>, org_id: OrgId, id: JourneyId) -> Result
     Ok(())
 }
 
-/// Runs `change` on the journey inside one transaction, then audits before and after.
-async fn change<F>(
-    store: &Store,
+/// The journey, when `stage_id` is one of its stages; `NotFound` otherwise.
+async fn stage_of(
+    tx: &mut Transaction<'_>,
     org_id: OrgId,
-    id: JourneyId,
+    journey_id: JourneyId,
+    stage_id: StageId,
+) -> Result<Journey> {
+    let journey = load_one_in(tx, org_id, journey_id).await?;
+    if journey.stages.iter().any(|s| s.id == stage_id) {
+        Ok(journey)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Ends a change of a journey: marks it updated, audits before and after, commits.
+async fn finish(
+    mut tx: Transaction<'_>,
+    org_id: OrgId,
+    before: &Journey,
     action: &'static str,
     context: &AuditContext,
-    change: F,
-) -> Result<Journey>
-where
-    F: for<'t> AsyncFnOnce(&'t mut Transaction<'_>, &'t Journey) -> Result<()>,
-{
-    let mut tx = store.write().begin().await?;
-    let before = load_one_in(&mut tx, org_id, id).await?;
-    change(&mut tx, &before).await?;
-    touch(&mut tx, org_id, id).await?;
-    let after = load_one_in(&mut tx, org_id, id).await?;
-    audit::append(
-        &mut tx,
-        context,
-        &entry(org_id, action, id, Some(&before), Some(&after)),
-    )
-    .await?;
+) -> Result<Journey> {
+    touch(&mut tx, org_id, before.id).await?;
+    let after = load_one_in(&mut tx, org_id, before.id).await?;
+    let entry = entry(org_id, action, before.id, Some(before), Some(&after));
+    audit::append(&mut tx, context, &entry).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -273,27 +277,19 @@ impl Store {
         fields: &JourneyFields,
         context: &AuditContext,
     ) -> Result<Journey> {
-        change(
-            self,
-            org_id,
-            id,
-            "journey.update",
-            context,
-            async |tx, _| {
-                sqlx::query(
-                    "UPDATE journeys SET name = $1, description = $2 WHERE org_id = $3 AND id = $4",
-                )
-                .bind(fields.name.clone())
-                .bind(fields.description.clone())
-                .bind(org_id.to_string())
-                .bind(id.to_string())
-                .execute(&mut **tx)
-                .await
-                .map_err(|e| name_taken(e, "a journey"))?;
-                Ok(())
-            },
+        let mut tx = self.write().begin().await?;
+        let before = load_one_in(&mut tx, org_id, id).await?;
+        sqlx::query(
+            "UPDATE journeys SET name = $1, description = $2 WHERE org_id = $3 AND id = $4",
         )
+        .bind(fields.name.clone())
+        .bind(fields.description.clone())
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
         .await
+        .map_err(|e| name_taken(e, "a journey"))?;
+        finish(tx, org_id, &before, "journey.update", context).await
     }
 
     /// Deletes the journey and its stages; its touchpoints stay, in no stage.
@@ -340,26 +336,25 @@ impl Store {
         name: &str,
         context: &AuditContext,
     ) -> Result<Journey> {
-        change(
-            self,
+        let mut tx = self.write().begin().await?;
+        let before = load_one_in(&mut tx, org_id, journey_id).await?;
+        if before.stages.len() >= touchpoint_domain::journey::MAX_STAGES {
+            return Err(StoreError::Conflict {
+                constraint: format!(
+                    "a journey has at most {} stages",
+                    touchpoint_domain::journey::MAX_STAGES
+                ),
+            });
+        }
+        insert_stage(
+            &mut tx,
             org_id,
             journey_id,
-            "journey.add_stage",
-            context,
-            async |tx, before| {
-                if before.stages.len() >= touchpoint_domain::journey::MAX_STAGES {
-                    return Err(StoreError::Conflict {
-                        constraint: format!(
-                            "a journey has at most {} stages",
-                            touchpoint_domain::journey::MAX_STAGES
-                        ),
-                    });
-                }
-                insert_stage(tx, org_id, journey_id, name, before.stages.len() as i64).await?;
-                Ok(())
-            },
+            name,
+            before.stages.len() as i64,
         )
-        .await
+        .await?;
+        finish(tx, org_id, &before, "journey.add_stage", context).await
     }
 
     pub async fn rename_stage(
@@ -370,27 +365,16 @@ impl Store {
         name: &str,
         context: &AuditContext,
     ) -> Result<Journey> {
-        change(
-            self,
-            org_id,
-            journey_id,
-            "journey.rename_stage",
-            context,
-            async |tx, before| {
-                if !before.stages.iter().any(|s| s.id == stage_id) {
-                    return Err(StoreError::NotFound);
-                }
-                sqlx::query("UPDATE journey_stages SET name = $1 WHERE org_id = $2 AND id = $3")
-                    .bind(name.to_owned())
-                    .bind(org_id.to_string())
-                    .bind(stage_id.to_string())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| name_taken(e, "a stage"))?;
-                Ok(())
-            },
-        )
-        .await
+        let mut tx = self.write().begin().await?;
+        let before = stage_of(&mut tx, org_id, journey_id, stage_id).await?;
+        sqlx::query("UPDATE journey_stages SET name = $1 WHERE org_id = $2 AND id = $3")
+            .bind(name.to_owned())
+            .bind(org_id.to_string())
+            .bind(stage_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| name_taken(e, "a stage"))?;
+        finish(tx, org_id, &before, "journey.rename_stage", context).await
     }
 
     /// Deletes a stage; its touchpoints stay, in no stage.
@@ -401,30 +385,19 @@ impl Store {
         stage_id: StageId,
         context: &AuditContext,
     ) -> Result<Journey> {
-        change(
-            self,
-            org_id,
-            journey_id,
-            "journey.delete_stage",
-            context,
-            async |tx, before| {
-                if !before.stages.iter().any(|s| s.id == stage_id) {
-                    return Err(StoreError::NotFound);
-                }
-                for sql in [
-                    "DELETE FROM stage_touchpoints WHERE org_id = $1 AND stage_id = $2",
-                    "DELETE FROM journey_stages WHERE org_id = $1 AND id = $2",
-                ] {
-                    sqlx::query(sql)
-                        .bind(org_id.to_string())
-                        .bind(stage_id.to_string())
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
-            },
-        )
-        .await
+        let mut tx = self.write().begin().await?;
+        let before = stage_of(&mut tx, org_id, journey_id, stage_id).await?;
+        for sql in [
+            "DELETE FROM stage_touchpoints WHERE org_id = $1 AND stage_id = $2",
+            "DELETE FROM journey_stages WHERE org_id = $1 AND id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(org_id.to_string())
+                .bind(stage_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        finish(tx, org_id, &before, "journey.delete_stage", context).await
     }
 
     /// Applies a validated layout: stage order, and each stage's touchpoints in order.
@@ -436,37 +409,36 @@ impl Store {
         layout: &Layout,
         context: &AuditContext,
     ) -> Result<Journey> {
-        change(self, org_id, journey_id, "journey.layout", context, async |tx, before| {
-            for stage in &before.stages {
-                sqlx::query("DELETE FROM stage_touchpoints WHERE org_id = $1 AND stage_id = $2")
-                    .bind(org_id.to_string())
-                    .bind(stage.id.to_string())
-                    .execute(&mut **tx)
-                    .await?;
+        let mut tx = self.write().begin().await?;
+        let before = load_one_in(&mut tx, org_id, journey_id).await?;
+        for stage in &before.stages {
+            sqlx::query("DELETE FROM stage_touchpoints WHERE org_id = $1 AND stage_id = $2")
+                .bind(org_id.to_string())
+                .bind(stage.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (position, (stage_id, touchpoints)) in layout.stages.iter().enumerate() {
+            sqlx::query("UPDATE journey_stages SET position = $1 WHERE org_id = $2 AND id = $3")
+                .bind(position as i64)
+                .bind(org_id.to_string())
+                .bind(stage_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            for (place, touchpoint_id) in touchpoints.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO stage_touchpoints (touchpoint_id, org_id, stage_id, position) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (touchpoint_id) DO UPDATE SET stage_id = excluded.stage_id, position = excluded.position",
+                )
+                .bind(touchpoint_id.to_string())
+                .bind(org_id.to_string())
+                .bind(stage_id.to_string())
+                .bind(place as i64)
+                .execute(&mut *tx)
+                .await?;
             }
-            for (position, (stage_id, touchpoints)) in layout.stages.iter().enumerate() {
-                sqlx::query("UPDATE journey_stages SET position = $1 WHERE org_id = $2 AND id = $3")
-                    .bind(position as i64)
-                    .bind(org_id.to_string())
-                    .bind(stage_id.to_string())
-                    .execute(&mut **tx)
-                    .await?;
-                for (place, touchpoint_id) in touchpoints.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO stage_touchpoints (touchpoint_id, org_id, stage_id, position) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (touchpoint_id) DO UPDATE SET stage_id = excluded.stage_id, position = excluded.position",
-                    )
-                    .bind(touchpoint_id.to_string())
-                    .bind(org_id.to_string())
-                    .bind(stage_id.to_string())
-                    .bind(place as i64)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-            }
-            Ok(())
-        })
-        .await
+        }
+        finish(tx, org_id, &before, "journey.layout", context).await
     }
 
     /// The stages of each touchpoint placed in any journey: touchpoint → (journey, stage).

@@ -97,16 +97,6 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
             Some(_) => {}
         }
     }
-    let interval = match q.interval.as_deref() {
-        None => Some(Interval::Month),
-        Some(raw) => Interval::parse(raw).or_else(|| {
-            errors.push(touchpoint_domain::FieldError::new(
-                "interval",
-                "must be day, week or month",
-            ));
-            None
-        }),
-    };
     let group_by = match q.group_by.as_deref().filter(|g| !g.is_empty()) {
         None => None,
         Some(raw) => GroupBy::parse(raw).or_else(|| {
@@ -117,34 +107,13 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
             None
         }),
     };
-    let to_day = match q.to.as_deref() {
-        None => Some(today),
-        Some(raw) => parse_day(raw, "to").map_err(|e| push(&mut errors, e)).ok(),
-    };
-    let from_day = match q.from.as_deref() {
-        None => to_day.map(|to| {
-            let month_start = Interval::Month.period_start(to);
-            date_of_day(month_start)
-                .checked_sub_months(Months::new(11))
-                .map_or(to - 365, day_of_date)
-        }),
-        Some(raw) => parse_day(raw, "from")
-            .map_err(|e| push(&mut errors, e))
-            .ok(),
-    };
-    if let (Some(from), Some(to)) = (from_day, to_day) {
-        if from > to {
-            errors.push(touchpoint_domain::FieldError::new(
-                "from",
-                "must not be after 'to'",
-            ));
-        } else if to - from > MAX_RANGE_DAYS {
-            errors.push(touchpoint_domain::FieldError::new(
-                "from",
-                format!("the range may span at most {MAX_RANGE_DAYS} days"),
-            ));
-        }
-    }
+    let (interval, from_day, to_day) = resolve_range(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.interval.as_deref(),
+        today,
+        &mut errors,
+    );
     let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref())
         .map_err(|e| push(&mut errors, e))
         .ok();
@@ -167,6 +136,54 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
         }),
         _ => Err(ApiError::Validation(errors)),
     }
+}
+
+/// The period of a report from `from`, `to` and `interval` (defaults: the last twelve
+/// calendar months, monthly); problems go to `errors`, one per parameter.
+pub fn resolve_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    interval: Option<&str>,
+    today: i64,
+    errors: &mut Vec<touchpoint_domain::FieldError>,
+) -> (Option<Interval>, Option<i64>, Option<i64>) {
+    let interval = match interval {
+        None => Some(Interval::Month),
+        Some(raw) => Interval::parse(raw).or_else(|| {
+            errors.push(touchpoint_domain::FieldError::new(
+                "interval",
+                "must be day, week or month",
+            ));
+            None
+        }),
+    };
+    let to_day = match to {
+        None => Some(today),
+        Some(raw) => parse_day(raw, "to").map_err(|e| push(errors, e)).ok(),
+    };
+    let from_day = match from {
+        None => to_day.map(|to| {
+            let month_start = Interval::Month.period_start(to);
+            date_of_day(month_start)
+                .checked_sub_months(Months::new(11))
+                .map_or(to - 365, day_of_date)
+        }),
+        Some(raw) => parse_day(raw, "from").map_err(|e| push(errors, e)).ok(),
+    };
+    if let (Some(from), Some(to)) = (from_day, to_day) {
+        if from > to {
+            errors.push(touchpoint_domain::FieldError::new(
+                "from",
+                "must not be after 'to'",
+            ));
+        } else if to - from > MAX_RANGE_DAYS {
+            errors.push(touchpoint_domain::FieldError::new(
+                "from",
+                format!("the range may span at most {MAX_RANGE_DAYS} days"),
+            ));
+        }
+    }
+    (interval, from_day, to_day)
 }
 
 fn push(errors: &mut Vec<touchpoint_domain::FieldError>, error: ApiError) {

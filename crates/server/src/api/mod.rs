@@ -5,7 +5,8 @@ pub(crate) mod audit;
 pub mod error;
 pub(crate) mod export;
 pub mod extract;
-mod metrics;
+pub(crate) mod journeys;
+pub(crate) mod metrics;
 mod openapi;
 pub(crate) mod responses;
 pub(crate) mod retention;
@@ -83,6 +84,30 @@ pub fn routes() -> ApiRoutes {
         get(touchpoints::get).put(touchpoints::update),
     )
     .route("/metrics", &["get"], get(metrics::get))
+    .route(
+        "/journeys",
+        &["get", "post"],
+        get(journeys::list).post(journeys::create),
+    )
+    .route(
+        "/journeys/{id}",
+        &["get", "put", "delete"],
+        get(journeys::get)
+            .put(journeys::update)
+            .delete(journeys::delete),
+    )
+    .route(
+        "/journeys/{id}/stages",
+        &["post"],
+        post(journeys::add_stage),
+    )
+    .route(
+        "/journeys/{id}/stages/{stage_id}",
+        &["put", "delete"],
+        put(journeys::rename_stage).delete(journeys::delete_stage),
+    )
+    .route("/journeys/{id}/layout", &["put"], put(journeys::set_layout))
+    .route("/journeys/{id}/map", &["get"], get(journeys::map))
     .route("/text/themes", &["get"], get(text::themes))
     .route("/text/recurring", &["get"], get(text::recurring))
     .route("/text/emerging", &["get"], get(text::emerging))
@@ -130,6 +155,12 @@ pub fn need(path: &str) -> Need {
         "/metrics" => Resource::Metrics,
         "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
         "/audit" | "/audit.csv" => Resource::Audit,
+        "/journeys"
+        | "/journeys/{id}"
+        | "/journeys/{id}/stages"
+        | "/journeys/{id}/stages/{stage_id}"
+        | "/journeys/{id}/layout"
+        | "/journeys/{id}/map" => Resource::Journeys,
         _ => return Need::FullAccess,
     };
     Need::Resource(resource)
