@@ -855,3 +855,142 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_journey_pages_create_edit_and_map_a_journey() {
+    let f = fixture(ServerSettings::default()).await;
+    let org_id = f.survey.org_id;
+    let hotline = f
+        .survey
+        .touchpoint_id
+        .expect("the fixture's survey has a touchpoint");
+    let cookie = sign_in(&f.app).await;
+    let (status, _, html) = send(&f.app, get("/app/journeys?lang=en", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"<a href="/app/journeys">Journeys</a>"#)
+            && html.contains("No journey yet.")
+    );
+    let csrf = csrf_token(&html);
+    let post = |uri: &str, pairs: &[(&str, &str)]| {
+        let mut form = vec![("_csrf", csrf.as_str())];
+        form.extend_from_slice(pairs);
+        Request::post(uri)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(
+                serde_urlencoded::to_string(&form).expect("form"),
+            ))
+            .expect("request")
+    };
+
+    let (status, _, html) = send(
+        &f.app,
+        post("/app/journeys", &[("name", ""), ("stages", "A\na")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("name: must not be empty"), "{html}");
+    assert!(f.store.journeys(org_id).await.expect("journeys").is_empty());
+
+    let (status, headers, _) = send(
+        &f.app,
+        post(
+            "/app/journeys",
+            &[
+                ("name", "Telco <script>"),
+                ("stages", "Purchase\r\nSupport\n\n"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let journey = f.store.journeys(org_id).await.expect("journeys").remove(0);
+    assert_eq!(location(&headers), format!("/app/journeys/{}", journey.id));
+    let (purchase, support) = (
+        journey.stages[0].id.to_string(),
+        journey.stages[1].id.to_string(),
+    );
+    let edit = format!("/app/journeys/{}/edit", journey.id);
+    let page = format!("/app/journeys/{}?lang=en", journey.id);
+
+    // The hotline has no stage yet: place it, then move its stage to the front.
+    let (_, _, html) = send(&f.app, get(&page, Some(&cookie))).await;
+    assert!(html.contains("Touchpoint without a stage") && !html.contains("<script>"));
+    let tp = hotline.to_string();
+    for pairs in [
+        vec![
+            ("intent", "place"),
+            ("touchpoint", tp.as_str()),
+            ("stage", support.as_str()),
+        ],
+        vec![("intent", "stage_left"), ("stage", support.as_str())],
+        vec![("intent", "add_stage"), ("name", "Renewal")],
+    ] {
+        let (status, headers, html) = send(&f.app, post(&edit, &pairs)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{pairs:?}: {html}");
+        assert_eq!(location(&headers), format!("/app/journeys/{}", journey.id));
+    }
+    let journey = f.store.journey(org_id, journey.id).await.expect("journey");
+    let names: Vec<&str> = journey.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Support", "Purchase", "Renewal"]);
+    assert_eq!(journey.stages[0].touchpoints[0].id, hotline);
+
+    let (status, _, html) = send(&f.app, get(&page, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Telco &#60;script&#62;"), "escaped");
+    assert!(
+        html.contains("n = 60"),
+        "the hotline's card counts the fixture's answers: {html}"
+    );
+    assert!(
+        html.contains("Friction ranking")
+            && html.contains("Too few answers at two or more touchpoints")
+    );
+
+    for (pairs, why) in [
+        (
+            vec![("intent", "add_stage"), ("name", "Purchase")],
+            "a stage name taken",
+        ),
+        (
+            vec![("intent", "add_stage"), ("name", " ")],
+            "an empty stage name",
+        ),
+        (
+            vec![
+                ("intent", "rename_stage"),
+                ("stage", &uuid::Uuid::now_v7().to_string()),
+                ("name", "X"),
+            ],
+            "a stage of no journey",
+        ),
+        (
+            vec![
+                ("intent", "place"),
+                ("touchpoint", &uuid::Uuid::now_v7().to_string()),
+                ("stage", purchase.as_str()),
+            ],
+            "an unknown touchpoint",
+        ),
+        (vec![("intent", "explode")], "an unknown action"),
+    ] {
+        let (status, _, html) = send(&f.app, post(&edit, &pairs)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(html.contains(r#"role="alert""#), "{why}");
+        assert_eq!(
+            f.store.journey(org_id, journey.id).await.expect("journey"),
+            journey,
+            "{why}: nothing changed"
+        );
+    }
+    let (status, _, _) = send(
+        &f.app,
+        get(
+            &format!("/app/journeys/{}", uuid::Uuid::now_v7()),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -11,6 +11,7 @@ pub mod chart;
 mod comments;
 pub mod csrf;
 mod form;
+mod journeys;
 mod pages;
 mod retention;
 pub mod session;
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/app/comments", get(comments::comments))
         .route("/app/audit", get(audit::page))
         .route("/app/audit.csv", get(audit::export_csv))
+        .route("/app/journeys", get(journeys::list).post(journeys::create))
+        .route("/app/journeys/{id}", get(journeys::page))
+        .route("/app/journeys/{id}/edit", post(journeys::edit))
         .route("/app/tokens", get(tokens::page).post(tokens::create))
         .route("/app/tokens/{id}/revoke", post(tokens::revoke))
         .route(

@@ -175,7 +175,7 @@ fn trend(
     }
 }
 
-fn headline(
+pub(crate) fn headline(
     language: Language,
     kind: MetricKind,
     estimate: Option<&Estimate>,
@@ -224,7 +224,7 @@ fn row(language: Language, label: String, estimate: Option<&Estimate>) -> Row {
 }
 
 /// The last twelve calendar months including the current one, as days.
-fn last_twelve_months() -> (i64, i64) {
+pub(crate) fn last_twelve_months() -> (i64, i64) {
     let today = day_of_ms(touchpoint_store::now_ms());
     let date = date_of_day(today);
     let first = date
