@@ -108,6 +108,29 @@ pub(crate) fn touchpoints() -> Vec<crate::DemoTouchpoint> {
         .collect()
 }
 
+/// Awareness → purchase → provisioning → usage → billing → support → renewal.
+pub(crate) fn journey() -> crate::DemoJourney {
+    let stage = |name: &str, tps: &[Tp]| {
+        (
+            name.to_owned(),
+            tps.iter().map(|tp| tp.key().to_owned()).collect(),
+        )
+    };
+    crate::DemoJourney {
+        name: "Mobilfunk & Festnetz".to_owned(),
+        description: "Vom ersten Kontakt bis zur Vertragsverlängerung".to_owned(),
+        stages: vec![
+            stage("Aufmerksamkeit", &[Tp::Social]),
+            stage("Kauf", &[Tp::Shop, Tp::Order]),
+            stage("Bereitstellung", &[Tp::Provisioning]),
+            stage("Nutzung", &[Tp::App]),
+            stage("Abrechnung", &[Tp::Invoice]),
+            stage("Service", &[Tp::Hotline, Tp::Chat]),
+            stage("Verlängerung", &[]),
+        ],
+    }
+}
+
 fn text(de: &str, en: &str) -> Value {
     json!({ "de": de, "en": en })
 }

@@ -66,6 +66,16 @@ pub struct DemoDataset {
     pub organisation_name: String,
     pub touchpoints: Vec<DemoTouchpoint>,
     pub surveys: Vec<DemoSurvey>,
+    pub journey: DemoJourney,
+}
+
+/// The telecom journey the touchpoints are placed in, stage by stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoJourney {
+    pub name: String,
+    pub description: String,
+    /// `(stage name, touchpoint keys in order)`.
+    pub stages: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,6 +123,7 @@ pub fn dataset() -> DemoDataset {
         organisation_name: catalog::ORGANISATION_NAME.to_owned(),
         touchpoints: catalog::touchpoints(),
         surveys: catalog::surveys(),
+        journey: catalog::journey(),
     }
 }
 

@@ -906,3 +906,19 @@ fn generation_is_fast() {
         start.elapsed()
     );
 }
+
+#[test]
+fn the_journey_places_every_touchpoint_once() {
+    let dataset = touchpoint_demo::dataset();
+    let mut placed: Vec<&str> = dataset
+        .journey
+        .stages
+        .iter()
+        .flat_map(|(_, keys)| keys.iter().map(String::as_str))
+        .collect();
+    placed.sort_unstable();
+    let mut keys: Vec<&str> = dataset.touchpoints.iter().map(|t| t.key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(placed, keys);
+    assert_eq!(dataset.journey.stages.len(), 7, "awareness to renewal");
+}

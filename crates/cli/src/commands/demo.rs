@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+use touchpoint_domain::journey::{JourneyFields, Layout};
 use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_server::auth::{hash_password, new_api_token, new_public_token};
@@ -74,6 +75,49 @@ pub async fn demo(
     super::serve::serve(config, Some(banner)).await
 }
 
+/// Creates the demo journey with its stages and places the touchpoints in them.
+async fn place_in_journey(
+    store: &Store,
+    org_id: touchpoint_domain::OrgId,
+    journey: &touchpoint_demo::DemoJourney,
+    touchpoints: &HashMap<String, touchpoint_domain::TouchpointId>,
+) -> anyhow::Result<()> {
+    let fields = JourneyFields {
+        name: journey.name.clone(),
+        description: journey.description.clone(),
+        stages: journey
+            .stages
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect(),
+    };
+    let created = store
+        .create_journey(org_id, &fields, &AuditContext::system())
+        .await?;
+    let mut stages = Vec::new();
+    for (stage, (_, keys)) in created.stages.iter().zip(&journey.stages) {
+        let placed = keys
+            .iter()
+            .map(|k| {
+                touchpoints
+                    .get(k)
+                    .copied()
+                    .ok_or_else(|| anyhow::anyhow!("demo journey names unknown touchpoint {k}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        stages.push((stage.id, placed));
+    }
+    store
+        .set_layout(
+            org_id,
+            created.id,
+            &Layout { stages },
+            &AuditContext::system(),
+        )
+        .await?;
+    Ok(())
+}
+
 async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credentials> {
     let started = Instant::now();
     let dataset = touchpoint_demo::dataset();
@@ -103,6 +147,7 @@ async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credenti
                 .id,
         );
     }
+    place_in_journey(store, org_id, &dataset.journey, &touchpoints).await?;
     let mut surveys = HashMap::new();
     let mut survey_tokens = Vec::new();
     for demo_survey in &dataset.surveys {
