@@ -52,16 +52,19 @@ pub enum Resource {
     Text,
     /// The audit log (read-only: no route writes it).
     Audit,
+    /// The customer directory and its attribute definitions.
+    Customers,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Surveys,
         Resource::Responses,
         Resource::Touchpoints,
         Resource::Metrics,
         Resource::Text,
         Resource::Audit,
+        Resource::Customers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl Resource {
             Resource::Metrics => "metrics",
             Resource::Text => "text",
             Resource::Audit => "audit",
+            Resource::Customers => "customers",
         }
     }
 
@@ -108,7 +112,7 @@ impl fmt::Display for ResourcesError {
             ResourcesError::Empty => f.write_str("name at least one resource, or \"*\" for all"),
             ResourcesError::Unknown(name) => write!(
                 f,
-                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit or *"
+                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit, customers or *"
             ),
             ResourcesError::MixedWildcard => {
                 f.write_str("\"*\" stands for every resource and cannot be combined with names")

@@ -55,3 +55,4 @@ typed_id!(TouchpointId);
 typed_id!(ResponseId);
 typed_id!(ApiTokenId);
 typed_id!(JobId);
+typed_id!(CustomerId);

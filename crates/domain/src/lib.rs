@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod answers;
+pub mod customer;
 pub mod ids;
 pub mod language;
 pub mod metrics;
@@ -19,6 +20,10 @@ pub mod validation;
 
 pub use access::{Access, Resource, Resources, TokenGrant, TokenScope};
 pub use answers::{AnswerValue, Answers};
+pub use customer::{
+    AttributeDefinition, AttributeType, AttributeValue, BatchReport, CustomerDraft, LineError,
+    UnknownCustomers, ValidCustomer,
+};
 pub use ids::*;
 pub use language::Language;
 pub use period::Interval;

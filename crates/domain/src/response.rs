@@ -28,6 +28,9 @@ pub struct ResponseDraft {
     pub external_id: Option<String>,
     #[serde(default)]
     pub submitted_at: Option<String>,
+    /// The customer who answered, by the organisation's own id for them.
+    #[serde(default)]
+    pub customer_external_id: Option<String>,
 }
 
 /// A validated response, ready to store. `submitted_at_ms` is `None` when the client left
@@ -40,6 +43,7 @@ pub struct NewResponse {
     pub touchpoint_id: Option<TouchpointId>,
     pub external_id: Option<String>,
     pub submitted_at_ms: Option<i64>,
+    pub customer_external_id: Option<String>,
 }
 
 impl NewResponse {
@@ -101,6 +105,17 @@ impl NewResponse {
                 );
             }
         }
+        if let Some(id) = &draft.customer_external_id
+            && !crate::customer::is_valid_external_id(id)
+        {
+            errors.push(
+                "customer_external_id",
+                format!(
+                    "must be 1–{} printable characters",
+                    crate::customer::MAX_EXTERNAL_ID_CHARS
+                ),
+            );
+        }
         let submitted_at_ms = match draft.submitted_at.as_deref() {
             None => None,
             Some(raw) => match chrono::DateTime::parse_from_rfc3339(raw) {
@@ -130,6 +145,7 @@ impl NewResponse {
                 touchpoint_id,
                 external_id: draft.external_id,
                 submitted_at_ms,
+                customer_external_id: draft.customer_external_id,
             }),
             _ => Err(errors.into_vec()),
         }
@@ -138,13 +154,17 @@ impl NewResponse {
     /// A fingerprint of everything the client sent, used to tell an idempotent replay (same
     /// `external_id`, same content) from a conflicting one.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::json!({
+        let mut canonical = serde_json::json!({
             "answers": self.answers,
             "language": self.language,
             "channel": self.channel,
             "touchpoint_id": self.touchpoint_id,
             "submitted_at": self.submitted_at_ms,
         });
+        // Only when given, so fingerprints stored before customers existed stay valid.
+        if let Some(customer) = &self.customer_external_id {
+            canonical["customer_external_id"] = serde_json::json!(customer);
+        }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
