@@ -356,7 +356,10 @@ fn consent(field: &str, value: Option<&Value>, errors: &mut Errors) -> bool {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) if s.trim().is_empty() => false,
         Some(Value::String(s)) => parse_bool(s).unwrap_or_else(|| {
-            errors.push(field, format!("'{}' is not a boolean (true/false)", shorten(s)));
+            errors.push(
+                field,
+                format!("'{}' is not a boolean (true/false)", shorten(s)),
+            );
             false
         }),
         Some(_) => {
@@ -390,7 +393,10 @@ impl ValidCustomer {
         let email = blank_to_none(draft.email).and_then(|raw| {
             let email = normalise_email(&raw);
             if email.is_none() {
-                errors.push("email", format!("'{}' is not an e-mail address", shorten(&raw)));
+                errors.push(
+                    "email",
+                    format!("'{}' is not an e-mail address", shorten(&raw)),
+                );
             }
             email
         });
@@ -713,7 +719,10 @@ mod tests {
         )
         .expect("valid");
         assert_ne!(a.fingerprint(), b.fingerprint());
-        assert_eq!(a.fingerprint(), ValidCustomer::bare("c".into()).fingerprint());
+        assert_eq!(
+            a.fingerprint(),
+            ValidCustomer::bare("c".into()).fingerprint()
+        );
     }
 
     #[test]
@@ -748,14 +757,8 @@ mod tests {
             AttributeType::infer(["29.85", "", "1889.5"]),
             AttributeType::Number
         );
-        assert_eq!(
-            AttributeType::infer(["2024-01-01"]),
-            AttributeType::Date
-        );
-        assert_eq!(
-            AttributeType::infer(["DSL", "No"]),
-            AttributeType::String
-        );
+        assert_eq!(AttributeType::infer(["2024-01-01"]), AttributeType::Date);
+        assert_eq!(AttributeType::infer(["DSL", "No"]), AttributeType::String);
         assert_eq!(AttributeType::infer([""]), AttributeType::String);
     }
 
