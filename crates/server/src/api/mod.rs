@@ -2,6 +2,7 @@
 //! records it, so a test can prove the OpenAPI document describes every route there is.
 
 pub(crate) mod audit;
+pub mod customers;
 pub mod error;
 pub(crate) mod export;
 pub mod extract;
@@ -15,7 +16,7 @@ mod touchpoints;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use touchpoint_domain::Resource;
 
 /// The router under construction plus the list of `(method, path)` it serves.
@@ -92,6 +93,24 @@ pub fn routes() -> ApiRoutes {
         get(tokens::list).post(tokens::create),
     )
     .route("/tokens/{id}", &["delete"], delete(tokens::revoke))
+    .route(
+        "/customer-attributes",
+        &["get", "post"],
+        get(customers::attributes).post(customers::define_attribute),
+    )
+    .route(
+        "/customer-settings",
+        &["get", "put"],
+        get(customers::settings).put(customers::update_settings),
+    )
+    .route("/customers", &["get"], get(customers::list))
+    .route("/customers/bulk", &["post"], post(customers::bulk))
+    .route("/customers/{id}", &["get"], get(customers::get))
+    .route(
+        "/customers/by-external-id/{external_id}",
+        &["put"],
+        put(customers::upsert),
+    )
     .route("/audit", &["get"], get(audit::list))
     .route("/audit.csv", &["get"], get(audit::csv))
 }
@@ -117,6 +136,12 @@ pub fn need(path: &str) -> Need {
         "/metrics" => Resource::Metrics,
         "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
         "/audit" | "/audit.csv" => Resource::Audit,
+        "/customer-attributes"
+        | "/customer-settings"
+        | "/customers"
+        | "/customers/bulk"
+        | "/customers/{id}"
+        | "/customers/by-external-id/{external_id}" => Resource::Customers,
         _ => return Need::FullAccess,
     };
     Need::Resource(resource)

@@ -275,6 +275,8 @@ async fn submit(
         touchpoint_id: None,
         external_id: form_state.external_id(),
         submitted_at: None,
+        // The public page is anonymous: a customer id in a public link could be forged.
+        customer_external_id: None,
     };
     match crate::api::responses::store_response(&state, &survey, draft, "web").await {
         // A replay or conflict of the same form id is a double submit: the first one counts.
