@@ -300,6 +300,7 @@ impl Shape {
                 touchpoint_id: Some(self.touchpoints[tp].to_string()),
                 external_id: None,
                 submitted_at: Some(submitted_at),
+                customer_external_id: None,
             };
             let response = NewResponse::validate(&self.definition, draft, "api", self.now_ms)
                 .map_err(|e| anyhow::anyhow!("generated response is invalid: {e:?}"))?;

@@ -183,6 +183,7 @@ async fn submitter(
             touchpoint_id: Some(tp.to_string()),
             external_id: Some(format!("store-{task}-{seq}")),
             submitted_at: None,
+            customer_external_id: None,
         };
         let response = NewResponse::validate(
             &shared.survey.definition,

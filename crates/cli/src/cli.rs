@@ -83,6 +83,59 @@ pub enum Command {
     /// Text analytics: analyse comments, evaluate on labelled data, train a model
     #[command(subcommand)]
     Text(TextCommand),
+    /// Import data from files (customers from CSV)
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Upsert customers from a CSV file (header row required), idempotent by external id.
+    /// Exit code 0: every row stored; 3: some rows rejected (the others are stored); 1: nothing
+    /// could be imported (unreadable file, missing column, undeclared attribute…)
+    Customers(ImportCustomersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCustomersArgs {
+    /// The CSV file (comma-separated, optional UTF-8 byte order mark, quoted fields may span lines)
+    pub file: PathBuf,
+    /// COLUMN=TARGET[:TYPE]: store a column as a field (email, phone, name, language,
+    /// consent_email, consent_sms, consent_in_app) or as an attribute; TYPE (string, number,
+    /// date, boolean) for attributes declared by --declare. Columns named like a field are
+    /// mapped without this; other unmapped columns are ignored
+    #[arg(long = "map", value_name = "COLUMN=TARGET[:TYPE]")]
+    pub map: Vec<String>,
+    /// The column holding the customer's external id
+    #[arg(long, default_value = "external_id", value_name = "COLUMN")]
+    pub external_id_column: String,
+    /// Character encoding of the file
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
+    pub encoding: EncodingArg,
+    /// Declare mapped attributes that are not declared yet (type from --map or inferred from the first rows)
+    #[arg(long)]
+    pub declare: bool,
+    /// Validate every row and report, but store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write every rejected row (line, external_id, field, message) to this CSV file
+    #[arg(long, value_name = "FILE")]
+    pub errors_to: Option<PathBuf>,
+    /// The organisation to import into (needed only when the database holds several)
+    #[arg(long, value_name = "ORG_ID")]
+    pub org: Option<String>,
+    /// Rows per transaction
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub chunk: u64,
+    /// Print the summary as one JSON object on standard output
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    Utf8,
+    Latin1,
 }
 
 #[derive(Debug, Subcommand)]

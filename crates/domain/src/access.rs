@@ -54,10 +54,12 @@ pub enum Resource {
     Audit,
     /// Journeys, their stages and the journey map.
     Journeys,
+    /// The customer directory and its attribute definitions.
+    Customers,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Surveys,
         Resource::Responses,
         Resource::Touchpoints,
@@ -65,6 +67,7 @@ impl Resource {
         Resource::Text,
         Resource::Audit,
         Resource::Journeys,
+        Resource::Customers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl Resource {
             Resource::Text => "text",
             Resource::Audit => "audit",
             Resource::Journeys => "journeys",
+            Resource::Customers => "customers",
         }
     }
 
@@ -112,7 +116,7 @@ impl fmt::Display for ResourcesError {
             ResourcesError::Empty => f.write_str("name at least one resource, or \"*\" for all"),
             ResourcesError::Unknown(name) => write!(
                 f,
-                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit, journeys or *"
+                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit, journeys, customers or *"
             ),
             ResourcesError::MixedWildcard => {
                 f.write_str("\"*\" stands for every resource and cannot be combined with names")

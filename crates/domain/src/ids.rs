@@ -60,3 +60,4 @@ typed_id!(
     JourneyId
 );
 typed_id!(StageId);
+typed_id!(CustomerId);

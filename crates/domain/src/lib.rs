@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod answers;
+pub mod customer;
 pub mod ids;
 pub mod journey;
 pub mod language;
@@ -21,6 +22,10 @@ pub mod validation;
 
 pub use access::{Access, Resource, Resources, TokenGrant, TokenScope};
 pub use answers::{AnswerValue, Answers};
+pub use customer::{
+    AttributeDefinition, AttributeType, AttributeValue, BatchReport, CustomerDraft, LineError,
+    UnknownCustomers, ValidCustomer,
+};
 pub use ids::*;
 pub use language::Language;
 pub use period::Interval;

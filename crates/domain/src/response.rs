@@ -30,6 +30,9 @@ pub struct ResponseDraft {
     pub external_id: Option<String>,
     #[serde(default)]
     pub submitted_at: Option<String>,
+    /// The customer who answered, by the organisation's own id for them.
+    #[serde(default)]
+    pub customer_external_id: Option<String>,
 }
 
 /// A validated response, ready to store. `submitted_at_ms` is `None` when the client left
@@ -42,6 +45,7 @@ pub struct NewResponse {
     pub touchpoint_id: Option<TouchpointId>,
     pub external_id: Option<String>,
     pub submitted_at_ms: Option<i64>,
+    pub customer_external_id: Option<String>,
 }
 
 impl NewResponse {
@@ -108,6 +112,22 @@ impl NewResponse {
                 );
             }
         }
+        if survey.anonymous && draft.customer_external_id.is_some() {
+            errors.push(
+                "customer_external_id",
+                "this survey is anonymous: responses cannot name a customer",
+            );
+        } else if let Some(id) = &draft.customer_external_id
+            && !crate::customer::is_valid_external_id(id)
+        {
+            errors.push(
+                "customer_external_id",
+                format!(
+                    "must be 1–{} printable characters",
+                    crate::customer::MAX_EXTERNAL_ID_CHARS
+                ),
+            );
+        }
         let submitted_at_ms = match draft.submitted_at.as_deref() {
             None => None,
             Some(raw) => match chrono::DateTime::parse_from_rfc3339(raw) {
@@ -138,6 +158,7 @@ impl NewResponse {
                     touchpoint_id,
                     external_id: draft.external_id,
                     submitted_at_ms,
+                    customer_external_id: draft.customer_external_id,
                 };
                 Ok(if survey.anonymous {
                     response.anonymised(survey, now_ms)
@@ -159,6 +180,7 @@ impl NewResponse {
                 .with_texts(survey, |t| Some(redact_personal_data(t))),
             submitted_at_ms: Some(day_of_ms(at) * MS_PER_DAY),
             external_id: None,
+            customer_external_id: None,
             ..self
         }
     }
@@ -166,13 +188,17 @@ impl NewResponse {
     /// A fingerprint of everything the client sent, used to tell an idempotent replay (same
     /// `external_id`, same content) from a conflicting one.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::json!({
+        let mut canonical = serde_json::json!({
             "answers": self.answers,
             "language": self.language,
             "channel": self.channel,
             "touchpoint_id": self.touchpoint_id,
             "submitted_at": self.submitted_at_ms,
         });
+        // Only when given, so fingerprints stored before customers existed stay valid.
+        if let Some(customer) = &self.customer_external_id {
+            canonical["customer_external_id"] = serde_json::json!(customer);
+        }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
@@ -215,6 +241,14 @@ mod tests {
         )
         .expect_err("external ids are refused");
         assert_eq!(errors[0].field, "external_id");
+        let errors = NewResponse::validate(
+            &anonymous,
+            draft(json!({"answers":{"nps":9},"customer_external_id":"C-1"})),
+            "api",
+            NOW,
+        )
+        .expect_err("customers are refused");
+        assert_eq!(errors[0].field, "customer_external_id");
         let r = NewResponse::validate(
             &anonymous,
             draft(

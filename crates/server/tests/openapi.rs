@@ -2104,6 +2104,134 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
     }
     live.token = &token;
 
+    // Customers.
+    let attribute = json!({"key": "segment", "label": "Segment", "type": "string"});
+    let declared = live
+        .json(
+            "post",
+            "/customer-attributes",
+            "/customer-attributes",
+            attribute.clone(),
+        )
+        .await;
+    expect(&declared, StatusCode::CREATED, "declare an attribute");
+    expect(
+        &live
+            .json(
+                "post",
+                "/customer-attributes",
+                "/customer-attributes",
+                attribute,
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "declare it again",
+    );
+    expect(
+        &live
+            .get("/customer-attributes", "/customer-attributes")
+            .await,
+        StatusCode::OK,
+        "list attributes",
+    );
+    expect(
+        &live.get("/customer-settings", "/customer-settings").await,
+        StatusCode::OK,
+        "customer settings",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/customer-settings",
+                "/customer-settings",
+                json!({"unknown_customers": "create"}),
+            )
+            .await,
+        StatusCode::OK,
+        "change customer settings",
+    );
+    let upsert = "/customers/by-external-id/{external_id}";
+    let created = live
+        .json(
+            "put",
+            upsert,
+            "/customers/by-external-id/crm-1",
+            json!({"name": "Anna Adler", "consent_email": true, "attributes": {"segment": "Business"}}),
+        )
+        .await;
+    expect(&created, StatusCode::CREATED, "create a customer");
+    let customer_id = created.json()["id"].as_str().expect("id").to_owned();
+    expect(
+        &live
+            .json(
+                "put",
+                upsert,
+                "/customers/by-external-id/crm-1",
+                json!({"name": "Anna Adler", "consent_email": true, "attributes": {"segment": "Business"}}),
+            )
+            .await,
+        StatusCode::OK,
+        "replay a customer",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                upsert,
+                "/customers/by-external-id/crm-2",
+                json!({"attributes": {"plan": "Gold"}}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "undeclared attribute",
+    );
+    expect(
+        &live
+            .get("/customers/{id}", &format!("/customers/{customer_id}"))
+            .await,
+        StatusCode::OK,
+        "get a customer",
+    );
+    let listed = live
+        .get(
+            "/customers",
+            "/customers?attr.segment=Business&q=an&consent_email=true",
+        )
+        .await;
+    expect(&listed, StatusCode::OK, "filter customers");
+    assert_eq!(listed.json()["items"].as_array().map(Vec::len), Some(1));
+    expect(
+        &live.get("/customers", "/customers?attr.plan=Gold").await,
+        StatusCode::BAD_REQUEST,
+        "filter on an undeclared attribute",
+    );
+    let ndjson = b"{\"external_id\":\"crm-3\"}\nnot json\n".to_vec();
+    let bulk = live
+        .send(
+            "post",
+            "/customers/bulk",
+            "/customers/bulk",
+            Some(("application/x-ndjson", ndjson.clone())),
+            true,
+        )
+        .await;
+    expect(&bulk, StatusCode::OK, "bulk upsert");
+    assert_eq!(bulk.json()["rejected"], 1);
+    expect(
+        &live
+            .send(
+                "post",
+                "/customers/bulk",
+                "/customers/bulk",
+                Some(("application/json", ndjson)),
+                true,
+            )
+            .await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "bulk upsert as JSON",
+    );
+
     // Journeys: create, stages, layout, map, delete; 404, 409 and 422.
     let created = live
         .json(

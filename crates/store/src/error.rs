@@ -19,6 +19,9 @@ pub enum StoreError {
         name: &'static str,
         source: sqlx::Error,
     },
+    /// A response names a customer the organisation does not know, and its policy is `reject`.
+    #[error("unknown customer '{0}'")]
+    UnknownCustomer(String),
     #[error("the response writer has stopped")]
     WriterGone,
     #[error(transparent)]

@@ -7,6 +7,7 @@ use sqlx::query::Query;
 pub(crate) enum Value {
     Text(String),
     Int(i64),
+    Float(f64),
 }
 
 pub(crate) struct Conditions {
@@ -33,6 +34,22 @@ impl Conditions {
         self.values.push(value);
     }
 
+    /// Adds ` AND <condition>` with several values: the n-th `?` takes the n-th value.
+    pub(crate) fn push_values(&mut self, condition: &str, values: Vec<Value>) {
+        self.sql.push_str(" AND ");
+        let mut values = values.into_iter();
+        for (i, part) in condition.split('?').enumerate() {
+            if i > 0 {
+                let placeholder = format!("${}", self.first + self.values.len());
+                self.sql.push_str(&placeholder);
+                if let Some(v) = values.next() {
+                    self.values.push(v);
+                }
+            }
+            self.sql.push_str(part);
+        }
+    }
+
     pub(crate) fn push_text(&mut self, condition: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.push(condition, Value::Text(v.to_owned()));
@@ -57,6 +74,7 @@ impl Conditions {
             query = match value {
                 Value::Text(t) => query.bind(t.clone()),
                 Value::Int(i) => query.bind(*i),
+                Value::Float(f) => query.bind(*f),
             };
         }
         query
@@ -74,5 +92,7 @@ mod tests {
         c.push_text("b = ?", None);
         c.push_int("c >= ?", Some(5));
         assert_eq!(c.sql(), " AND a = $3 AND c >= $4");
+        c.push_values("(d = ? OR e < ?)", vec![Value::Int(1), Value::Float(2.0)]);
+        assert_eq!(c.sql(), " AND a = $3 AND c >= $4 AND (d = $5 OR e < $6)");
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod customers;
 pub mod dialect;
 pub mod error;
 mod filter;
@@ -26,6 +27,7 @@ pub mod text;
 pub mod touchpoints;
 pub mod writer;
 
+pub use customers::{AttributeFilter, Customer, CustomerQuery, UpsertOutcome};
 pub use responses::{ResponseQuery, StoredResponse, SubmitOutcome};
 pub use rollups::{GroupBy, RollupKey, RollupQuery, RollupRow, TextFilter, TouchpointRollupQuery};
 pub use surveys::{Survey, SurveyStatus};

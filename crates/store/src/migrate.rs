@@ -30,6 +30,9 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_clustered_rollups"),
     migration!(5, "0005_token_scopes"),
     migration!(6, "0006_audit_log"),
+    // 7 and 8 are taken by work merged separately (departments, mail); the runner applies any
+    // version not yet recorded, so 9 may arrive before them.
+    migration!(9, "0009_customers"),
     migration!(10, "0010_retention"),
     migration!(11, "0011_journeys"),
 ];
@@ -134,9 +137,13 @@ mod tests {
     }
 
     #[test]
-    fn versions_are_consecutive_and_match_file_names() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1);
+    fn versions_increase_and_match_file_names() {
+        // Strictly increasing rather than consecutive: numbers are reserved per branch, so a
+        // tree may have a gap until every branch is merged.
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version, "{}", pair[1].name);
+        }
+        for m in MIGRATIONS {
             assert!(
                 m.name.starts_with(&format!("{:04}_", m.version)),
                 "{}",

@@ -10,7 +10,9 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use touchpoint_domain::metrics::MetricKind;
-use touchpoint_domain::{Language, NewResponse, OrgId, ResponseId, SurveyId, TouchpointId};
+use touchpoint_domain::{
+    CustomerId, Language, NewResponse, OrgId, ResponseId, SurveyId, TouchpointId,
+};
 
 /// What happened to a submitted response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,7 @@ pub(crate) struct PendingResponse {
     pub org_id: OrgId,
     pub survey_id: SurveyId,
     pub touchpoint_id: Option<TouchpointId>,
+    pub customer_id: Option<CustomerId>,
     pub language: Language,
     pub channel: String,
     pub answers_json: String,
@@ -47,6 +50,7 @@ pub struct StoredResponse {
     pub id: ResponseId,
     pub survey_id: SurveyId,
     pub touchpoint_id: Option<TouchpointId>,
+    pub customer_id: Option<CustomerId>,
     pub language: String,
     pub channel: String,
     pub answers: serde_json::Value,
@@ -75,7 +79,7 @@ pub struct ResponseQuery {
     pub commented: bool,
 }
 
-const COLUMNS: &str = "r.id, r.survey_id, r.touchpoint_id, r.language, r.channel, r.answers, r.external_id, \
+const COLUMNS: &str = "r.id, r.survey_id, r.touchpoint_id, r.customer_id, r.language, r.channel, r.answers, r.external_id, \
      r.submitted_at, r.received_at, a.analysis";
 
 fn from_row(row: &AnyRow) -> Result<StoredResponse> {
@@ -84,6 +88,7 @@ fn from_row(row: &AnyRow) -> Result<StoredResponse> {
         id: parse(row, "id")?,
         survey_id: parse(row, "survey_id")?,
         touchpoint_id: parse_opt(row, "touchpoint_id")?,
+        customer_id: parse_opt(row, "customer_id")?,
         language: row.try_get("language")?,
         channel: row.try_get("channel")?,
         answers: serde_json::from_str(&answers)?,
@@ -98,7 +103,12 @@ fn from_row(row: &AnyRow) -> Result<StoredResponse> {
 }
 
 impl PendingResponse {
-    fn new(survey: &Survey, response: NewResponse, now: i64) -> Result<PendingResponse> {
+    fn new(
+        survey: &Survey,
+        response: NewResponse,
+        customer_id: Option<CustomerId>,
+        now: i64,
+    ) -> Result<PendingResponse> {
         let scores = response
             .answers
             .metric_scores(&survey.definition)
@@ -126,6 +136,7 @@ impl PendingResponse {
             org_id: survey.org_id,
             survey_id: survey.id,
             touchpoint_id: response.touchpoint_id.or(survey.touchpoint_id),
+            customer_id,
             language: response.language,
             channel: response.channel.clone(),
             answers_json: serde_json::to_string(&response.answers)?,
@@ -147,8 +158,26 @@ impl Store {
         survey: &Survey,
         response: NewResponse,
     ) -> Result<SubmitOutcome> {
-        let pending = PendingResponse::new(survey, response, now_ms())?;
+        let customer_id = self.response_customer(survey, &response).await?;
+        let pending = PendingResponse::new(survey, response, customer_id, now_ms())?;
         self.inner.writer.submit(pending).await
+    }
+
+    /// The customer a response names (`customer_external_id`), found or created by the
+    /// organisation's policy; [`StoreError::UnknownCustomer`] when the policy rejects it.
+    async fn response_customer(
+        &self,
+        survey: &Survey,
+        response: &NewResponse,
+    ) -> Result<Option<CustomerId>> {
+        let Some(external_id) = response.customer_external_id.as_deref() else {
+            return Ok(None);
+        };
+        match self.customer_for_response(survey.org_id, external_id).await {
+            Ok(id) => Ok(Some(id)),
+            Err(StoreError::NotFound) => Err(StoreError::UnknownCustomer(external_id.to_owned())),
+            Err(other) => Err(other),
+        }
     }
 
     /// Stores many responses at once, still through the writer (and so in group commits).
@@ -159,7 +188,8 @@ impl Store {
     ) -> Vec<Result<SubmitOutcome>> {
         let now = now_ms();
         let submissions = responses.into_iter().map(|response| async move {
-            let pending = PendingResponse::new(survey, response, now)?;
+            let customer_id = self.response_customer(survey, &response).await?;
+            let pending = PendingResponse::new(survey, response, customer_id, now)?;
             self.inner.writer.submit(pending).await
         });
         futures_util::future::join_all(submissions).await

@@ -102,8 +102,8 @@ pub(crate) async fn write_batch(
     for response in responses {
         let inserted = sqlx::query(
             "INSERT INTO responses (id, org_id, survey_id, touchpoint_id, language, channel, answers, \
-             external_id, fingerprint, submitted_at, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             external_id, fingerprint, submitted_at, received_at, customer_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (survey_id, external_id) DO NOTHING",
         )
         .bind(response.id.to_string())
@@ -117,6 +117,7 @@ pub(crate) async fn write_batch(
         .bind(&response.fingerprint)
         .bind(response.submitted_at)
         .bind(response.received_at)
+        .bind(response.customer_id.map(|c| c.to_string()))
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -47,6 +47,9 @@ on_both_backends!(
     retention_expires_old_data_and_keeps_aggregates_true,
     journeys_order_stages_and_place_touchpoints_once,
     flat_touchpoints_migrate_into_a_journey,
+    customers_upsert_in_bulk_and_report_each_line,
+    customer_lists_filter_and_page,
+    responses_link_to_customers_by_policy,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -1574,4 +1577,375 @@ async fn flat_touchpoints_migrate_into_a_journey(_store: Store, db: TestDatabase
     );
     assert_eq!(store.touchpoint_ids(org_id).await.expect("ids").len(), 2);
     store.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+// ---------------------------------------------------------------------------------------------
+
+async fn declare(store: &Store, org_id: OrgId) {
+    use touchpoint_domain::{AttributeDefinition, AttributeType};
+    for (key, t) in [
+        ("segment", AttributeType::String),
+        ("value", AttributeType::Number),
+        ("since", AttributeType::Date),
+        ("vip", AttributeType::Boolean),
+    ] {
+        let definition = AttributeDefinition {
+            key: key.into(),
+            label: key.to_uppercase(),
+            attribute_type: t,
+        };
+        store
+            .define_attribute(org_id, &definition, &AuditContext::system())
+            .await
+            .expect("define");
+    }
+}
+
+fn lines(
+    values: Vec<serde_json::Value>,
+) -> Vec<(
+    u64,
+    Result<touchpoint_domain::CustomerDraft, touchpoint_domain::FieldError>,
+)> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            (
+                i as u64 + 1,
+                serde_json::from_value(v)
+                    .map_err(|e| touchpoint_domain::FieldError::new("", e.to_string())),
+            )
+        })
+        .collect()
+}
+
+async fn customers_upsert_in_bulk_and_report_each_line(store: Store, _db: TestDatabase) {
+    let org_id = org(&store).await;
+    declare(&store, org_id).await;
+    let again = store
+        .define_attribute(
+            org_id,
+            &touchpoint_domain::AttributeDefinition {
+                key: "segment".into(),
+                label: "x".into(),
+                attribute_type: touchpoint_domain::AttributeType::Number,
+            },
+            &AuditContext::system(),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "{again:?}"
+    );
+    let definitions = store.attribute_definitions(org_id).await.expect("list");
+    assert_eq!(definitions.len(), 4);
+    assert_eq!(definitions[0].key, "segment");
+
+    let batch = vec![
+        json!({"external_id":"c1","name":"Anna Adler","email":"anna@example.com","language":"de",
+            "consent_email":true,"attributes":{"segment":"Business","value":1200,"since":"2024-01-31","vip":true}}),
+        json!({"external_id":"c2","name":"Bernd Bauer","attributes":{"value":"abc"}}),
+        json!({"external_id":"c3","name":"Carla","attributes":{"segment":"Private"}}),
+        json!({"external_id":"c3","name":"Carla Other"}),
+        json!({"external_id":"c4","unknown_field":1}),
+        json!({"external_id":"c5","phone":"+49 30 1234567"}),
+    ];
+    let report = store
+        .import_customers(org_id, lines(batch.clone()))
+        .await
+        .expect("import");
+    assert_eq!(
+        (
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.rejected
+        ),
+        (3, 0, 0, 3),
+        "{report:?}"
+    );
+    let rejected: Vec<u64> = report.errors.iter().map(|e| e.line).collect();
+    assert_eq!(rejected, vec![2, 4, 5]);
+    assert_eq!(report.errors[0].errors[0].field, "attributes.value");
+    assert_eq!(report.errors[0].external_id.as_deref(), Some("c2"));
+    assert!(report.errors[1].errors[0].message.contains("line 3"));
+
+    // A replay changes nothing; a change is an update; an empty batch is fine.
+    let replay = store
+        .import_customers(org_id, lines(batch))
+        .await
+        .expect("replay");
+    assert_eq!(
+        (replay.inserted, replay.updated, replay.unchanged),
+        (0, 0, 3)
+    );
+    let anna = store
+        .customer_by_external_id(org_id, "c1")
+        .await
+        .expect("c1");
+    let changed = store
+        .import_customers(
+            org_id,
+            lines(vec![json!({"external_id":"c1","name":"Anna Adler","attributes":{"segment":"Enterprise"}})]),
+        )
+        .await
+        .expect("change");
+    assert_eq!((changed.inserted, changed.updated), (0, 1));
+    let after = store.customer(org_id, anna.id).await.expect("by id");
+    assert_eq!(after.id, anna.id);
+    assert_eq!(after.created_at, anna.created_at);
+    assert_eq!(after.attributes, json!({"segment":"Enterprise"}));
+    assert!(!after.consent_email, "an upsert replaces the whole record");
+    assert_eq!(anna.email.as_deref(), Some("anna@example.com"));
+    assert_eq!(
+        anna.attributes,
+        json!({"segment":"Business","value":1200.0,"since":"2024-01-31","vip":true})
+    );
+    let c5 = store
+        .customer_by_external_id(org_id, "c5")
+        .await
+        .expect("c5");
+    assert_eq!(c5.phone.as_deref(), Some("+49301234567"));
+    assert!(matches!(
+        store.customer_by_external_id(org_id, "c2").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.count_customers(org_id).await.expect("count"), 3);
+
+    // Definitions are audited, customer rows are not.
+    let entries = store
+        .audit_entries(org_id, &AuditFilter::default(), &Cursor::start(), 100)
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = entries.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "customer_attribute.create")
+            .count(),
+        4
+    );
+    assert!(!actions.iter().any(|a| a.starts_with("customer.")));
+
+    // A batch larger than one statement.
+    let many: Vec<serde_json::Value> = (0..1_234)
+        .map(|i| json!({"external_id": format!("m{i}"), "attributes": {"value": i, "segment": if i % 2 == 0 {"Even"} else {"Odd"}}}))
+        .collect();
+    let report = store
+        .import_customers(org_id, lines(many))
+        .await
+        .expect("many");
+    assert_eq!((report.inserted, report.rejected), (1_234, 0));
+    let page = store
+        .list_customers(
+            org_id,
+            &touchpoint_store::CustomerQuery {
+                attributes: vec![touchpoint_store::AttributeFilter::Equals {
+                    key: "segment".into(),
+                    value: touchpoint_domain::AttributeValue::String("Odd".into()),
+                }],
+                ..Default::default()
+            },
+            &Cursor::start(),
+            500,
+        )
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 500);
+    assert!(page.next_cursor.is_some());
+}
+
+async fn customer_lists_filter_and_page(store: Store, _db: TestDatabase) {
+    use touchpoint_domain::AttributeValue;
+    use touchpoint_store::{AttributeFilter, CustomerQuery};
+    let org_id = org(&store).await;
+    declare(&store, org_id).await;
+    let batch: Vec<serde_json::Value> = (0..25)
+        .map(|i| {
+            json!({"external_id": format!("k{i:02}"), "name": format!("{} {i}", if i < 5 {"Müller"} else {"Schmidt"}),
+                "email": format!("user{i}@example.com"), "language": if i % 2 == 0 {"de"} else {"en"},
+                "consent_sms": i % 5 == 0,
+                "attributes": {"value": i * 10, "since": format!("2024-01-{:02}", i + 1), "vip": i % 3 == 0,
+                    "segment": if i < 10 {"Business"} else {"Private"}}})
+        })
+        .collect();
+    store
+        .import_customers(org_id, lines(batch))
+        .await
+        .expect("import");
+    let ids = |query: CustomerQuery| {
+        let store = store.clone();
+        async move {
+            let mut all = Vec::new();
+            let mut cursor = Cursor::start();
+            loop {
+                let page = store
+                    .list_customers(org_id, &query, &cursor, 4)
+                    .await
+                    .expect("list");
+                all.extend(page.items.iter().map(|c| c.external_id.clone()));
+                match page.next_cursor {
+                    Some(next) => cursor = Cursor::parse(&next).expect("cursor"),
+                    None => break,
+                }
+            }
+            all.sort();
+            all
+        }
+    };
+    assert_eq!(ids(CustomerQuery::default()).await.len(), 25);
+    let range = ids(CustomerQuery {
+        attributes: vec![AttributeFilter::Range {
+            key: "value".into(),
+            min: Some(50.0),
+            max: Some(80.0),
+        }],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(range, vec!["k05", "k06", "k07", "k08"]);
+    let equal_number = ids(CustomerQuery {
+        attributes: vec![AttributeFilter::Equals {
+            key: "value".into(),
+            value: AttributeValue::Number(120.0),
+        }],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(equal_number, vec!["k12"]);
+    let since = AttributeValue::parse_text(touchpoint_domain::AttributeType::Date, "2024-01-24")
+        .expect("date")
+        .filter_number();
+    let combined = ids(CustomerQuery {
+        attributes: vec![
+            AttributeFilter::Range {
+                key: "since".into(),
+                min: since,
+                max: None,
+            },
+            AttributeFilter::Equals {
+                key: "vip".into(),
+                value: AttributeValue::Boolean(true),
+            },
+        ],
+        language: Some(touchpoint_domain::Language::De),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(combined, vec!["k24"]);
+    let business_sms = ids(CustomerQuery {
+        attributes: vec![AttributeFilter::Equals {
+            key: "segment".into(),
+            value: AttributeValue::String("Business".into()),
+        }],
+        consent_sms: Some(true),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(business_sms, vec!["k00", "k05"]);
+    let by_name = ids(CustomerQuery {
+        search: Some("MÜL".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_name, vec!["k00", "k01", "k02", "k03", "k04"]);
+    let by_email = ids(CustomerQuery {
+        search: Some("user2".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_email, vec!["k02", "k20", "k21", "k22", "k23", "k24"]);
+}
+
+async fn responses_link_to_customers_by_policy(store: Store, _db: TestDatabase) {
+    use touchpoint_domain::UnknownCustomers;
+    let org_id = org(&store).await;
+    let survey = survey(&store, org_id).await;
+    assert_eq!(
+        store.unknown_customers(org_id).await.expect("policy"),
+        UnknownCustomers::Create
+    );
+    let outcome = store
+        .submit_response(
+            &survey,
+            response(
+                &survey,
+                json!({"answers":{"nps":9},"customer_external_id":"crm-1"}),
+            ),
+        )
+        .await
+        .expect("submit");
+    let SubmitOutcome::Created(id) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let customer = store
+        .customer_by_external_id(org_id, "crm-1")
+        .await
+        .expect("created on the fly");
+    let stored = store.response(org_id, id).await.expect("response");
+    assert_eq!(stored.customer_id, Some(customer.id));
+    // A later import of the customer keeps the link and fills in the record.
+    let report = store
+        .import_customers(
+            org_id,
+            lines(vec![json!({"external_id":"crm-1","name":"Dora"})]),
+        )
+        .await
+        .expect("import");
+    assert_eq!(report.updated, 1);
+
+    store
+        .set_unknown_customers(org_id, UnknownCustomers::Reject, &AuditContext::system())
+        .await
+        .expect("set policy");
+    let rejected = store
+        .submit_response(
+            &survey,
+            response(
+                &survey,
+                json!({"answers":{"nps":3},"customer_external_id":"crm-2"}),
+            ),
+        )
+        .await;
+    assert!(
+        matches!(rejected, Err(StoreError::UnknownCustomer(ref id)) if id == "crm-2"),
+        "{rejected:?}"
+    );
+    assert!(
+        store
+            .customer_by_external_id(org_id, "crm-2")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .count_responses(org_id, survey.id)
+            .await
+            .expect("count"),
+        1
+    );
+    let known = store
+        .submit_response(
+            &survey,
+            response(
+                &survey,
+                json!({"answers":{"nps":10},"customer_external_id":"crm-1"}),
+            ),
+        )
+        .await
+        .expect("known customer");
+    let SubmitOutcome::Created(id) = known else {
+        panic!("{known:?}")
+    };
+    assert_eq!(
+        store
+            .response(org_id, id)
+            .await
+            .expect("response")
+            .customer_id,
+        Some(customer.id)
+    );
 }

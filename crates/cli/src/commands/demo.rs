@@ -192,6 +192,7 @@ async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credenti
                 external_id: Some(r.external_id.clone()),
                 submitted_at: chrono::DateTime::from_timestamp_millis(r.submitted_at_ms)
                     .map(|t| t.to_rfc3339()),
+                customer_external_id: None,
             };
             let response =
                 NewResponse::validate(&survey.definition, draft, "web", now).map_err(|e| {

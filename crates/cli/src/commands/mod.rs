@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod demo;
+mod import;
 mod init;
 mod serve;
 mod text;
@@ -52,6 +53,7 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::VerifyRollups => runtime::tokio()?.block_on(verify_rollups(&config)),
         Command::Text(command) => text::run(command),
+        Command::Import(command) => runtime::tokio()?.block_on(import::run(&config, command)),
     }
 }
 

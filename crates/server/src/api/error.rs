@@ -20,7 +20,8 @@ pub enum ApiError {
     Gone(String),
     Conflict(String),
     PayloadTooLarge(usize),
-    UnsupportedMediaType,
+    /// The media type the route takes.
+    UnsupportedMediaType(&'static str),
     Validation(Vec<FieldError>),
     Internal(String),
 }
@@ -47,7 +48,7 @@ impl ApiError {
                 "payload-too-large",
                 "Request body too large",
             ),
-            ApiError::UnsupportedMediaType => (
+            ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -73,6 +74,12 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { constraint } => {
                 ApiError::Conflict(format!("conflicts with existing data ({constraint})"))
             }
+            StoreError::UnknownCustomer(id) => ApiError::field(
+                "customer_external_id",
+                format!(
+                    "no customer has the external id '{id}', and this organisation does not create them from responses"
+                ),
+            ),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -97,8 +104,8 @@ impl IntoResponse for ApiError {
             ApiError::PayloadTooLarge(limit) => {
                 body["detail"] = json!(format!("the body may have at most {limit} bytes"))
             }
-            ApiError::UnsupportedMediaType => {
-                body["detail"] = json!("send `Content-Type: application/json`")
+            ApiError::UnsupportedMediaType(expected) => {
+                body["detail"] = json!(format!("send `Content-Type: {expected}`"))
             }
             ApiError::Validation(errors) => {
                 body["detail"] = json!(format!("{} field(s) are invalid", errors.len()));

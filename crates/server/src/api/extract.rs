@@ -35,7 +35,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             .await
             .map_err(|_| ApiError::PayloadTooLarge(limit))?;
         if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType("application/json"));
         }
         parse_json(&bytes).map(ApiJson)
     }

@@ -2,6 +2,7 @@
 //! records it, so a test can prove the OpenAPI document describes every route there is.
 
 pub(crate) mod audit;
+pub mod customers;
 pub mod error;
 pub(crate) mod export;
 pub mod extract;
@@ -129,6 +130,24 @@ pub fn routes() -> ApiRoutes {
         &["put", "delete"],
         put(retention::put).delete(retention::delete),
     )
+    .route(
+        "/customer-attributes",
+        &["get", "post"],
+        get(customers::attributes).post(customers::define_attribute),
+    )
+    .route(
+        "/customer-settings",
+        &["get", "put"],
+        get(customers::settings).put(customers::update_settings),
+    )
+    .route("/customers", &["get"], get(customers::list))
+    .route("/customers/bulk", &["post"], post(customers::bulk))
+    .route("/customers/{id}", &["get"], get(customers::get))
+    .route(
+        "/customers/by-external-id/{external_id}",
+        &["put"],
+        put(customers::upsert),
+    )
     .route("/audit", &["get"], get(audit::list))
     .route("/audit.csv", &["get"], get(audit::csv))
 }
@@ -161,6 +180,12 @@ pub fn need(path: &str) -> Need {
         | "/journeys/{id}/stages/{stage_id}"
         | "/journeys/{id}/layout"
         | "/journeys/{id}/map" => Resource::Journeys,
+        "/customer-attributes"
+        | "/customer-settings"
+        | "/customers"
+        | "/customers/bulk"
+        | "/customers/{id}"
+        | "/customers/by-external-id/{external_id}" => Resource::Customers,
         _ => return Need::FullAccess,
     };
     Need::Resource(resource)

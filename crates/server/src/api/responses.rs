@@ -18,6 +18,7 @@ use touchpoint_store::{
 pub fn response_json(r: &StoredResponse) -> Value {
     json!({
         "id": r.id, "survey_id": r.survey_id, "touchpoint_id": r.touchpoint_id,
+        "customer_id": r.customer_id,
         "language": r.language, "channel": r.channel, "answers": r.answers,
         "external_id": r.external_id,
         "submitted_at": rfc3339(r.submitted_at), "received_at": rfc3339(r.received_at),

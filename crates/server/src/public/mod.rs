@@ -277,6 +277,8 @@ async fn submit(
         touchpoint_id: None,
         external_id: None,
         submitted_at: None,
+        // The public page is anonymous: a customer id in a public link could be forged.
+        customer_external_id: None,
     };
     let form_id = form_state.external_id();
     match crate::api::responses::store_response(&state, &survey, draft, "web", form_id).await {
