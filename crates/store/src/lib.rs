@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod journeys;
 pub mod migrate;
 pub mod page;
+pub mod privacy;
 pub mod responses;
 pub mod retention;
 pub mod rollups;

@@ -50,6 +50,7 @@ on_both_backends!(
     customers_upsert_in_bulk_and_report_each_line,
     customer_lists_filter_and_page,
     responses_link_to_customers_by_policy,
+    an_erased_customer_leaves_nothing_behind,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -1947,5 +1948,210 @@ async fn responses_link_to_customers_by_policy(store: Store, _db: TestDatabase) 
             .expect("response")
             .customer_id,
         Some(customer.id)
+    );
+}
+
+/// Every text value of every row of every table, as `(table, value)`.
+async fn every_stored_text(url: &str) -> Vec<(String, String)> {
+    use sqlx::{Column, Row};
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("connect");
+    let backend = touchpoint_store::Backend::from_url(url).expect("backend");
+    let list = match backend {
+        touchpoint_store::Backend::Sqlite => {
+            "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        touchpoint_store::Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS t FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+    };
+    let tables: Vec<String> = sqlx::query(list)
+        .fetch_all(&pool)
+        .await
+        .expect("tables")
+        .iter()
+        .map(|r| r.try_get("t").expect("name"))
+        .collect();
+    assert!(tables.len() > 15, "{tables:?}");
+    let mut texts = Vec::new();
+    for table in tables {
+        // Every column read as text, whatever its type.
+        let columns: Vec<String> = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM {table} LIMIT 1"
+        )))
+        .fetch_all(&pool)
+        .await
+        .expect("probe")
+        .first()
+        .map(|r| r.columns().iter().map(|c| c.name().to_owned()).collect())
+        .unwrap_or_default();
+        if columns.is_empty() {
+            continue;
+        }
+        let select = columns
+            .iter()
+            .map(|c| format!("CAST({c} AS TEXT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {select} FROM {table}")))
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+        for row in &rows {
+            for column in &columns {
+                if let Ok(Some(value)) = row.try_get::<Option<String>, _>(column.as_str()) {
+                    texts.push((table.clone(), value));
+                }
+            }
+        }
+    }
+    pool.close().await;
+    texts
+}
+
+async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase) {
+    let org_id = org(&store).await;
+    declare(&store, org_id).await;
+    let s = survey(&store, org_id).await;
+    let person = json!({"external_id": "crm-erase-me", "email": "erika.muster@example.org",
+        "phone": "+49 170 5550123", "name": "Erika Mustermann-Erasure",
+        "attributes": {"segment": "Segment-Erasure", "value": 4711.5}});
+    let other = json!({"external_id": "crm-keep", "name": "Karl Keep", "attributes": {"segment": "Business"}});
+    store
+        .import_customers(org_id, lines(vec![person, other]))
+        .await
+        .expect("import");
+    let customer = store
+        .customer_by_external_id(org_id, "crm-erase-me")
+        .await
+        .expect("customer");
+    let mut ids = Vec::new();
+    for (nps, comment, who) in [
+        (
+            2,
+            "Mein Anschluss Unikat-Kommentar-A geht nicht",
+            "crm-erase-me",
+        ),
+        (9, "Unikat-Kommentar-B super Beratung", "crm-erase-me"),
+        (7, "Karl war zufrieden", "crm-keep"),
+    ] {
+        let SubmitOutcome::Created(id) = store
+            .submit_response(
+                &s,
+                response(
+                    &s,
+                    json!({"answers":{"nps":nps,"why":comment},"customer_external_id":who,
+                    "external_id": format!("ticket-{who}-{nps}")}),
+                ),
+            )
+            .await
+            .expect("submit")
+        else {
+            panic!("created")
+        };
+        ids.push(id);
+    }
+    let targets = store.analysis_targets(&ids).await.expect("targets");
+    let records: Vec<_> = targets
+        .into_iter()
+        .map(|target| {
+            let record = touchpoint_store::text::AnalysisRecord {
+                language: "de".into(),
+                sentiment: "negative".into(),
+                score: -0.5,
+                analysis: json!({"evidence": target.text.clone()}),
+                themes: vec![("provisioning".into(), "negative".into())],
+            };
+            (target, record)
+        })
+        .collect();
+    store.save_analyses(&records, "test").await.expect("save");
+
+    let exported = store
+        .customer_responses(org_id, customer.id)
+        .await
+        .expect("export");
+    assert_eq!(exported.len(), 2);
+    assert_eq!(
+        exported[0].answers["why"],
+        "Mein Anschluss Unikat-Kommentar-A geht nicht"
+    );
+    assert!(exported[0].analysis.is_some());
+
+    let identifying = [
+        customer.id.to_string(),
+        "crm-erase-me".to_owned(),
+        "erika.muster@example.org".to_owned(),
+        customer.phone.clone().expect("phone stored (normalised)"),
+        "Erika Mustermann-Erasure".to_owned(),
+        "Segment-Erasure".to_owned(),
+        "4711.5".to_owned(),
+        "Unikat-Kommentar".to_owned(),
+        ids[0].to_string(),
+        ids[1].to_string(),
+    ];
+    let before = every_stored_text(&db.url).await;
+    for needle in &identifying[1..8] {
+        assert!(
+            before.iter().any(|(_, v)| v.contains(needle.as_str())),
+            "{needle} is stored before"
+        );
+    }
+
+    let erasure = store
+        .erase_customer(org_id, customer.id, &AuditContext::system())
+        .await
+        .expect("erase");
+    assert_eq!((erasure.responses, erasure.attributes), (2, 2));
+    assert!(matches!(
+        store
+            .erase_customer(org_id, customer.id, &AuditContext::system())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    for (table, value) in every_stored_text(&db.url).await {
+        for needle in &identifying {
+            assert!(
+                !value.contains(needle.as_str()),
+                "table {table} still holds {needle}: {value}"
+            );
+        }
+    }
+    // The other customer and the aggregates are intact and true.
+    assert!(
+        store
+            .customer_by_external_id(org_id, "crm-keep")
+            .await
+            .is_ok()
+    );
+    assert_eq!(store.count_responses(org_id, s.id).await.expect("count"), 1);
+    assert_eq!(
+        store.stored_rollups(&s).await.expect("stored"),
+        store.recompute_rollups(&s).await.expect("raw")
+    );
+    let totals = store.theme_rollup_totals(s.id).await.expect("totals");
+    assert_eq!(
+        totals.get(&("provisioning".into(), "negative".into())),
+        Some(&1)
+    );
+    let audit = store
+        .audit_entries(
+            org_id,
+            &AuditFilter {
+                action: Some("customer.erase".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            5,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(
+        audit.items[0].target_id.as_deref(),
+        Some(erasure.id.as_str())
     );
 }
