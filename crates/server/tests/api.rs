@@ -217,6 +217,7 @@ on_both_backends!(
     text_round_trips_exactly,
     anonymous_surveys_store_nothing_identifying,
     journey_map_matches_hand_computed_values,
+    customers_are_exported_and_erased_with_metrics_corrected,
     responses_page_through_the_api,
     csv_export_streams_every_response,
     metrics_match_hand_computed_values,
@@ -663,6 +664,57 @@ async fn journey_map_matches_hand_computed_values(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(csat["overall"]["n"], json!(0));
     assert_eq!(csat["friction"], json!([]));
+}
+
+async fn customers_are_exported_and_erased_with_metrics_corrected(app: TestApp) {
+    let survey = app.create_survey(example_survey()).await;
+    for (who, nps, why) in [
+        ("crm-1", 0, "Ruf mich an: erika@example.org"),
+        ("crm-1", 10, "top"),
+        ("crm-2", 9, "gut"),
+    ] {
+        let (status, body) = app
+            .post(
+                &format!("/surveys/{survey}/responses"),
+                json!({"answers": {"nps": nps, "why": why}, "customer_external_id": who,
+                       "submitted_at": "2026-05-12T10:00:00Z"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let metrics = format!("/metrics?survey_id={survey}&from=2026-05-01&to=2026-05-31");
+    let (_, before) = app.get(&metrics).await;
+    assert_eq!(
+        (before["n"].clone(), before["value"].clone()),
+        (json!(3), json!(33.3))
+    );
+    let (_, customers) = app.get("/customers?q=").await;
+    let id = customers["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|c| c["external_id"] == "crm-1"))
+        .and_then(|c| c["id"].as_str())
+        .expect("crm-1 was created on the fly")
+        .to_owned();
+    let (status, export) = app.get(&format!("/customers/{id}/export")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(export["responses"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        export["responses"][0]["answers"]["why"],
+        "Ruf mich an: erika@example.org"
+    );
+    let (status, erased) = app
+        .send(reqwest::Method::DELETE, &format!("/customers/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(erased["responses_deleted"], json!(2));
+    let (_, after) = app.get(&metrics).await;
+    assert_eq!(
+        (after["n"].clone(), after["value"].clone()),
+        (json!(1), json!(100.0)),
+        "aggregates corrected"
+    );
+    let (status, _) = app.get(&format!("/customers/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 async fn responses_page_through_the_api(app: TestApp) {

@@ -2232,6 +2232,40 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         "bulk upsert as JSON",
     );
 
+    // Data protection: export a customer, erase them, then both are 404.
+    let export_uri = format!("/customers/{customer_id}/export");
+    let exported = live.get("/customers/{id}/export", &export_uri).await;
+    expect(&exported, StatusCode::OK, "export a customer");
+    assert_eq!(exported.json()["customer"]["id"], json!(customer_id));
+    let erased = live
+        .send(
+            "delete",
+            "/customers/{id}",
+            &format!("/customers/{customer_id}"),
+            None,
+            true,
+        )
+        .await;
+    expect(&erased, StatusCode::OK, "erase a customer");
+    expect(
+        &live
+            .send(
+                "delete",
+                "/customers/{id}",
+                &format!("/customers/{customer_id}"),
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "erase again",
+    );
+    expect(
+        &live.get("/customers/{id}/export", &export_uri).await,
+        StatusCode::NOT_FOUND,
+        "export an erased customer",
+    );
+
     // Journeys: create, stages, layout, map, delete; 404, 409 and 422.
     let created = live
         .json(

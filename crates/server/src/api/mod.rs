@@ -9,6 +9,7 @@ pub mod extract;
 pub(crate) mod journeys;
 pub(crate) mod metrics;
 mod openapi;
+pub(crate) mod privacy;
 pub(crate) mod responses;
 pub(crate) mod retention;
 mod surveys;
@@ -142,7 +143,12 @@ pub fn routes() -> ApiRoutes {
     )
     .route("/customers", &["get"], get(customers::list))
     .route("/customers/bulk", &["post"], post(customers::bulk))
-    .route("/customers/{id}", &["get"], get(customers::get))
+    .route(
+        "/customers/{id}",
+        &["get", "delete"],
+        get(customers::get).delete(privacy::erase),
+    )
+    .route("/customers/{id}/export", &["get"], get(privacy::export))
     .route(
         "/customers/by-external-id/{external_id}",
         &["put"],
@@ -185,6 +191,7 @@ pub fn need(path: &str) -> Need {
         | "/customers"
         | "/customers/bulk"
         | "/customers/{id}"
+        | "/customers/{id}/export"
         | "/customers/by-external-id/{external_id}" => Resource::Customers,
         _ => return Need::FullAccess,
     };
