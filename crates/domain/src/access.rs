@@ -56,10 +56,12 @@ pub enum Resource {
     Journeys,
     /// The customer directory and its attribute definitions.
     Customers,
+    /// Interaction events (ingestion).
+    Events,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 9] = [
         Resource::Surveys,
         Resource::Responses,
         Resource::Touchpoints,
@@ -68,6 +70,7 @@ impl Resource {
         Resource::Audit,
         Resource::Journeys,
         Resource::Customers,
+        Resource::Events,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +83,7 @@ impl Resource {
             Resource::Audit => "audit",
             Resource::Journeys => "journeys",
             Resource::Customers => "customers",
+            Resource::Events => "events",
         }
     }
 
@@ -116,7 +120,7 @@ impl fmt::Display for ResourcesError {
             ResourcesError::Empty => f.write_str("name at least one resource, or \"*\" for all"),
             ResourcesError::Unknown(name) => write!(
                 f,
-                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit, journeys, customers or *"
+                "unknown resource '{name}'; use surveys, responses, touchpoints, metrics, text, audit, journeys, customers, events or *"
             ),
             ResourcesError::MixedWildcard => {
                 f.write_str("\"*\" stands for every resource and cannot be combined with names")

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod answers;
 pub mod customer;
+pub mod event;
 pub mod ids;
 pub mod journey;
 pub mod language;

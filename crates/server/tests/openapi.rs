@@ -2232,6 +2232,40 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         "bulk upsert as JSON",
     );
 
+    // Events: a batch with valid, invalid, replayed and conflicting events; the timeline.
+    let batch = json!({"events": [
+        {"external_id": "evt-1", "customer_external_id": "crm-1", "touchpoint": touchpoint_id,
+         "channel": "phone", "type": "call.completed", "occurred_at": "2025-03-14T09:00:00Z",
+         "outcome": "resolved", "properties": {"minutes": 12}},
+        {"external_id": "evt-2", "customer_external_id": "crm-1", "touchpoint": "no-such-key",
+         "channel": "phone", "type": "call.completed", "occurred_at": "2025-03-14T09:00:00Z"},
+        {"external_id": "evt-3", "type": "Call"}
+    ]});
+    let sent = live.json("post", "/events", "/events", batch.clone()).await;
+    expect(&sent, StatusCode::OK, "ingest events");
+    let result = sent.json();
+    assert_eq!(
+        (result["created"].clone(), result["rejected"].clone()),
+        (json!(1), json!(2)),
+        "{result}"
+    );
+    let again = live.json("post", "/events", "/events", batch).await;
+    assert_eq!(again.json()["replayed"], json!(1));
+    expect(
+        &live
+            .json("post", "/events", "/events", json!({"events": []}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty batch",
+    );
+    let timeline = live
+        .get(
+            "/customers/{id}/timeline",
+            &format!("/customers/{customer_id}/timeline?limit=5"),
+        )
+        .await;
+    expect(&timeline, StatusCode::OK, "timeline");
+
     // Data protection: export a customer, erase them, then both are 404.
     let export_uri = format!("/customers/{customer_id}/export");
     let exported = live.get("/customers/{id}/export", &export_uri).await;

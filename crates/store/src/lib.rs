@@ -12,6 +12,7 @@ pub mod audit;
 pub mod customers;
 pub mod dialect;
 pub mod error;
+pub mod events;
 mod filter;
 pub mod jobs;
 pub mod journeys;

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_customers"),
     migration!(10, "0010_retention"),
     migration!(11, "0011_journeys"),
+    migration!(12, "0012_events"),
 ];
 
 impl Migration {

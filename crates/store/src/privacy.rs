@@ -34,6 +34,7 @@ pub struct Erasure {
     /// Names the erasure in the audit log (the customer's id is gone with them).
     pub id: String,
     pub responses: u64,
+    pub events: u64,
     pub attributes: u64,
 }
 
@@ -111,7 +112,7 @@ impl Store {
     }
 
     /// Erases the customer: responses (comments, analyses, their share of every rollup),
-    /// attributes and the customer row, in one transaction, audited as `customer.erase` with
+    /// events (and their daily counts), attributes and the customer row, in one transaction, audited as `customer.erase` with
     /// counts only. `NotFound` when the organisation has no such customer.
     pub async fn erase_customer(
         &self,
@@ -143,6 +144,7 @@ impl Store {
             responses += delete_responses(&mut tx, org_id, chunk).await?;
         }
         forget_in_jobs(&mut tx, &ids).await?;
+        let events = crate::events::delete_customer_events(&mut tx, org_id, customer_id).await?;
         let attributes =
             sqlx::query("DELETE FROM customer_attributes WHERE org_id = $1 AND customer_id = $2")
                 .bind(org_id.to_string())
@@ -163,7 +165,11 @@ impl Store {
             target_id: Some(erasure_id.to_string()),
             summary: json!({
                 "before": null,
-                "after": {"responses_deleted": responses, "attributes_deleted": attributes},
+                "after": {
+                    "responses_deleted": responses,
+                    "events_deleted": events,
+                    "attributes_deleted": attributes,
+                },
             }),
         };
         audit::append(&mut tx, context, &entry).await?;
@@ -171,6 +177,7 @@ impl Store {
         Ok(Erasure {
             id: erasure_id.to_string(),
             responses,
+            events,
             attributes,
         })
     }

@@ -51,6 +51,7 @@ on_both_backends!(
     customer_lists_filter_and_page,
     responses_link_to_customers_by_policy,
     an_erased_customer_leaves_nothing_behind,
+    events_are_kept_once_and_counted,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -2069,6 +2070,26 @@ async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase
         })
         .collect();
     store.save_analyses(&records, "test").await.expect("save");
+    let hotline = touchpoint_named(&store, org_id, "Hotline").await;
+    let event = |external_id: &str, who: &str| {
+        serde_json::from_value::<touchpoint_domain::event::EventDraft>(json!({
+            "external_id": external_id, "customer_external_id": who, "touchpoint": hotline.to_string(),
+            "channel": "phone", "type": "call.completed", "occurred_at": "2026-03-01T10:00:00Z",
+            "properties": {"note": "Unikat-Kommentar-E"}}))
+        .expect("shape")
+        .validate(touchpoint_store::now_ms())
+        .expect("valid")
+    };
+    store
+        .ingest_events(
+            org_id,
+            &[
+                event("evt-erase-me", "crm-erase-me"),
+                event("evt-keep", "crm-keep"),
+            ],
+        )
+        .await
+        .expect("events");
 
     let exported = store
         .customer_responses(org_id, customer.id)
@@ -2089,12 +2110,14 @@ async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase
         "Erika Mustermann-Erasure".to_owned(),
         "Segment-Erasure".to_owned(),
         "4711.5".to_owned(),
-        "Unikat-Kommentar".to_owned(),
+        "Unikat-Kommentar-A".to_owned(),
+        "Unikat-Kommentar-B".to_owned(),
+        "evt-erase-me".to_owned(),
         ids[0].to_string(),
         ids[1].to_string(),
     ];
     let before = every_stored_text(&db.url).await;
-    for needle in &identifying[1..8] {
+    for needle in &identifying[1..10] {
         assert!(
             before.iter().any(|(_, v)| v.contains(needle.as_str())),
             "{needle} is stored before"
@@ -2105,7 +2128,10 @@ async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase
         .erase_customer(org_id, customer.id, &AuditContext::system())
         .await
         .expect("erase");
-    assert_eq!((erasure.responses, erasure.attributes), (2, 2));
+    assert_eq!(
+        (erasure.responses, erasure.events, erasure.attributes),
+        (2, 1, 2)
+    );
     assert!(matches!(
         store
             .erase_customer(org_id, customer.id, &AuditContext::system())
@@ -2138,6 +2164,15 @@ async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase
         totals.get(&("provisioning".into(), "negative".into())),
         Some(&1)
     );
+    let counts = store
+        .event_counts(org_id, 0, i64::MAX / 86_400_000)
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts.get(&hotline),
+        Some(&1),
+        "the other customer's event still counts"
+    );
     let audit = store
         .audit_entries(
             org_id,
@@ -2153,5 +2188,128 @@ async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase
     assert_eq!(
         audit.items[0].target_id.as_deref(),
         Some(erasure.id.as_str())
+    );
+}
+
+async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
+    use touchpoint_domain::UnknownCustomers;
+    use touchpoint_store::events::EventOutcome;
+    let org_id = org(&store).await;
+    let hotline = touchpoint_named(&store, org_id, "Hotline").await;
+    let now = touchpoint_store::now_ms();
+    let event = |external_id: &str, who: &str, touchpoint: &str, at: &str, minutes: i64| {
+        serde_json::from_value::<touchpoint_domain::event::EventDraft>(json!({
+            "external_id": external_id, "customer_external_id": who, "touchpoint": touchpoint,
+            "channel": "phone", "type": "call.completed", "occurred_at": at,
+            "properties": {"minutes": minutes}}))
+        .expect("shape")
+        .validate(now)
+        .expect("valid")
+    };
+    let tp = hotline.to_string();
+    let batch = vec![
+        // Out of order on purpose.
+        event("e-2", "C-1", &tp, "2026-03-02T10:00:00Z", 5),
+        event("e-1", "C-1", &tp, "2026-03-01T10:00:00Z", 3),
+        event("e-2", "C-1", &tp, "2026-03-02T10:00:00Z", 5),
+        event(
+            "e-3",
+            "C-2",
+            "no-such-touchpoint",
+            "2026-03-02T10:00:00Z",
+            1,
+        ),
+    ];
+    let outcomes = store.ingest_events(org_id, &batch).await.expect("ingest");
+    let EventOutcome::Created(first) = &outcomes[0] else {
+        panic!("{outcomes:?}")
+    };
+    assert!(matches!(outcomes[1], EventOutcome::Created(_)));
+    assert_eq!(
+        outcomes[2],
+        EventOutcome::Replayed(first.clone()),
+        "a duplicate within the batch"
+    );
+    assert!(matches!(
+        outcomes[3],
+        EventOutcome::Rejected {
+            field: "touchpoint",
+            ..
+        }
+    ));
+    assert!(
+        store.customer_by_external_id(org_id, "C-2").await.is_ok(),
+        "created on the fly even so"
+    );
+
+    let again = store
+        .ingest_events(
+            org_id,
+            &[
+                event("e-1", "C-1", &tp, "2026-03-01T10:00:00Z", 3),
+                event("e-1x", "C-1", &tp, "2026-03-01T11:00:00Z", 4),
+            ],
+        )
+        .await
+        .expect("again");
+    assert!(matches!(again[0], EventOutcome::Replayed(_)));
+    let conflict = store
+        .ingest_events(
+            org_id,
+            &[event("e-1", "C-1", &tp, "2026-03-01T10:00:00Z", 99)],
+        )
+        .await
+        .expect("conflict");
+    assert!(matches!(conflict[0], EventOutcome::Conflict(_)));
+
+    store
+        .set_unknown_customers(org_id, UnknownCustomers::Reject, &AuditContext::system())
+        .await
+        .expect("policy");
+    let refused = store
+        .ingest_events(
+            org_id,
+            &[event("e-9", "C-unknown", &tp, "2026-03-03T10:00:00Z", 1)],
+        )
+        .await
+        .expect("refused");
+    assert!(matches!(
+        refused[0],
+        EventOutcome::Rejected {
+            field: "customer_external_id",
+            ..
+        }
+    ));
+    assert!(
+        store
+            .customer_by_external_id(org_id, "C-unknown")
+            .await
+            .is_err()
+    );
+
+    let customer = store
+        .customer_by_external_id(org_id, "C-1")
+        .await
+        .expect("customer");
+    let page = store
+        .customer_events(org_id, customer.id, &Cursor::start(), 2)
+        .await
+        .expect("page");
+    let ids: Vec<&str> = page.items.iter().map(|e| e.external_id.as_str()).collect();
+    assert_eq!(ids, ["e-2", "e-1x"], "newest first");
+    let next = Cursor::parse(page.next_cursor.as_deref().expect("more")).expect("cursor");
+    let rest = store
+        .customer_events(org_id, customer.id, &next, 2)
+        .await
+        .expect("page 2");
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.items[0].properties["minutes"], 3);
+    assert_eq!(
+        store
+            .event_counts(org_id, 0, i64::MAX / 86_400_000)
+            .await
+            .expect("counts")
+            .get(&hotline),
+        Some(&3)
     );
 }

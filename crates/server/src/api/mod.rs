@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub mod customers;
 pub mod error;
+pub(crate) mod events;
 pub(crate) mod export;
 pub mod extract;
 pub(crate) mod journeys;
@@ -149,6 +150,14 @@ pub fn routes() -> ApiRoutes {
         get(customers::get).delete(privacy::erase),
     )
     .route("/customers/{id}/export", &["get"], get(privacy::export))
+    .route("/customers/{id}/timeline", &["get"], get(events::timeline))
+    .route(
+        "/events",
+        &["post"],
+        post(events::ingest).layer(axum::extract::DefaultBodyLimit::max(
+            events::MAX_EVENTS_BODY_BYTES,
+        )),
+    )
     .route(
         "/customers/by-external-id/{external_id}",
         &["put"],
@@ -180,6 +189,7 @@ pub fn need(path: &str) -> Need {
         "/metrics" => Resource::Metrics,
         "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
         "/audit" | "/audit.csv" => Resource::Audit,
+        "/events" => Resource::Events,
         "/journeys"
         | "/journeys/{id}"
         | "/journeys/{id}/stages"
@@ -192,6 +202,7 @@ pub fn need(path: &str) -> Need {
         | "/customers/bulk"
         | "/customers/{id}"
         | "/customers/{id}/export"
+        | "/customers/{id}/timeline"
         | "/customers/by-external-id/{external_id}" => Resource::Customers,
         _ => return Need::FullAccess,
     };

@@ -78,6 +78,7 @@ pub async fn erase(
     Ok(Json(json!({
         "erasure_id": erasure.id,
         "responses_deleted": erasure.responses,
+        "events_deleted": erasure.events,
         "attributes_deleted": erasure.attributes,
     })))
 }

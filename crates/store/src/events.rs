@@ -1,0 +1,486 @@
+//! Interaction events: a batch is written in one transaction — customers resolved (created on
+//! the fly or refused, by the organisation's setting), each event kept once per external id
+//! (a replay is recognised, other content under the same id is a conflict), and the daily
+//! counts per touchpoint and type moved with it.
+
+use crate::accounts::parse;
+use crate::error::{Result, StoreError};
+use crate::page::{Cursor, Page};
+use crate::{Store, Transaction, new_id, now_ms};
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::{BTreeMap, HashMap};
+use touchpoint_domain::customer::{UnknownCustomers, ValidCustomer};
+use touchpoint_domain::event::NewEvent;
+use touchpoint_domain::period::day_of_ms;
+use touchpoint_domain::{CustomerId, OrgId, TouchpointId};
+
+/// Rows per multi-row statement (13 parameters each, far below every backend's limit).
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// What became of one event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventOutcome {
+    Created(String),
+    /// Seen before with the same content: nothing written, the first event's id.
+    Replayed(String),
+    /// The external id was used before with other content.
+    Conflict(String),
+    /// Refused: the field and why (unknown touchpoint, unknown customer).
+    Rejected {
+        field: &'static str,
+        message: String,
+    },
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: String,
+    pub external_id: String,
+    pub customer_id: CustomerId,
+    pub touchpoint_id: TouchpointId,
+    pub channel: String,
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub properties: Value,
+    pub occurred_at: i64,
+    pub received_at: i64,
+}
+
+/// A response of a customer, as the timeline shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerResponse {
+    pub id: String,
+    pub survey_id: String,
+    pub survey_name: String,
+    pub touchpoint_id: Option<String>,
+    pub channel: String,
+    pub answers: Value,
+    pub submitted_at: i64,
+    /// The comments' overall sentiment, when analysed.
+    pub sentiment: Option<String>,
+}
+
+fn event_from_row(row: &AnyRow) -> Result<StoredEvent> {
+    Ok(StoredEvent {
+        id: row.try_get("id")?,
+        external_id: row.try_get("external_id")?,
+        customer_id: parse(row, "customer_id")?,
+        touchpoint_id: parse(row, "touchpoint_id")?,
+        channel: row.try_get("channel")?,
+        kind: row.try_get("type")?,
+        outcome: row.try_get("outcome")?,
+        properties: serde_json::from_str(&row.try_get::<String, _>("properties")?)?,
+        occurred_at: row.try_get("occurred_at")?,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
+fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (0..columns)
+                .map(|c| format!("${}", first + r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `(external id → customer id)` of the organisation's customers among `external_ids`.
+async fn known_customers(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+    external_ids: &[&str],
+) -> Result<HashMap<String, CustomerId>> {
+    let mut found = HashMap::new();
+    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+        let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, external_id FROM customers WHERE org_id = $1 AND external_id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            found.insert(row.try_get("external_id")?, parse(&row, "id")?);
+        }
+    }
+    Ok(found)
+}
+
+/// Creates bare customers (only their external id) for `external_ids`; a customer created
+/// concurrently keeps its data.
+async fn create_bare_customers(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+    external_ids: &[&str],
+) -> Result<()> {
+    let now = now_ms();
+    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, consent_in_app, \
+             attributes, fingerprint, created_at, updated_at) VALUES {} ON CONFLICT (org_id, external_id) DO NOTHING",
+            (0..chunk.len())
+                .map(|r| format!(
+                    "(${}, ${}, ${}, 0, 0, 0, '{{}}', ${}, ${}, ${})",
+                    r * 6 + 1,
+                    r * 6 + 2,
+                    r * 6 + 3,
+                    r * 6 + 4,
+                    r * 6 + 5,
+                    r * 6 + 6
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for external_id in chunk {
+            query = query
+                .bind(new_id::<CustomerId>().to_string())
+                .bind(org_id.to_string())
+                .bind(external_id.to_string())
+                .bind(ValidCustomer::bare((*external_id).to_owned()).fingerprint())
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `(external id → (event id, fingerprint))` of events already stored.
+async fn stored_events(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+    external_ids: &[&str],
+) -> Result<HashMap<String, (String, String)>> {
+    let mut found = HashMap::new();
+    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+        let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, external_id, fingerprint FROM events WHERE org_id = $1 AND external_id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            found.insert(
+                row.try_get("external_id")?,
+                (row.try_get("id")?, row.try_get("fingerprint")?),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// An event ready to insert.
+struct Insert<'a> {
+    index: usize,
+    id: String,
+    event: &'a NewEvent,
+    customer_id: CustomerId,
+    touchpoint_id: TouchpointId,
+    fingerprint: String,
+}
+
+/// Deletes a customer's events and uncounts them from the daily counts (for erasure).
+pub(crate) async fn delete_customer_events(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+    customer_id: CustomerId,
+) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT touchpoint_id, occurred_at, type FROM events WHERE org_id = $1 AND customer_id = $2",
+    )
+    .bind(org_id.to_string())
+    .bind(customer_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut counts: BTreeMap<(String, i64, String), i64> = BTreeMap::new();
+    for row in &rows {
+        let day = day_of_ms(row.try_get("occurred_at")?);
+        *counts
+            .entry((row.try_get("touchpoint_id")?, day, row.try_get("type")?))
+            .or_default() += 1;
+    }
+    for ((touchpoint_id, day, kind), n) in counts {
+        sqlx::query(
+            "UPDATE event_rollups SET n = n - $1 WHERE org_id = $2 AND touchpoint_id = $3 AND day = $4 AND type = $5",
+        )
+        .bind(n)
+        .bind(org_id.to_string())
+        .bind(touchpoint_id)
+        .bind(day)
+        .bind(kind)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let deleted = sqlx::query("DELETE FROM events WHERE org_id = $1 AND customer_id = $2")
+        .bind(org_id.to_string())
+        .bind(customer_id.to_string())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(deleted)
+}
+
+impl Store {
+    /// The organisation's touchpoints by id and by key, for resolving events.
+    pub async fn touchpoint_references(
+        &self,
+        org_id: OrgId,
+    ) -> Result<HashMap<String, TouchpointId>> {
+        let rows = sqlx::query("SELECT id, key FROM touchpoints WHERE org_id = $1")
+            .bind(org_id.to_string())
+            .fetch_all(self.read())
+            .await?;
+        let mut references = HashMap::new();
+        for row in &rows {
+            let id: TouchpointId = parse(row, "id")?;
+            references.insert(id.to_string(), id);
+            if let Some(key) = row.try_get::<Option<String>, _>("key")? {
+                references.insert(key, id);
+            }
+        }
+        Ok(references)
+    }
+
+    /// Stores a batch of valid events (one outcome per event, in order) in one transaction.
+    pub async fn ingest_events(
+        &self,
+        org_id: OrgId,
+        events: &[NewEvent],
+    ) -> Result<Vec<EventOutcome>> {
+        let touchpoints = self.touchpoint_references(org_id).await?;
+        let policy = self.unknown_customers(org_id).await?;
+        let mut outcomes: Vec<Option<EventOutcome>> = vec![None; events.len()];
+        let mut tx = self.write().begin().await?;
+
+        let mut customer_ids: Vec<&str> = events
+            .iter()
+            .map(|e| e.customer_external_id.as_str())
+            .collect();
+        customer_ids.sort_unstable();
+        customer_ids.dedup();
+        let mut customers = known_customers(&mut tx, org_id, &customer_ids).await?;
+        let missing: Vec<&str> = customer_ids
+            .iter()
+            .copied()
+            .filter(|id| !customers.contains_key(*id))
+            .collect();
+        if !missing.is_empty() && policy == UnknownCustomers::Create {
+            create_bare_customers(&mut tx, org_id, &missing).await?;
+            customers.extend(known_customers(&mut tx, org_id, &missing).await?);
+        }
+
+        let mut external_ids: Vec<&str> = events.iter().map(|e| e.external_id.as_str()).collect();
+        external_ids.sort_unstable();
+        external_ids.dedup();
+        let mut seen = stored_events(&mut tx, org_id, &external_ids).await?;
+
+        let now = now_ms();
+        let mut inserts = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            let fingerprint = event.fingerprint();
+            if let Some((id, stored)) = seen.get(&event.external_id) {
+                outcomes[index] = Some(if *stored == fingerprint {
+                    EventOutcome::Replayed(id.clone())
+                } else {
+                    EventOutcome::Conflict(id.clone())
+                });
+                continue;
+            }
+            let Some(touchpoint_id) = touchpoints.get(&event.touchpoint).copied() else {
+                outcomes[index] = Some(EventOutcome::Rejected {
+                    field: "touchpoint",
+                    message: format!("no touchpoint has the id or key '{}'", event.touchpoint),
+                });
+                continue;
+            };
+            let Some(customer_id) = customers.get(&event.customer_external_id).copied() else {
+                outcomes[index] = Some(EventOutcome::Rejected {
+                    field: "customer_external_id",
+                    message: "unknown customer (this organisation refuses unknown customers)"
+                        .to_owned(),
+                });
+                continue;
+            };
+            let id: uuid::Uuid = new_id();
+            // A later duplicate in the same batch is a replay (or conflict) of this one.
+            seen.insert(
+                event.external_id.clone(),
+                (id.to_string(), fingerprint.clone()),
+            );
+            outcomes[index] = Some(EventOutcome::Created(id.to_string()));
+            inserts.push(Insert {
+                index,
+                id: id.to_string(),
+                event,
+                customer_id,
+                touchpoint_id,
+                fingerprint,
+            });
+        }
+
+        let mut rollups: BTreeMap<(String, i64, String), i64> = BTreeMap::new();
+        for chunk in inserts.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
+                 properties, fingerprint, occurred_at, received_at) VALUES {}",
+                placeholders(chunk.len(), 12, 1)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for insert in chunk {
+                let e = insert.event;
+                query = query
+                    .bind(insert.id.clone())
+                    .bind(org_id.to_string())
+                    .bind(e.external_id.clone())
+                    .bind(insert.customer_id.to_string())
+                    .bind(insert.touchpoint_id.to_string())
+                    .bind(e.channel.clone())
+                    .bind(e.kind.clone())
+                    .bind(e.outcome.clone())
+                    .bind(Value::Object(e.properties.clone()).to_string())
+                    .bind(insert.fingerprint.clone())
+                    .bind(e.occurred_at_ms)
+                    .bind(now);
+                *rollups
+                    .entry((
+                        insert.touchpoint_id.to_string(),
+                        day_of_ms(e.occurred_at_ms),
+                        e.kind.clone(),
+                    ))
+                    .or_default() += 1;
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let rollups: Vec<_> = rollups.into_iter().collect();
+        for chunk in rollups.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO event_rollups (org_id, touchpoint_id, day, type, n) VALUES {} \
+                 ON CONFLICT (org_id, touchpoint_id, day, type) DO UPDATE SET n = event_rollups.n + excluded.n",
+                placeholders(chunk.len(), 5, 1)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for ((touchpoint_id, day, kind), n) in chunk {
+                query = query
+                    .bind(org_id.to_string())
+                    .bind(touchpoint_id.clone())
+                    .bind(*day)
+                    .bind(kind.clone())
+                    .bind(*n);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        debug_assert!(inserts.iter().all(|i| outcomes[i.index].is_some()));
+        outcomes
+            .into_iter()
+            .map(|o| o.ok_or_else(|| StoreError::Corrupt("an event without an outcome".into())))
+            .collect()
+    }
+
+    /// A customer's events, newest first, in pages.
+    pub async fn customer_events(
+        &self,
+        org_id: OrgId,
+        customer_id: CustomerId,
+        after: &Cursor,
+        limit: usize,
+    ) -> Result<Page<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, external_id, customer_id, touchpoint_id, channel, type, outcome, properties, occurred_at, received_at \
+             FROM events WHERE org_id = $1 AND customer_id = $2 AND (occurred_at < $3 OR (occurred_at = $3 AND id < $4)) \
+             ORDER BY occurred_at DESC, id DESC LIMIT $5",
+        )
+        .bind(org_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(after.time_ms)
+        .bind(after.id.clone())
+        .bind(limit as i64 + 1)
+        .fetch_all(self.read())
+        .await?;
+        let items = rows
+            .iter()
+            .map(event_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, limit, |e| Cursor {
+            time_ms: e.occurred_at,
+            id: e.id.clone(),
+        }))
+    }
+
+    /// A customer's responses, newest first, in pages (cursor on `submitted_at`), with the
+    /// overall sentiment of their comments where analysed.
+    pub async fn customer_response_page(
+        &self,
+        org_id: OrgId,
+        customer_id: CustomerId,
+        after: &Cursor,
+        limit: usize,
+    ) -> Result<Page<CustomerResponse>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.survey_id, s.name AS survey_name, r.touchpoint_id, r.channel, r.answers, \
+             r.submitted_at, a.sentiment FROM responses r JOIN surveys s ON s.id = r.survey_id \
+             LEFT JOIN response_analyses a ON a.response_id = r.id \
+             WHERE r.org_id = $1 AND r.customer_id = $2 AND (r.submitted_at < $3 OR (r.submitted_at = $3 AND r.id < $4)) \
+             ORDER BY r.submitted_at DESC, r.id DESC LIMIT $5",
+        )
+        .bind(org_id.to_string())
+        .bind(customer_id.to_string())
+        .bind(after.time_ms)
+        .bind(after.id.clone())
+        .bind(limit as i64 + 1)
+        .fetch_all(self.read())
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(CustomerResponse {
+                    id: row.try_get("id")?,
+                    survey_id: row.try_get("survey_id")?,
+                    survey_name: row.try_get("survey_name")?,
+                    touchpoint_id: row.try_get("touchpoint_id")?,
+                    channel: row.try_get("channel")?,
+                    answers: serde_json::from_str(&row.try_get::<String, _>("answers")?)?,
+                    submitted_at: row.try_get("submitted_at")?,
+                    sentiment: row.try_get("sentiment")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, limit, |r| Cursor {
+            time_ms: r.submitted_at,
+            id: r.id.clone(),
+        }))
+    }
+
+    /// Events per touchpoint in days `from_day..=to_day`, from the daily counts.
+    pub async fn event_counts(
+        &self,
+        org_id: OrgId,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<HashMap<TouchpointId, i64>> {
+        let rows = sqlx::query(
+            "SELECT touchpoint_id, CAST(SUM(n) AS BIGINT) AS n FROM event_rollups \
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY touchpoint_id",
+        )
+        .bind(org_id.to_string())
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(self.read())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((parse(r, "touchpoint_id")?, r.try_get("n")?)))
+            .collect()
+    }
+}
