@@ -135,6 +135,47 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Every event the server counts, from a journey map over all touchpoints and all time.
+    pub async fn event_total(&self) -> anyhow::Result<i64> {
+        let touchpoints = self.get("/api/v1/touchpoints?limit=500").await?;
+        let ids: Vec<Value> = touchpoints["items"]
+            .as_array()
+            .map(|items| items.iter().map(|t| t["id"].clone()).collect())
+            .unwrap_or_default();
+        let journey = self
+            .post(
+                "/api/v1/journeys",
+                &serde_json::json!({"name": "bench", "stages": ["all"]}),
+            )
+            .await?;
+        let id = id_of(&journey)?;
+        let stage = journey["stages"][0]["id"].clone();
+        let layout = serde_json::json!({"stages": [{"id": stage, "touchpoint_ids": ids}]});
+        let response = self
+            .client
+            .put(format!("{}/api/v1/journeys/{id}/layout", self.base_url))
+            .bearer_auth(&self.token)
+            .json(&layout)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "layout: {}",
+            response.status()
+        );
+        let map = self
+            .get(&format!(
+                "/api/v1/journeys/{id}/map?from=2000-01-01&interval=month"
+            ))
+            .await?;
+        Ok(map["stages"][0]["touchpoints"]
+            .as_array()
+            .map(|cards| cards.iter().filter_map(|c| c["events"].as_i64()).sum())
+            .unwrap_or(0))
+    }
+}
+
 pub fn id_of(value: &Value) -> anyhow::Result<String> {
     value["id"]
         .as_str()

@@ -7,6 +7,7 @@
 //! in time and request count, prints a human summary and then one JSON line.
 
 mod api;
+mod events;
 mod metrics;
 mod server;
 mod startup;
@@ -34,6 +35,8 @@ struct Cli {
 enum Command {
     /// Submit responses over HTTP at a fixed concurrency, then verify every acknowledged one is stored
     Submit(submit::SubmitArgs),
+    /// Send interaction events over HTTP in batches, then check the server counted every one
+    Events(events::EventsArgs),
     /// Bulk-load responses through the store, then time the metrics endpoint on them
     Metrics(metrics::MetricsArgs),
     /// Cold start, idle memory and graceful stop of `touchpoint serve`
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Submit(args) => submit::run(args).await,
+            Command::Events(args) => events::run(args).await,
             Command::Metrics(args) => metrics::run(args).await,
             Command::Startup(args) => startup::run(args).await,
             Command::StoreSubmit(args) => writer::run(args).await,

@@ -33,6 +33,8 @@ pub struct CommentCounts {
 
 pub struct Card {
     pub touchpoint: PlacedTouchpoint,
+    /// Interaction events at the touchpoint in the period (its volume).
+    pub events: i64,
     pub report: Option<GroupReport>,
     pub change: Option<PeriodChange>,
     pub comments: CommentCounts,
@@ -133,6 +135,9 @@ pub async fn journey_map(
         .filter_map(|g| g.key.parse().ok().map(|id| (id, g.histogram)))
         .collect();
     let friction = friction_ranking(request.kind, &groups);
+    let volumes = store
+        .event_counts(org_id, request.from_day, request.to_day)
+        .await?;
     let mut reports: HashMap<String, GroupReport> = overall
         .groups
         .iter()
@@ -159,6 +164,7 @@ pub async fn journey_map(
                         .find(|(_, f)| f.key == touchpoint.id)
                         .map(|(i, f)| (i + 1, f.clone()));
                     Card {
+                        events: volumes.get(&touchpoint.id).copied().unwrap_or(0),
                         comments: comments.get(&key).copied().unwrap_or_default(),
                         touchpoint,
                         report,
@@ -225,6 +231,7 @@ pub fn map_json(map: &JourneyMap) -> Value {
                     fields.insert("touchpoint_id".into(), json!(card.touchpoint.id));
                     fields.insert("name".into(), json!(card.touchpoint.name));
                     fields.insert("channel".into(), json!(card.touchpoint.channel));
+                    fields.insert("events".into(), json!(card.events));
                     fields.insert("moment_of_truth".into(), json!(card.touchpoint.moment_of_truth));
                     fields.insert("change".into(), change_json(request.interval, card.change.as_ref()));
                     let CommentCounts { analysed, negative } = card.comments;
