@@ -55,3 +55,5 @@ typed_id!(TouchpointId);
 typed_id!(ResponseId);
 typed_id!(ApiTokenId);
 typed_id!(JobId);
+typed_id!(MailId);
+typed_id!(InvitationId);

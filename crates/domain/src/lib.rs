@@ -14,6 +14,7 @@ pub mod report;
 pub mod response;
 pub mod roles;
 pub mod survey;
+pub mod totp;
 pub mod touchpoint;
 pub mod validation;
 

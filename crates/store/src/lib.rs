@@ -13,6 +13,8 @@ pub mod dialect;
 pub mod error;
 mod filter;
 pub mod jobs;
+pub mod lifecycle;
+pub mod mail;
 pub mod migrate;
 pub mod page;
 pub mod responses;
