@@ -74,7 +74,10 @@ pub fn code_for_step(secret: &[u8], step: i64, digits: u32) -> u32 {
 
 /// The six-digit code at `unix_seconds`, zero-padded.
 pub fn code_at(secret: &[u8], unix_seconds: i64) -> String {
-    format!("{:06}", code_for_step(secret, step_at(unix_seconds), DIGITS))
+    format!(
+        "{:06}",
+        code_for_step(secret, step_at(unix_seconds), DIGITS)
+    )
 }
 
 /// The step (within one either side of `unix_seconds`) whose code is `code`, if any. The
@@ -136,7 +139,11 @@ mod tests {
             (2000000000, 69279037),
             (20000000000, 65353130),
         ] {
-            assert_eq!(code_for_step(RFC_SECRET, step_at(time), 8), code, "t={time}");
+            assert_eq!(
+                code_for_step(RFC_SECRET, step_at(time), 8),
+                code,
+                "t={time}"
+            );
         }
         assert_eq!(code_at(RFC_SECRET, 59), "287082");
     }
@@ -157,8 +164,14 @@ mod tests {
     #[test]
     fn base32_round_trips_and_matches_rfc4648() {
         assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
-        assert_eq!(base32_decode("MZXW6YTBOI======").as_deref(), Some(&b"foobar"[..]));
-        assert_eq!(base32_decode("mzxw 6ytb oi").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            base32_decode("MZXW6YTBOI======").as_deref(),
+            Some(&b"foobar"[..])
+        );
+        assert_eq!(
+            base32_decode("mzxw 6ytb oi").as_deref(),
+            Some(&b"foobar"[..])
+        );
         assert_eq!(base32_decode("MZ1"), None);
         let secret: Vec<u8> = (0..20).collect();
         assert_eq!(base32_decode(&base32_encode(&secret)), Some(secret));

@@ -40,11 +40,22 @@ pub enum JobError {
 /// What `run_one` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobReport {
-    Done { kind: String },
-    Retrying { kind: String, error: String },
-    Failed { kind: String, error: String },
+    Done {
+        kind: String,
+    },
+    Retrying {
+        kind: String,
+        error: String,
+    },
+    Failed {
+        kind: String,
+        error: String,
+    },
     /// Not run (e.g. mail without an SMTP server); waits without using an attempt.
-    Postponed { kind: String, reason: String },
+    Postponed {
+        kind: String,
+        reason: String,
+    },
 }
 
 #[derive(Clone)]
@@ -90,7 +101,12 @@ impl Worker {
             }
             Err(JobError::Retry { error, retry_at }) if job.attempts < job.max_attempts => {
                 self.store.fail_job(job.id, &error, Some(retry_at)).await?;
-                tracing::warn!(kind = job.kind, attempts = job.attempts, error, "job failed; will retry");
+                tracing::warn!(
+                    kind = job.kind,
+                    attempts = job.attempts,
+                    error,
+                    "job failed; will retry"
+                );
                 JobReport::Retrying {
                     kind: job.kind,
                     error,

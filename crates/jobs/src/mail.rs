@@ -83,7 +83,10 @@ impl std::fmt::Debug for MailSettings {
             .field("port", &self.port)
             .field("tls", &self.tls)
             .field("username", &self.username)
-            .field("password", &if self.password.is_empty() { "" } else { "***" })
+            .field(
+                "password",
+                &if self.password.is_empty() { "" } else { "***" },
+            )
             .field("from", &self.from)
             .field("timeout_seconds", &self.timeout_seconds)
             .finish()

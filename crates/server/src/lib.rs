@@ -4,6 +4,7 @@
 //! What belongs here: routing, request parsing into domain types, rendering. What must not:
 //! SQL (that is `touchpoint-store`) or business rules (that is `touchpoint-domain`).
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod cache;
@@ -11,6 +12,7 @@ mod health;
 pub mod i18n;
 pub mod insights;
 pub mod limits;
+pub mod mail;
 pub mod public;
 pub mod reports;
 pub mod security;

@@ -102,9 +102,9 @@ fn inline(raw: &str) -> String {
 }
 
 macro_rules! mail_template {
-    ($html:ident, $text:ident, $name:literal, { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($html:ident, $text:ident, $html_path:literal, $text_path:literal, { $($field:ident : $ty:ty),* $(,)? }) => {
         #[derive(Template)]
-        #[template(path = concat!("mail/", $name, ".html"))]
+        #[template(path = $html_path)]
         struct $html<'a> {
             lang: &'static str,
             t: &'static MailTexts,
@@ -113,7 +113,7 @@ macro_rules! mail_template {
         }
 
         #[derive(Template)]
-        #[template(path = concat!("mail/", $name, ".txt"))]
+        #[template(path = $text_path)]
         struct $text<'a> {
             #[allow(dead_code)]
             lang: &'static str,
@@ -125,13 +125,13 @@ macro_rules! mail_template {
     };
 }
 
-mail_template!(InvitationHtml, InvitationText, "invitation", {
+mail_template!(InvitationHtml, InvitationText, "mail/invitation.html", "mail/invitation.txt", {
     intro: &'a str, link: &'a str, validity: &'a str,
 });
-mail_template!(ResetHtml, ResetText, "password_reset", {
+mail_template!(ResetHtml, ResetText, "mail/password_reset.html", "mail/password_reset.txt", {
     greeting: &'a str, link: &'a str, validity: &'a str,
 });
-mail_template!(NoticeHtml, NoticeText, "notice", {
+mail_template!(NoticeHtml, NoticeText, "mail/notice.html", "mail/notice.txt", {
     greeting: &'a str, body: &'a str,
 });
 
@@ -304,10 +304,19 @@ mod tests {
         )
         .expect("render");
         assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'));
-        assert!(mail.html_body.contains("&#60;script&#62;") || mail.html_body.contains("&lt;script&gt;"));
+        assert!(
+            mail.html_body.contains("&#60;script&#62;")
+                || mail.html_body.contains("&lt;script&gt;")
+        );
         assert!(!mail.html_body.contains("<script>"));
-        assert!(mail.text_body.contains("<script>alert(1)</script>"), "text is text");
-        assert!(mail.text_body.contains("https://cx.example.com/app/invite/abc"));
+        assert!(
+            mail.text_body.contains("<script>alert(1)</script>"),
+            "text is text"
+        );
+        assert!(
+            mail.text_body
+                .contains("https://cx.example.com/app/invite/abc")
+        );
         let de = password_reset(Language::De, "a@example.com", "Ann", "https://x/r", 60)
             .expect("render");
         assert!(de.text_body.contains("Neues Passwort festlegen"));

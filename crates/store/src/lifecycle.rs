@@ -177,14 +177,13 @@ async fn delete_sessions(
     user_id: UserId,
     keep: Option<&str>,
 ) -> Result<u64> {
-    let done = sqlx::query(
-        "DELETE FROM sessions WHERE org_id = $1 AND user_id = $2 AND id_hash <> $3",
-    )
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
-    .bind(keep.unwrap_or(""))
-    .execute(&mut **tx)
-    .await?;
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2 AND id_hash <> $3")
+            .bind(org_id.to_string())
+            .bind(user_id.to_string())
+            .bind(keep.unwrap_or(""))
+            .execute(&mut **tx)
+            .await?;
     sqlx::query("DELETE FROM signin_challenges WHERE org_id = $1 AND user_id = $2")
         .bind(org_id.to_string())
         .bind(user_id.to_string())
@@ -204,7 +203,12 @@ async fn user_in(tx: &mut Transaction<'_>, org_id: OrgId, user_id: UserId) -> Re
     user_from_row(&row)
 }
 
-fn user_entry(org_id: OrgId, action: &'static str, user_id: UserId, summary: serde_json::Value) -> AuditEntry {
+fn user_entry(
+    org_id: OrgId,
+    action: &'static str,
+    user_id: UserId,
+    summary: serde_json::Value,
+) -> AuditEntry {
     AuditEntry {
         org_id,
         action,

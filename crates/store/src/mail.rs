@@ -260,13 +260,12 @@ impl Store {
     /// Gives up on a mail: `failed` with the last error, and a `mail.failed` audit entry.
     pub async fn mail_failed(&self, org_id: OrgId, id: MailId, error: &str) -> Result<()> {
         let mut tx = self.write().begin().await?;
-        let row = sqlx::query(
-            "SELECT template, attempts FROM mail_outbox WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org_id.to_string())
-        .bind(id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
+        let row =
+            sqlx::query("SELECT template, attempts FROM mail_outbox WHERE org_id = $1 AND id = $2")
+                .bind(org_id.to_string())
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
         let template: String = row.try_get("template")?;
         let attempts: i64 = row.try_get("attempts")?;
         sqlx::query(
