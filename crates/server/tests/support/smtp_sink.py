@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """A tiny SMTP sink for Touchpoint's tests: accepts every message on 127.0.0.1:PORT and writes
-it, as received, to DIR/<n>.eml. Needs aiosmtpd (`python3 -m pip install aiosmtpd`).
+it, as received, to DIR/<n>.eml, and its decoded parts (envelope, headers, text and HTML
+bodies) to DIR/<n>.json for the tests to read. Needs aiosmtpd (`python3 -m pip install aiosmtpd`).
 
 Usage: smtp_sink.py PORT DIR
 """
 
+import email
+import email.policy
 import itertools
+import json
 import os
 import signal
 import sys
@@ -25,7 +29,28 @@ class Sink:
         with open(tmp, "wb") as f:
             f.write(envelope.content if isinstance(envelope.content, bytes)
                     else envelope.content.encode())
-        os.replace(tmp, path)  # readers never see half a message
+        os.replace(tmp, path)
+        raw = envelope.content if isinstance(envelope.content, bytes) else envelope.content.encode()
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        decoded = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "from": str(message["from"]),
+            "to": str(message["to"]),
+            "subject": str(message["subject"]),
+            "header_names": list(message.keys()),
+            "text": None,
+            "html": None,
+        }
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                decoded["text"] = part.get_content()
+            elif part.get_content_type() == "text/html":
+                decoded["html"] = part.get_content()
+        json_path = os.path.join(self.directory, f"{n:04d}.json")
+        with open(json_path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(decoded, f)
+        os.replace(json_path + ".tmp", json_path)  # readers never see half a message
         return "250 OK"
 
 
