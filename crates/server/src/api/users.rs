@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use touchpoint_domain::{InvitationId, UserId};
+use touchpoint_domain::{InvitationId, Role, UserId};
 use touchpoint_store::StoreError;
 use touchpoint_store::lifecycle::Invitation;
 use touchpoint_store::mail::OutboxMail;
@@ -108,6 +108,23 @@ async fn set_active(
     if id == caller.principal.user_id {
         return Err(ApiError::Conflict(
             "you cannot deactivate or reactivate yourself".to_owned(),
+        ));
+    }
+    let target = state
+        .store
+        .user(caller.principal.org_id, id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("user"),
+            other => other.into(),
+        })?;
+    let actor = state
+        .store
+        .user(caller.principal.org_id, caller.principal.user_id)
+        .await?;
+    if target.role == Role::Owner.as_str() && actor.role != Role::Owner.as_str() {
+        return Err(ApiError::Forbidden(
+            "only an owner may deactivate or reactivate an owner".to_owned(),
         ));
     }
     state

@@ -1,6 +1,7 @@
 //! CSRF protection for the signed-in app: every state-changing request under `/app` (all but
-//! `GET`, `HEAD` and `OPTIONS`; the sign-in form excepted, which has no session yet and is
-//! guarded by its same-origin check) must carry the session's token, as the form field
+//! `GET`, `HEAD` and `OPTIONS`; the forms used before there is a session excepted — sign-in,
+//! its TOTP step, invitation acceptance and password reset — which have no session yet and are
+//! guarded by their same-origin check) must carry the session's token, as the form field
 //! `_csrf` or the header `X-CSRF-Token`. Missing or wrong → 403, and the handler never runs.
 //!
 //! The token is derived, not stored: `sha256("touchpoint csrf v1:" + session id)`. The

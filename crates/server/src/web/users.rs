@@ -315,6 +315,15 @@ async fn set_active(
         )
         .await;
     }
+    let target = match state.store.user(signed_in.user.org_id, id).await {
+        Ok(target) => target,
+        Err(StoreError::NotFound) => return Err(WebError::not_found(language)),
+        Err(e) => return Err(WebError::internal(language, e)),
+    };
+    // Owners are managed by owners only; with self-deactivation refused, one always remains.
+    if target.role == Role::Owner.as_str() && signed_in.user.role != Role::Owner.as_str() {
+        return Err(WebError::forbidden(language));
+    }
     match state
         .store
         .set_user_active(
