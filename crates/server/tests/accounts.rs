@@ -483,6 +483,31 @@ async fn html_payloads_arrive_escaped_in_mails_and_pages() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // An admin cannot deactivate an owner.
+    let owner = f
+        .store
+        .user_by_email(EMAIL)
+        .await
+        .expect("q")
+        .expect("owner");
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/app/users/{}/deactivate", owner.id),
+            Some(&cookie),
+            &[("_csrf", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        f.store
+            .user_by_email(EMAIL)
+            .await
+            .expect("q")
+            .expect("owner")
+            .is_active()
+    );
     // On the overview the name is escaped too.
     let (_, _, html) = send(&f.app, get("/app", Some(&cookie))).await;
     assert!(!html.contains(payload));

@@ -144,7 +144,7 @@ pub(crate) async fn enqueue(
     .execute(&mut **tx)
     .await?;
     insert_job(
-        &mut **tx,
+        tx,
         &NewJob {
             org_id: Some(org_id),
             kind: MAIL_SEND.to_owned(),
