@@ -356,7 +356,7 @@ async fn invitations_arrive_in_both_languages_and_their_links_work_once() {
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(send(&f.app, get(&bob_path, None)).await.0, StatusCode::GONE);
-    let (status, _, _) = send(
+    let (status, _, body) = send(
         &f.app,
         api(
             "POST",
@@ -367,6 +367,10 @@ async fn invitations_arrive_in_both_languages_and_their_links_work_once() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
+    let cid_id = serde_json::from_str::<Value>(&body).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     worker.drain().await.expect("drain");
     let cid = sink
         .wait_for(3)
@@ -385,6 +389,30 @@ async fn invitations_arrive_in_both_languages_and_their_links_work_once() {
             .expect("q")
             .is_none()
     );
+    // Resending an expired invitation from the web sends a new link; the old one stays dead.
+    let (_, _, html) = send(&f.app, get("/app/users", Some(&cookie))).await;
+    let csrf = csrf_of(&html);
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/app/invitations/{cid_id}/resend"),
+            Some(&cookie),
+            &[("_csrf", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    worker.drain().await.expect("drain");
+    let resent = sink.wait_for(4).remove(3);
+    let resent_path = link(&resent.text, "http://tp.test/app/invite/")
+        .trim_start_matches(PUBLIC_URL)
+        .to_owned();
+    assert_ne!(resent_path, cid_path);
+    assert_eq!(
+        send(&f.app, get(&resent_path, None)).await.0,
+        StatusCode::OK
+    );
+    assert_ne!(send(&f.app, get(&cid_path, None)).await.0, StatusCode::OK);
 
     let actions = audit_actions(&f.store, f.org_id).await;
     for action in [
