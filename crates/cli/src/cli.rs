@@ -15,8 +15,11 @@ Configuration is layered: built-in defaults, then a TOML file (--config, or ./to
 present), then TOUCHPOINT_* environment variables (TOUCHPOINT_DATA_DIR, TOUCHPOINT_DATABASE_URL, \
 TOUCHPOINT_DATABASE_MAX_CONNECTIONS, TOUCHPOINT_SERVER__LISTEN, TOUCHPOINT_SERVER__PUBLIC_URL, \
 TOUCHPOINT_SERVER__MAX_BODY_BYTES, TOUCHPOINT_SERVER__SESSION_HOURS, TOUCHPOINT_TEXT__MODEL_DIR, \
-TOUCHPOINT_TEXT__TAXONOMY_FILE, TOUCHPOINT_LOG__FILTER), then \
-command-line flags. See docs/CONFIGURATION.md."
+TOUCHPOINT_TEXT__TAXONOMY_FILE, TOUCHPOINT_MAIL__HOST, TOUCHPOINT_MAIL__PORT, TOUCHPOINT_MAIL__TLS \
+(none|starttls|tls), TOUCHPOINT_MAIL__USERNAME, TOUCHPOINT_MAIL__PASSWORD, TOUCHPOINT_MAIL__FROM, \
+TOUCHPOINT_LOG__FILTER), then \
+command-line flags. Without [mail] host, mail is queued but not sent (docs/MAIL.md). \
+See docs/CONFIGURATION.md."
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -6,6 +6,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use touchpoint_jobs::mail::MailSettings;
 use touchpoint_server::ServerSettings;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -19,6 +20,8 @@ pub struct Config {
     pub database_max_connections: u32,
     pub server: ServerSettings,
     pub text: TextSettings,
+    /// Outgoing mail (invitations, password resets, security notices) over SMTP.
+    pub mail: MailSettings,
     pub log: LogSettings,
 }
 
@@ -47,6 +50,7 @@ impl Default for Config {
             database_max_connections: 8,
             server: ServerSettings::default(),
             text: TextSettings::default(),
+            mail: MailSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -62,11 +66,12 @@ impl Default for LogSettings {
 
 /// Environment keys that belong to this configuration (others, such as the test suite's
 /// `TOUCHPOINT_TEST_POSTGRES_URL`, are not configuration and are ignored).
-const ENV_KEYS: [&str; 5] = [
+const ENV_KEYS: [&str; 6] = [
     "data_dir",
     "database_url",
     "database_max_connections",
     "server",
+    "mail",
     "log",
 ];
 
@@ -190,6 +195,18 @@ mod tests {
                 .listen,
             "127.0.0.1:1"
         );
+        std::fs::write(
+            &file,
+            "[mail]\nhost = \"smtp.example.com\"\nport = 2525\ntls = \"none\"\n",
+        )
+        .expect("write");
+        let mail = Config::load(Some(&file), &Overrides::default())
+            .expect("load")
+            .mail;
+        assert_eq!((mail.host.as_str(), mail.port), ("smtp.example.com", 2525));
+        assert_eq!(mail.tls, touchpoint_jobs::mail::TlsMode::None);
+        std::fs::write(&file, "[mail]\ntls = \"ssl\"\n").expect("write");
+        assert!(Config::load(Some(&file), &Overrides::default()).is_err());
         std::fs::write(&file, "[server]\nlisten_port = 1\n").expect("write");
         let error = Config::load(Some(&file), &Overrides::default()).expect_err("unknown key");
         assert!(error.to_string().contains("listen_port"), "{error}");

@@ -122,6 +122,9 @@ fn help_documents_every_command_and_global_option() {
         "--database-url",
         "--config",
         "TOUCHPOINT_DATABASE_URL",
+        "TOUCHPOINT_MAIL__HOST",
+        "TOUCHPOINT_MAIL__TLS",
+        "none|starttls|tls",
     ] {
         assert!(help.contains(word), "--help lacks {word}");
     }

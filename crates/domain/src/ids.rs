@@ -61,3 +61,5 @@ typed_id!(
 );
 typed_id!(StageId);
 typed_id!(CustomerId);
+typed_id!(MailId);
+typed_id!(InvitationId);

@@ -18,6 +18,7 @@ pub mod response;
 pub mod retention;
 pub mod roles;
 pub mod survey;
+pub mod totp;
 pub mod touchpoint;
 pub mod validation;
 

@@ -3,6 +3,7 @@
 //! What belongs here: the worker loop, the periodic scheduler and one handler per job kind.
 //! What must not: HTTP. Tests call [`Worker::run_one`] to drain jobs deterministically.
 
+pub mod mail;
 pub mod retention;
 pub mod text;
 
@@ -24,6 +25,15 @@ const SWEEP_EVERY_MS: i64 = 60 * 60_000;
 pub enum JobError {
     #[error("unknown job kind '{0}'")]
     UnknownKind(String),
+    /// Fails for good at once (a malformed job, an invalid recipient, attempts used up).
+    #[error("{0}")]
+    Permanent(String),
+    /// Failed; try again at `retry_at` (the handler chose its own back-off).
+    #[error("{error}")]
+    Retry { error: String, retry_at: i64 },
+    /// Could not run for a reason outside the job; try at `retry_at` without using an attempt.
+    #[error("{reason}")]
+    Postpone { reason: String, retry_at: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -31,20 +41,44 @@ pub enum JobError {
 /// What `run_one` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobReport {
-    Done { kind: String },
-    Retrying { kind: String, error: String },
-    Failed { kind: String, error: String },
+    Done {
+        kind: String,
+    },
+    Retrying {
+        kind: String,
+        error: String,
+    },
+    Failed {
+        kind: String,
+        error: String,
+    },
+    /// Not run (e.g. mail without an SMTP server); waits without using an attempt.
+    Postponed {
+        kind: String,
+        reason: String,
+    },
 }
 
 #[derive(Clone)]
 pub struct Worker {
     store: Store,
     text: Arc<TextEngine>,
+    mailer: Option<mail::Mailer>,
 }
 
 impl Worker {
     pub fn new(store: Store, text: Arc<TextEngine>) -> Worker {
-        Worker { store, text }
+        Worker {
+            store,
+            text,
+            mailer: None,
+        }
+    }
+
+    /// Sends mail through `mailer`; without one, mail stays queued as "not configured".
+    pub fn with_mailer(mut self, mailer: Option<mail::Mailer>) -> Worker {
+        self.mailer = mailer;
+        self
     }
 
     /// Runs at most one due job. `Ok(None)` when nothing is due.
@@ -58,9 +92,34 @@ impl Worker {
                 self.store.complete_job(job.id).await?;
                 JobReport::Done { kind: job.kind }
             }
+            Err(JobError::Postpone { reason, retry_at }) => {
+                self.store.postpone_job(job.id, &reason, retry_at).await?;
+                tracing::debug!(kind = job.kind, reason, "job postponed");
+                JobReport::Postponed {
+                    kind: job.kind,
+                    reason,
+                }
+            }
+            Err(JobError::Retry { error, retry_at }) if job.attempts < job.max_attempts => {
+                self.store.fail_job(job.id, &error, Some(retry_at)).await?;
+                tracing::warn!(
+                    kind = job.kind,
+                    attempts = job.attempts,
+                    error,
+                    "job failed; will retry"
+                );
+                JobReport::Retrying {
+                    kind: job.kind,
+                    error,
+                }
+            }
             Err(error) => {
                 let message = error.to_string();
-                if job.attempts < job.max_attempts && !matches!(error, JobError::UnknownKind(_)) {
+                let retryable = !matches!(
+                    error,
+                    JobError::UnknownKind(_) | JobError::Permanent(_) | JobError::Retry { .. }
+                );
+                if job.attempts < job.max_attempts && retryable {
                     // Exponential back-off: 10 s, 20 s, 40 s, … capped at an hour.
                     let delay = (10_000i64 << job.attempts.clamp(0, 20)).min(3_600_000);
                     self.store
@@ -117,6 +176,7 @@ impl Worker {
                 retention::run(&self.store, org_id).await?;
                 Ok(())
             }
+            mail::MAIL_SEND => mail::deliver(&self.store, self.mailer.as_ref(), job).await,
             other => Err(JobError::UnknownKind(other.to_owned())),
         }
     }

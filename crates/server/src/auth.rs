@@ -38,6 +38,21 @@ pub fn new_session_id() -> (String, String) {
     (id, hash)
 }
 
+/// A single-use link token (invitations, password resets, sign-in challenges): 256 random
+/// bits as hex, and the SHA-256 the store keeps.
+pub fn new_link_token() -> (String, String) {
+    let token = random_hex(32);
+    let hash = sha256_hex(&token);
+    (token, hash)
+}
+
+/// A new TOTP secret (160 random bits).
+pub fn new_totp_secret() -> Vec<u8> {
+    let mut secret = vec![0u8; touchpoint_domain::totp::SECRET_BYTES];
+    rand::rng().fill_bytes(&mut secret);
+    secret
+}
+
 /// A short random token for public survey URLs (128 bits, URL-safe).
 pub fn new_public_token() -> String {
     random_hex(16)

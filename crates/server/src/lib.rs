@@ -4,6 +4,7 @@
 //! What belongs here: routing, request parsing into domain types, rendering. What must not:
 //! SQL (that is `touchpoint-store`) or business rules (that is `touchpoint-domain`).
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod cache;
@@ -12,6 +13,7 @@ pub mod i18n;
 pub mod insights;
 pub mod journey_map;
 pub mod limits;
+pub mod mail;
 pub mod public;
 pub mod reports;
 pub mod security;

@@ -169,6 +169,7 @@ fn evict(logs: &mut HashMap<String, VecDeque<u64>>, now_ms: u64, window: u64) {
 const KEYS_PER_LIMITER: usize = 100_000;
 const FIFTEEN_MINUTES_MS: u64 = 15 * 60 * 1000;
 const ONE_MINUTE_MS: u64 = 60 * 1000;
+const ONE_HOUR_MS: u64 = 60 * ONE_MINUTE_MS;
 
 /// The server's limiters, built from the settings.
 #[derive(Debug)]
@@ -180,6 +181,10 @@ pub struct Limits {
     pub signin_address: Limiter,
     /// Public survey submissions (`POST /s/{token}`) per client address.
     pub public_submit: Limiter,
+    /// Password reset requests per client address.
+    pub reset_address: Limiter,
+    /// Password reset mails per account (lower-cased e-mail); over it, silently none.
+    pub reset_account: Limiter,
 }
 
 impl Limits {
@@ -199,6 +204,8 @@ impl Limits {
                 settings.public_submissions_per_minute_per_address,
                 ONE_MINUTE_MS,
             ),
+            reset_address: limiter(settings.password_resets_per_hour_per_address, ONE_HOUR_MS),
+            reset_account: limiter(3, ONE_HOUR_MS),
         }
     }
 

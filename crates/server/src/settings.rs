@@ -22,6 +22,14 @@ pub struct ServerSettings {
     /// Public survey submissions (`POST /s/{token}`) allowed per client address in any
     /// minute; more answer 429 and store nothing. 0 switches the limit off.
     pub public_submissions_per_minute_per_address: u32,
+    /// How long an invitation link works, in hours.
+    pub invitation_valid_hours: i64,
+    /// How long a password reset link works, in minutes.
+    pub password_reset_valid_minutes: i64,
+    /// Password reset requests allowed per client address in any hour; more answer 429.
+    /// Per account at most 3 mails go out in any hour, silently (the answer never tells
+    /// whether an address has an account). 0 switches the limit off.
+    pub password_resets_per_hour_per_address: u32,
 }
 
 impl Default for ServerSettings {
@@ -34,6 +42,9 @@ impl Default for ServerSettings {
             signin_attempts_per_15min_per_account: 5,
             signin_attempts_per_15min_per_address: 20,
             public_submissions_per_minute_per_address: 30,
+            invitation_valid_hours: 7 * 24,
+            password_reset_valid_minutes: 60,
+            password_resets_per_hour_per_address: 10,
         }
     }
 }
@@ -47,6 +58,11 @@ impl ServerSettings {
     /// Whether users reach Touchpoint over TLS (cookies get `Secure`, responses HSTS).
     pub fn tls(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// A link into the web app, e.g. `app_url("/app/invite/…")`.
+    pub fn app_url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
 
     pub fn survey_url(&self, token: &str) -> String {

@@ -2562,6 +2562,140 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
     );
     live.token = &token;
 
+    // Invitations, users and the outbox.
+    let invite = live
+        .json(
+            "post",
+            "/invitations",
+            "/invitations",
+            json!({"email": "new@example.com", "role": "analyst", "language": "en"}),
+        )
+        .await;
+    expect(&invite, StatusCode::CREATED, "invite");
+    let invitation_id = invite.json()["id"].as_str().expect("id").to_owned();
+    expect(
+        &live
+            .json(
+                "post",
+                "/invitations",
+                "/invitations",
+                json!({"email": "new@example.com", "role": "analyst"}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "invite twice",
+    );
+    expect(
+        &live
+            .json(
+                "post",
+                "/invitations",
+                "/invitations",
+                json!({"email": "nope", "role": "king"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid invitation",
+    );
+    expect(
+        &live.get("/invitations", "/invitations").await,
+        StatusCode::OK,
+        "list invitations",
+    );
+    let invitation_uri = format!("/invitations/{invitation_id}");
+    expect(
+        &live
+            .send("delete", "/invitations/{id}", &invitation_uri, None, true)
+            .await,
+        StatusCode::NO_CONTENT,
+        "revoke invitation",
+    );
+    expect(
+        &live
+            .send(
+                "delete",
+                "/invitations/{id}",
+                &format!("/invitations/{}", uuid::Uuid::now_v7()),
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "revoke unknown invitation",
+    );
+    let org_id = store.organisation_ids().await.expect("orgs")[0];
+    let mail = touchpoint_server::mail::invitation(
+        touchpoint_domain::Language::En,
+        "second@example.com",
+        "Org",
+        "Owner",
+        "viewer",
+        "http://x",
+        1,
+    )
+    .expect("mail");
+    store
+        .create_invitation(
+            org_id,
+            &touchpoint_store::lifecycle::NewInvitation {
+                email: "second@example.com".into(),
+                role: touchpoint_domain::Role::Viewer,
+                language: touchpoint_domain::Language::En,
+                department_ids: Vec::new(),
+                token_hash: "second-invitation".into(),
+                expires_at: touchpoint_store::now_ms() + 60_000,
+            },
+            &mail,
+            &touchpoint_store::AuditContext::system(),
+        )
+        .await
+        .expect("invite");
+    let second = store
+        .accept_invitation("second-invitation", "Second", "$argon2id$x", None)
+        .await
+        .expect("accept");
+    for verb in ["deactivate", "reactivate"] {
+        let template = format!("/users/{{id}}/{verb}");
+        let uri = format!("/users/{}/{verb}", second.user_id);
+        expect(
+            &live.send("post", &template, &uri, None, true).await,
+            StatusCode::OK,
+            verb,
+        );
+        let unknown = format!("/users/{}/{verb}", uuid::Uuid::now_v7());
+        expect(
+            &live.send("post", &template, &unknown, None, true).await,
+            StatusCode::NOT_FOUND,
+            verb,
+        );
+    }
+    let owner = store
+        .users(org_id)
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.role == "owner")
+        .expect("owner");
+    expect(
+        &live
+            .send(
+                "post",
+                "/users/{id}/deactivate",
+                &format!("/users/{}/deactivate", owner.id),
+                None,
+                true,
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "deactivate yourself",
+    );
+    expect(&live.get("/mail", "/mail").await, StatusCode::OK, "outbox");
+    expect(
+        &live.get("/mail", "/mail?limit=0").await,
+        StatusCode::BAD_REQUEST,
+        "outbox with a bad limit",
+    );
+
     // Every route was exercised at least once.
     for (method, path) in touchpoint_server::api::routes().list() {
         assert!(

@@ -50,6 +50,16 @@ pub struct User {
     pub password_hash: String,
     pub role: String,
     pub language: Language,
+    /// Ms since the epoch; a deactivated user cannot sign in and their tokens do not work.
+    pub deactivated_at: Option<i64>,
+    /// Base32 TOTP secret when two-factor authentication is on.
+    pub totp_secret: Option<String>,
+}
+
+impl User {
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
 }
 
 /// A live token: whom it acts for and what it may do.
@@ -104,7 +114,7 @@ fn language(row: &AnyRow) -> Result<Language> {
     Language::parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("language '{raw}'")))
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: parse(row, "id")?,
         org_id: parse(row, "org_id")?,
@@ -113,6 +123,8 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         password_hash: row.try_get("password_hash")?,
         role: row.try_get("role")?,
         language: language(row)?,
+        deactivated_at: row.try_get("deactivated_at")?,
+        totp_secret: row.try_get("totp_secret")?,
     })
 }
 
@@ -127,7 +139,8 @@ fn grant(row: &AnyRow) -> Result<TokenGrant> {
     })
 }
 
-const USER_COLUMNS: &str = "id, org_id, email, display_name, password_hash, role, language";
+pub(crate) const USER_COLUMNS: &str = "id, org_id, email, display_name, password_hash, role, language, \
+     deactivated_at, totp_secret";
 
 impl Store {
     /// Creates the first organisation, its owner and one API token — or refuses, changing
@@ -295,7 +308,8 @@ impl Store {
     ) -> Result<Option<TokenAccess>> {
         let row = sqlx::query(
             "SELECT id, org_id, user_id, scope, resources, expires_at FROM api_tokens \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) \
+             AND EXISTS (SELECT 1 FROM users u WHERE u.id = api_tokens.user_id AND u.deactivated_at IS NULL)",
         )
         .bind(token_hash)
         .bind(now)
@@ -425,7 +439,8 @@ impl Store {
 
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT org_id, user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT s.org_id, s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
         )
         .bind(id_hash)
         .bind(now)

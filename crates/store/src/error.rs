@@ -7,6 +7,9 @@ pub enum StoreError {
     NotFound,
     #[error("conflicts with existing data ({constraint})")]
     Conflict { constraint: String },
+    /// A single-use link that was used, revoked or has expired.
+    #[error("no longer valid ({0})")]
+    Gone(&'static str),
     #[error("the database is already initialised")]
     AlreadyInitialised,
     #[error("unsupported database URL '{0}': use sqlite:PATH or postgres://…")]

@@ -114,6 +114,22 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a claimed job back without counting the attempt: it could not run for a reason
+    /// outside itself (no SMTP server configured) and should wait, not use up its retries.
+    pub async fn postpone_job(&self, id: JobId, reason: &str, run_after: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+             last_error = $1, run_after = $2, locked_until = NULL, updated_at = $3 WHERE id = $4",
+        )
+        .bind(reason)
+        .bind(run_after)
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(self.write())
+        .await?;
+        Ok(())
+    }
+
     /// How many jobs are in `state` (for tests, readiness and the operator).
     pub async fn count_jobs(&self, state: JobState) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = $1")

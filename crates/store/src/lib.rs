@@ -16,6 +16,8 @@ pub mod events;
 mod filter;
 pub mod jobs;
 pub mod journeys;
+pub mod lifecycle;
+pub mod mail;
 pub mod migrate;
 pub mod page;
 pub mod privacy;

@@ -30,8 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_clustered_rollups"),
     migration!(5, "0005_token_scopes"),
     migration!(6, "0006_audit_log"),
-    // 7 and 8 are taken by work merged separately (departments, mail); the runner applies any
-    // version not yet recorded, so 9 may arrive before them.
+    migration!(8, "0008_mail_accounts"),
     migration!(9, "0009_customers"),
     migration!(10, "0010_retention"),
     migration!(11, "0011_journeys"),

@@ -97,3 +97,24 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("cannot open the test store: {e}"))
     }
 }
+
+/// Makes every queued job due now (tests of retries cannot wait for the back-off).
+pub async fn make_jobs_due(store: &Store) {
+    sqlx::query("UPDATE jobs SET run_after = 0 WHERE state = 'queued'")
+        .execute(store.write())
+        .await
+        .unwrap_or_else(|e| panic!("cannot make jobs due: {e}"));
+}
+
+/// Moves every invitation's and reset link's expiry into the past (tests of expired links).
+pub async fn expire_links(store: &Store) {
+    for sql in [
+        "UPDATE invitations SET expires_at = 1",
+        "UPDATE password_resets SET expires_at = 1",
+    ] {
+        sqlx::query(sql)
+            .execute(store.write())
+            .await
+            .unwrap_or_else(|e| panic!("cannot expire links: {e}"));
+    }
+}

@@ -52,6 +52,9 @@ on_both_backends!(
     responses_link_to_customers_by_policy,
     an_erased_customer_leaves_nothing_behind,
     events_are_kept_once_and_counted,
+    outbox_delivery_states_and_failure,
+    invitations_are_single_use_and_per_organisation,
+    password_resets_deactivation_and_totp_steps,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -2312,4 +2315,589 @@ async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
             .get(&hotline),
         Some(&3)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail outbox and the account lifecycle
+// ---------------------------------------------------------------------------------------------
+
+fn new_mail(to: &str, template: &'static str) -> touchpoint_store::mail::NewMail {
+    touchpoint_store::mail::NewMail {
+        to: to.into(),
+        language: touchpoint_domain::Language::En,
+        template,
+        subject: "Subject".into(),
+        text_body: "text with a secret link".into(),
+        html_body: "<p>html with a secret link</p>".into(),
+        secret: true,
+    }
+}
+
+fn invitation(
+    email: &str,
+    hash: &str,
+    expires_at: i64,
+) -> touchpoint_store::lifecycle::NewInvitation {
+    touchpoint_store::lifecycle::NewInvitation {
+        email: email.into(),
+        role: touchpoint_domain::Role::Analyst,
+        language: touchpoint_domain::Language::De,
+        department_ids: vec!["0190d5a0-0000-7000-8000-000000000001".into()],
+        token_hash: hash.into(),
+        expires_at,
+    }
+}
+
+async fn actions(store: &Store, org_id: OrgId) -> Vec<String> {
+    store
+        .audit_entries(org_id, &AuditFilter::default(), &Cursor::start(), 500)
+        .await
+        .expect("audit")
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+async fn outbox_delivery_states_and_failure(store: Store, _db: TestDatabase) {
+    use touchpoint_store::mail::{MAIL_SEND, MailState};
+    let org_id = org(&store).await;
+    let first = store
+        .enqueue_mail(org_id, &new_mail("a@example.com", "password_changed"))
+        .await
+        .expect("enqueue");
+    let second = store
+        .enqueue_mail(org_id, &new_mail("b@example.com", "password_reset"))
+        .await
+        .expect("enqueue");
+    assert!(
+        store.has_pending_job(MAIL_SEND).await.expect("query"),
+        "queued with its job"
+    );
+    let mail = store.outbox_mail(org_id, first).await.expect("mail");
+    assert_eq!(
+        (mail.state, mail.attempts, mail.to.as_str()),
+        (MailState::Queued, 0, "a@example.com")
+    );
+
+    assert!(store.mail_sending(org_id, first, 1).await.expect("sending"));
+    store
+        .mail_retry(org_id, first, "SMTP: connection refused", 123)
+        .await
+        .expect("retry");
+    let mail = store.outbox_mail(org_id, first).await.expect("mail");
+    assert_eq!(mail.state, MailState::Queued);
+    assert_eq!(mail.attempts, 1);
+    assert_eq!(mail.last_error.as_deref(), Some("SMTP: connection refused"));
+    assert_eq!(mail.next_attempt_at, 123);
+    assert!(store.mail_sending(org_id, first, 2).await.expect("sending"));
+    store.mail_sent(org_id, first, true).await.expect("sent");
+    let mail = store.outbox_mail(org_id, first).await.expect("mail");
+    assert_eq!(mail.state, MailState::Sent);
+    assert!(mail.sent_at.is_some() && mail.last_error.is_none());
+    assert!(
+        mail.text_body.is_empty() && mail.html_body.is_empty(),
+        "secrets blanked once sent"
+    );
+    assert!(
+        !store.mail_sending(org_id, first, 3).await.expect("sending"),
+        "never twice"
+    );
+    store
+        .mail_retry(org_id, first, "late", 1)
+        .await
+        .expect("no-op");
+    assert_eq!(
+        store.outbox_mail(org_id, first).await.expect("mail").state,
+        MailState::Sent
+    );
+
+    store
+        .mail_failed(org_id, second, "SMTP: 550 no such user")
+        .await
+        .expect("failed");
+    let mail = store.outbox_mail(org_id, second).await.expect("mail");
+    assert_eq!(mail.state, MailState::Failed);
+    assert!(
+        !mail.text_body.is_empty(),
+        "a failed mail keeps its body for the operator"
+    );
+    let failed = store
+        .audit_entries(
+            org_id,
+            &AuditFilter {
+                action: Some("mail.failed".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            10,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(failed.items.len(), 1);
+    let summary = failed.items[0].summary.to_string();
+    assert!(
+        !summary.contains("b@example.com") && !summary.contains("secret link"),
+        "{summary}"
+    );
+
+    let page = store
+        .outbox(org_id, &Cursor::start(), 1)
+        .await
+        .expect("page");
+    assert_eq!(page.items[0].id, second, "newest first");
+    let cursor = Cursor::parse(page.next_cursor.as_deref().expect("more")).expect("cursor");
+    let rest = store.outbox(org_id, &cursor, 10).await.expect("page");
+    assert_eq!(
+        rest.items.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![first]
+    );
+    let other: OrgId = uuid::Uuid::now_v7().into();
+    assert!(matches!(
+        store.outbox_mail(other, first).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .outbox(other, &Cursor::start(), 10)
+            .await
+            .expect("page")
+            .items
+            .is_empty()
+    );
+}
+
+async fn invitations_are_single_use_and_per_organisation(store: Store, _db: TestDatabase) {
+    use touchpoint_store::lifecycle::InvitationState;
+    let org_id = org(&store).await;
+    let now = touchpoint_store::now_ms();
+    let ctx = AuditContext::system();
+    let id = store
+        .create_invitation(
+            org_id,
+            &invitation(" Ann@Example.com ", "inv-1", now + 60_000),
+            &new_mail("ann@example.com", "invitation"),
+            &ctx,
+        )
+        .await
+        .expect("invite");
+    for (email, constraint) in [
+        ("ann@example.com", "invitations.pending_email"),
+        ("admin@example.com", "users.email"),
+    ] {
+        match store
+            .create_invitation(
+                org_id,
+                &invitation(email, "inv-x", now + 60_000),
+                &new_mail(email, "invitation"),
+                &ctx,
+            )
+            .await
+        {
+            Err(StoreError::Conflict { constraint: c }) => assert_eq!(c, constraint),
+            other => panic!("{email}: {other:?}"),
+        }
+    }
+    let listed = store.invitations(org_id).await.expect("list");
+    assert_eq!(listed.len(), 1, "a refused invitation leaves nothing");
+    assert_eq!(listed[0].email, "ann@example.com");
+    assert_eq!(listed[0].state(now), InvitationState::Pending);
+    assert_eq!(listed[0].mail_state.as_deref(), Some("queued"));
+    assert_eq!(listed[0].department_ids.len(), 1);
+    assert_eq!(
+        store
+            .outbox(org_id, &Cursor::start(), 10)
+            .await
+            .expect("outbox")
+            .items
+            .len(),
+        1
+    );
+
+    assert!(matches!(
+        store.invitation_by_token("nope", now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .invitation_by_token("inv-1", now)
+            .await
+            .expect("valid")
+            .id,
+        id
+    );
+    let principal = store
+        .accept_invitation("inv-1", "Ann <b>", "$argon2id$fake", None)
+        .await
+        .expect("accept");
+    let ann = store.user(org_id, principal.user_id).await.expect("user");
+    assert_eq!(
+        (
+            ann.email.as_str(),
+            ann.role.as_str(),
+            ann.display_name.as_str()
+        ),
+        ("ann@example.com", "analyst", "Ann <b>")
+    );
+    assert!(matches!(
+        store.accept_invitation("inv-1", "Eve", "x", None).await,
+        Err(StoreError::Gone("used"))
+    ));
+    assert!(matches!(
+        store.invitation_by_token("inv-1", now).await,
+        Err(StoreError::Gone("used"))
+    ));
+    assert!(matches!(
+        store.revoke_invitation(org_id, id, &ctx).await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    let second = store
+        .create_invitation(
+            org_id,
+            &invitation("bob@example.com", "inv-2", now + 60_000),
+            &new_mail("bob@example.com", "invitation"),
+            &ctx,
+        )
+        .await
+        .expect("invite");
+    let other: OrgId = uuid::Uuid::now_v7().into();
+    assert!(matches!(
+        store.revoke_invitation(other, second, &ctx).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.invitations(other).await.expect("list").is_empty());
+    store
+        .revoke_invitation(org_id, second, &ctx)
+        .await
+        .expect("revoke");
+    store
+        .revoke_invitation(org_id, second, &ctx)
+        .await
+        .expect("again");
+    assert!(matches!(
+        store.accept_invitation("inv-2", "Bob", "x", None).await,
+        Err(StoreError::Gone("revoked"))
+    ));
+    assert!(matches!(
+        store
+            .resend_invitation(
+                org_id,
+                second,
+                "inv-2b",
+                now + 60_000,
+                &new_mail("bob@example.com", "invitation"),
+                &ctx
+            )
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    let expired = store
+        .create_invitation(
+            org_id,
+            &invitation("cid@example.com", "inv-3", now - 1),
+            &new_mail("cid@example.com", "invitation"),
+            &ctx,
+        )
+        .await
+        .expect("invite");
+    assert!(matches!(
+        store.accept_invitation("inv-3", "Cid", "x", None).await,
+        Err(StoreError::Gone("expired"))
+    ));
+    store
+        .resend_invitation(
+            org_id,
+            expired,
+            "inv-3b",
+            now + 60_000,
+            &new_mail("cid@example.com", "invitation"),
+            &ctx,
+        )
+        .await
+        .expect("resend renews");
+    assert!(
+        matches!(
+            store.invitation_by_token("inv-3", now).await,
+            Err(StoreError::NotFound)
+        ),
+        "the old link is dead"
+    );
+    store
+        .accept_invitation("inv-3b", "Cid", "x", None)
+        .await
+        .expect("the new link works");
+
+    let log = actions(&store, org_id).await;
+    let count = |a: &str| log.iter().filter(|x| *x == a).count();
+    assert_eq!(count("invitation.create"), 3);
+    assert_eq!(count("invitation.accept"), 2);
+    assert_eq!(
+        count("invitation.revoke"),
+        1,
+        "revoking twice is audited once"
+    );
+    assert_eq!(count("invitation.resend"), 1);
+}
+
+async fn password_resets_deactivation_and_totp_steps(store: Store, _db: TestDatabase) {
+    let done = store
+        .initialise(&init("admin@example.com", "hash-1"))
+        .await
+        .expect("init");
+    let org_id = done.org_id;
+    let ctx = AuditContext::system();
+    let user = store.user(org_id, done.user_id).await.expect("user");
+    let principal = Principal {
+        org_id,
+        user_id: user.id,
+    };
+    let now = touchpoint_store::now_ms();
+    store
+        .create_session("s-1", principal, now + 60_000)
+        .await
+        .expect("session");
+
+    // Reset: single use, ends sessions, queues the notice.
+    store
+        .request_password_reset(
+            &user,
+            "reset-1",
+            now + 60_000,
+            &new_mail("admin@example.com", "password_reset"),
+            &ctx,
+        )
+        .await
+        .expect("request");
+    store
+        .request_password_reset(
+            &user,
+            "reset-old",
+            now - 1,
+            &new_mail("admin@example.com", "password_reset"),
+            &ctx,
+        )
+        .await
+        .expect("request");
+    assert!(matches!(
+        store.password_reset_target("reset-old", now).await,
+        Err(StoreError::Gone("expired"))
+    ));
+    assert!(matches!(
+        store.password_reset_target("nope", now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .password_reset_target("reset-1", now)
+            .await
+            .expect("valid")
+            .id,
+        user.id
+    );
+    store
+        .reset_password(
+            "reset-1",
+            "$argon2id$new",
+            &new_mail("admin@example.com", "password_changed"),
+            None,
+        )
+        .await
+        .expect("reset");
+    assert_eq!(
+        store
+            .user(org_id, user.id)
+            .await
+            .expect("user")
+            .password_hash,
+        "$argon2id$new"
+    );
+    assert!(
+        store.session("s-1", now).await.expect("q").is_none(),
+        "sessions end"
+    );
+    assert!(matches!(
+        store
+            .reset_password(
+                "reset-1",
+                "$argon2id$again",
+                &new_mail("a@example.com", "password_changed"),
+                None
+            )
+            .await,
+        Err(StoreError::Gone("used"))
+    ));
+    assert_eq!(
+        store
+            .user(org_id, user.id)
+            .await
+            .expect("user")
+            .password_hash,
+        "$argon2id$new"
+    );
+
+    // Deactivation: sessions and tokens stop at once; reactivation restores the token.
+    store
+        .create_session("s-2", principal, now + 60_000)
+        .await
+        .expect("session");
+    store
+        .create_signin_challenge("c-1", principal, now + 60_000)
+        .await
+        .expect("challenge");
+    store
+        .set_user_active(org_id, user.id, false, &ctx)
+        .await
+        .expect("deactivate");
+    store
+        .set_user_active(org_id, user.id, false, &ctx)
+        .await
+        .expect("again: no-op");
+    assert!(store.session("s-2", now).await.expect("q").is_none());
+    assert!(
+        store
+            .principal_for_token("hash-1", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store
+            .signin_challenge_attempt("c-1", now)
+            .await
+            .expect("q")
+            .is_none(),
+        "pending sign-ins end too"
+    );
+    assert!(!store.user(org_id, user.id).await.expect("user").is_active());
+    store
+        .create_session("s-3", principal, now + 60_000)
+        .await
+        .expect("session");
+    assert!(
+        store.session("s-3", now).await.expect("q").is_none(),
+        "no session of a deactivated user counts"
+    );
+    store
+        .set_user_active(org_id, user.id, true, &ctx)
+        .await
+        .expect("reactivate");
+    assert!(
+        store
+            .principal_for_token("hash-1", now)
+            .await
+            .expect("q")
+            .is_some()
+    );
+    let other: OrgId = uuid::Uuid::now_v7().into();
+    assert!(matches!(
+        store.set_user_active(other, user.id, false, &ctx).await,
+        Err(StoreError::NotFound)
+    ));
+    let summaries = store.users(org_id).await.expect("users");
+    assert_eq!(summaries.len(), 1);
+    assert!(summaries[0].deactivated_at.is_none() && !summaries[0].totp_enabled);
+
+    // TOTP steps are spent once, in order.
+    let user = store.user(org_id, user.id).await.expect("user");
+    assert!(
+        !store.spend_totp_step(org_id, user.id, 5).await.expect("q"),
+        "not enabled"
+    );
+    store
+        .enable_totp(
+            &user,
+            "JBSWY3DPEHPK3PXP",
+            5,
+            &new_mail("admin@example.com", "totp_enabled"),
+            &ctx,
+        )
+        .await
+        .expect("enable");
+    assert_eq!(
+        store
+            .user(org_id, user.id)
+            .await
+            .expect("user")
+            .totp_secret
+            .as_deref(),
+        Some("JBSWY3DPEHPK3PXP")
+    );
+    assert!(
+        !store.spend_totp_step(org_id, user.id, 5).await.expect("q"),
+        "spent when enabled"
+    );
+    assert!(!store.spend_totp_step(org_id, user.id, 4).await.expect("q"));
+    assert!(store.spend_totp_step(org_id, user.id, 6).await.expect("q"));
+    assert!(!store.spend_totp_step(org_id, user.id, 6).await.expect("q"));
+    store
+        .create_signin_challenge("c-2", principal, now + 60_000)
+        .await
+        .expect("challenge");
+    let (p, attempts) = store
+        .signin_challenge_attempt("c-2", now)
+        .await
+        .expect("q")
+        .expect("live");
+    assert_eq!((p, attempts), (principal, 1));
+    assert_eq!(
+        store
+            .signin_challenge_attempt("c-2", now)
+            .await
+            .expect("q")
+            .expect("live")
+            .1,
+        2
+    );
+    assert!(
+        store
+            .signin_challenge_attempt("c-2", now + 120_000)
+            .await
+            .expect("q")
+            .is_none(),
+        "expired"
+    );
+    store.delete_signin_challenge("c-2").await.expect("delete");
+    let user = store.user(org_id, user.id).await.expect("user");
+    store.disable_totp(&user, &ctx).await.expect("disable");
+    assert!(
+        store
+            .user(org_id, user.id)
+            .await
+            .expect("user")
+            .totp_secret
+            .is_none()
+    );
+    let revoked = store
+        .revoke_all_sessions(org_id, user.id, &ctx)
+        .await
+        .expect("revoke");
+    assert_eq!(revoked, 1, "s-3 was still stored");
+
+    let log = actions(&store, org_id).await;
+    for action in [
+        "password.reset_request",
+        "password.reset",
+        "user.deactivate",
+        "user.reactivate",
+        "totp.enable",
+        "totp.disable",
+        "session.revoke_all",
+    ] {
+        assert!(log.iter().any(|a| a == action), "{action} in {log:?}");
+    }
+    assert_eq!(log.iter().filter(|a| *a == "user.deactivate").count(), 1);
+    for entry in store
+        .audit_entries(org_id, &AuditFilter::default(), &Cursor::start(), 500)
+        .await
+        .expect("audit")
+        .items
+    {
+        let summary = entry.summary.to_string();
+        assert!(
+            !summary.contains("JBSWY3DP") && !summary.contains("argon2"),
+            "{summary}"
+        );
+    }
 }

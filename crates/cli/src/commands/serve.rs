@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 use touchpoint_jobs::Worker;
+use touchpoint_jobs::mail::Mailer;
 use touchpoint_jobs::text::TextEngine;
 use touchpoint_server::{AppState, build_app};
 
@@ -26,7 +27,15 @@ pub async fn serve(config: Config, banner: Option<String>) -> anyhow::Result<Exi
         )
         .context("cannot load the text-analytics model or taxonomy")?,
     );
-    let worker = tokio::spawn(Worker::new(store.clone(), text.clone()).run(worker_shutdown));
+    let mailer = Mailer::from_settings(&config.mail).context("invalid [mail] settings")?;
+    if mailer.is_none() {
+        tracing::warn!("no SMTP host configured ([mail] host): mail is queued but not sent");
+    }
+    let worker = tokio::spawn(
+        Worker::new(store.clone(), text.clone())
+            .with_mailer(mailer)
+            .run(worker_shutdown),
+    );
     let app = build_app(AppState::with_text(
         store.clone(),
         config.server.clone(),

@@ -71,6 +71,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => ApiError::NotFound("resource"),
+            StoreError::Gone(why) => ApiError::Gone(format!("the link was {why}")),
             StoreError::Conflict { constraint } => {
                 ApiError::Conflict(format!("conflicts with existing data ({constraint})"))
             }

@@ -1,6 +1,7 @@
 //! CSRF protection for the signed-in app: every state-changing request under `/app` (all but
-//! `GET`, `HEAD` and `OPTIONS`; the sign-in form excepted, which has no session yet and is
-//! guarded by its same-origin check) must carry the session's token, as the form field
+//! `GET`, `HEAD` and `OPTIONS`; the forms used before there is a session excepted — sign-in,
+//! its TOTP step, invitation acceptance and password reset — which have no session yet and are
+//! guarded by their same-origin check) must carry the session's token, as the form field
 //! `_csrf` or the header `X-CSRF-Token`. Missing or wrong → 403, and the handler never runs.
 //!
 //! The token is derived, not stored: `sha256("touchpoint csrf v1:" + session id)`. The
@@ -63,6 +64,15 @@ fn valid_form(headers: &HeaderMap, body: &[u8]) -> bool {
     matches!((expected(headers), given), (Some(e), Some(g)) if same(&e, &g))
 }
 
+/// Forms used before there is a session (signing in, its TOTP step, accepting an invitation,
+/// asking for and using a reset link): no session, no token; each checks the request's
+/// origin, and the link forms are bound to an unguessable single-use token in the URL.
+fn sessionless(path: &str) -> bool {
+    matches!(path, "/app/login" | "/app/login/totp" | "/app/forgot")
+        || path.starts_with("/app/invite/")
+        || path.starts_with("/app/reset/")
+}
+
 fn safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -73,7 +83,7 @@ const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// Middleware on the web app's routes: refuses a state-changing request without the token.
 pub async fn require(request: Request, next: Next) -> Response {
     if safe(request.method())
-        || request.uri().path() == "/app/login"
+        || sessionless(request.uri().path())
         || valid_header(request.headers())
     {
         return next.run(request).await;

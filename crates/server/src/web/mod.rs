@@ -6,6 +6,8 @@
 //! The UI language is `?lang=` (remembered in a cookie), else the user's own language, else
 //! the browser's `Accept-Language`.
 
+mod account;
+pub mod account_texts;
 mod audit;
 pub mod chart;
 mod comments;
@@ -16,6 +18,7 @@ mod pages;
 mod retention;
 pub mod session;
 mod tokens;
+mod users;
 
 use crate::AppState;
 use crate::i18n::{self, Texts};
@@ -35,6 +38,30 @@ pub fn router() -> Router<AppState> {
         .route("/app/", get(|| async { Redirect::to("/app") }))
         .route("/app/login", get(session::login_form).post(session::login))
         .route("/app/logout", post(session::logout))
+        .route("/app/login/totp", post(session::login_totp))
+        .route("/app/users", get(users::page))
+        .route("/app/users/invite", post(users::invite))
+        .route("/app/users/{id}/deactivate", post(users::deactivate))
+        .route("/app/users/{id}/reactivate", post(users::reactivate))
+        .route("/app/invitations/{id}/revoke", post(users::revoke))
+        .route("/app/invitations/{id}/resend", post(users::resend))
+        .route(
+            "/app/invite/{token}",
+            get(account::invitation_form).post(account::accept_invitation),
+        )
+        .route(
+            "/app/forgot",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/app/reset/{token}",
+            get(account::reset_form).post(account::reset),
+        )
+        .route("/app/account", get(account::page))
+        .route("/app/account/password", post(account::change_password))
+        .route("/app/account/sessions", post(account::sign_out_everywhere))
+        .route("/app/account/totp/enable", post(account::enable_totp))
+        .route("/app/account/totp/disable", post(account::disable_totp))
         .route("/app/comments", get(comments::comments))
         .route("/app/audit", get(audit::page))
         .route("/app/audit.csv", get(audit::export_csv))
@@ -190,6 +217,33 @@ pub struct Chrome {
     pub csrf: String,
     /// Whether the audit log is in the navigation.
     pub may_audit: bool,
+    /// Whether user administration is in the navigation.
+    pub may_manage_users: bool,
+    pub a: &'static account_texts::AccountTexts,
+}
+
+/// Who may invite, deactivate and reactivate users in the web app: owners and admins.
+/// The one place this is decided for the web app (the role-permission table replaces it).
+pub fn may_manage_users(user: &touchpoint_store::accounts::User) -> bool {
+    matches!(user.role.as_str(), "owner" | "admin")
+}
+
+/// The fields of a url-encoded form body.
+pub(crate) struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub(crate) fn parse(body: &[u8]) -> Form {
+        Form(serde_urlencoded::from_bytes(body).unwrap_or_default())
+    }
+
+    /// The first value of `name`, or "".
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
 }
 
 impl Chrome {
@@ -207,6 +261,8 @@ impl Chrome {
             switch: language_links(path, language),
             csrf: signed_in.csrf.clone(),
             may_audit: audit::may_read(&signed_in.user),
+            may_manage_users: may_manage_users(&signed_in.user),
+            a: account_texts::texts(language),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! The cookie holds a random session id; the store keeps only its SHA-256, so a leaked
 //! database does not leak live sessions.
 
+use super::account_texts::{self, AccountTexts};
 use super::{WebError, render, ui_language, with_language_cookie};
 use crate::AppState;
 use crate::auth::{new_session_id, sha256_hex, verify_password};
@@ -27,6 +28,8 @@ pub struct SignedIn {
     pub user: User,
     /// The session's CSRF token (see [`super::csrf`]).
     pub csrf: String,
+    /// The stored key of this session (kept when the password changes).
+    pub session_hash: String,
 }
 
 impl SignedIn {
@@ -40,6 +43,12 @@ impl SignedIn {
         }
     }
 }
+/// The cookie that carries a sign-in challenge between password and TOTP code.
+pub const CHALLENGE_COOKIE: &str = "tp_2fa";
+/// How long the second step may take.
+const CHALLENGE_MS: i64 = 5 * 60_000;
+/// Wrong codes per challenge before the sign-in starts over.
+const CHALLENGE_ATTEMPTS: i64 = 5;
 
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -66,8 +75,9 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(to_login());
         };
         let store = &state.store;
+        let session_hash = sha256_hex(id);
         let principal = match store
-            .session(&sha256_hex(id), touchpoint_store::now_ms())
+            .session(&session_hash, touchpoint_store::now_ms())
             .await
         {
             Ok(Some(principal)) => principal,
@@ -75,10 +85,12 @@ impl FromRequestParts<AppState> for SignedIn {
             Err(e) => return Err(WebError::internal(Language::En, e).into_response()),
         };
         match store.user(principal.org_id, principal.user_id).await {
-            Ok(user) => Ok(SignedIn {
+            Ok(user) if user.is_active() => Ok(SignedIn {
                 user,
                 csrf: super::csrf::token(id),
+                session_hash,
             }),
+            Ok(_) => Err(to_login()),
             Err(touchpoint_store::StoreError::NotFound) => Err(to_login()),
             Err(e) => Err(WebError::internal(Language::En, e).into_response()),
         }
@@ -90,22 +102,56 @@ impl FromRequestParts<AppState> for SignedIn {
 struct LoginPage {
     lang: &'static str,
     t: &'static Texts,
+    a: &'static AccountTexts,
     email: String,
     failed: bool,
     throttled: bool,
+    /// A message above the form (account deactivated, password changed, welcome).
+    notice: &'static str,
     switch: Vec<crate::public::LanguageLink>,
 }
 
 fn login_page(language: Language, email: String, failed: bool, status: StatusCode) -> Response {
+    login_page_with(language, email, failed, "", status)
+}
+
+fn login_page_with(
+    language: Language,
+    email: String,
+    failed: bool,
+    notice: &'static str,
+    status: StatusCode,
+) -> Response {
     let page = LoginPage {
         lang: language.as_str(),
         t: i18n::texts(language),
+        a: account_texts::texts(language),
         email,
         failed,
         throttled: false,
+        notice,
         switch: super::language_links("/app/login", language),
     };
     render(status, &page)
+}
+
+#[derive(askama::Template)]
+#[template(path = "web/totp_step.html")]
+struct TotpStepPage {
+    lang: &'static str,
+    a: &'static AccountTexts,
+    failed: bool,
+}
+
+fn totp_step_page(language: Language, failed: bool, status: StatusCode) -> Response {
+    render(
+        status,
+        &TotpStepPage {
+            lang: language.as_str(),
+            a: account_texts::texts(language),
+            failed,
+        },
+    )
 }
 
 /// Whether a form post comes from this site. Browsers send `Origin` with every POST; a
@@ -139,6 +185,12 @@ pub async fn login_form(
     headers: HeaderMap,
 ) -> Response {
     let (language, remember) = ui_language(query.as_deref(), &headers, None);
+    let a = account_texts::texts(language);
+    let notice = match query.as_deref().unwrap_or("") {
+        q if q.contains("reset=1") => a.reset_done,
+        q if q.contains("changed=1") => a.password_changed,
+        _ => "",
+    };
     if let Some(id) = cookie(&headers, COOKIE).filter(|v| !v.is_empty() && v.len() <= 128)
         && let Ok(Some(_)) = state
             .store
@@ -148,7 +200,7 @@ pub async fn login_form(
         return with_language_cookie(Redirect::to("/app").into_response(), remember);
     }
     with_language_cookie(
-        login_page(language, String::new(), false, StatusCode::OK),
+        login_page_with(language, String::new(), false, notice, StatusCode::OK),
         remember,
     )
 }
@@ -159,8 +211,10 @@ fn throttled(language: Language, email: String, retry_after_secs: u64) -> Respon
         lang: language.as_str(),
         t: i18n::texts(language),
         email,
+        a: account_texts::texts(language),
         failed: false,
         throttled: true,
+        notice: "",
         switch: super::language_links("/app/login", language),
     };
     let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page);
@@ -247,16 +301,79 @@ pub async fn login(
         }
         return login_page(language, email, true, StatusCode::UNAUTHORIZED);
     };
-    limits.signin_account.reset(&account);
-    limits.signin_address.forgive(&address.0);
-
-    let (session_id, session_hash) = new_session_id();
-    let hours = state.settings.session_hours.clamp(1, 24 * 365);
-    let expires_at = touchpoint_store::now_ms() + hours * 3_600_000;
     let principal = Principal {
         org_id: user.org_id,
         user_id: user.id,
     };
+    // Checked after the password, so only someone who knows it learns of the deactivation.
+    if !user.is_active() {
+        let entry = session_entry(user.org_id, "session.sign_in_refused", user.id);
+        if let Err(e) = state.store.append_audit(&audit(None), &entry).await {
+            return WebError::internal(language, e).into_response();
+        }
+        let a = account_texts::texts(language);
+        return login_page_with(
+            language,
+            email,
+            false,
+            a.deactivated_signin,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if user.totp_secret.is_some() {
+        // The password was right; the session waits for the code. The account's count of
+        // failures stays until the code is right too.
+        limits.signin_address.forgive(&address.0);
+        let (challenge, challenge_hash) = crate::auth::new_link_token();
+        let expires_at = touchpoint_store::now_ms() + CHALLENGE_MS;
+        if let Err(e) = state
+            .store
+            .create_signin_challenge(&challenge_hash, principal, expires_at)
+            .await
+        {
+            return WebError::internal(language, e).into_response();
+        }
+        let mut response = totp_step_page(language, false, StatusCode::OK);
+        set_cookie(
+            &mut response,
+            &format!(
+                "{CHALLENGE_COOKIE}={challenge}; HttpOnly; SameSite=Strict; Path=/app/login; Max-Age={}{}",
+                CHALLENGE_MS / 1000,
+                secure_attribute(&state)
+            ),
+        );
+        return response;
+    }
+    limits.signin_account.reset(&account);
+    limits.signin_address.forgive(&address.0);
+    start_session(&state, principal, peer.0.clone(), language).await
+}
+
+fn secure_attribute(state: &AppState) -> &'static str {
+    if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Creates a session for `principal`, records the sign-in, sets the cookie and sends the
+/// browser to the overview.
+pub(crate) async fn start_session(
+    state: &AppState,
+    principal: Principal,
+    address: Option<String>,
+    language: Language,
+) -> Response {
+    let (session_id, session_hash) = new_session_id();
+    let hours = state.settings.session_hours.clamp(1, 24 * 365);
+    let expires_at = touchpoint_store::now_ms() + hours * 3_600_000;
     if let Err(e) = state
         .store
         .create_session(&session_hash, principal, expires_at)
@@ -264,27 +381,127 @@ pub async fn login(
     {
         return WebError::internal(language, e).into_response();
     }
-    let entry = session_entry(user.org_id, "session.sign_in", user.id);
-    if let Err(e) = state
-        .store
-        .append_audit(&audit(Some(user.id)), &entry)
-        .await
-    {
+    let context = AuditContext {
+        user_id: Some(principal.user_id),
+        token_id: None,
+        interface: Interface::Web,
+        address,
+    };
+    let entry = session_entry(principal.org_id, "session.sign_in", principal.user_id);
+    if let Err(e) = state.store.append_audit(&context, &entry).await {
         return WebError::internal(language, e).into_response();
     }
-    let secure = if state.settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{COOKIE}={session_id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
-        hours * 3600
-    );
     let mut response = Redirect::to("/app").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    set_cookie(
+        &mut response,
+        &format!(
+            "{COOKIE}={session_id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{}",
+            hours * 3600,
+            secure_attribute(state)
+        ),
+    );
+    response
+}
+
+/// The second step of a sign-in with TOTP: the code for the challenge in the cookie. Wrong
+/// codes count against the account's sign-in limit and the challenge (five, then the
+/// sign-in starts over); a code is accepted once (its time step is spent).
+pub async fn login_totp(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    peer: PeerAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let code = fields
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    let (language, _) = ui_language(None, &headers, None);
+    if !same_origin(&headers, &state.settings.public_url) {
+        return forbidden(language);
     }
+    let restart = || Redirect::to("/app/login").into_response();
+    let Some(challenge) =
+        cookie(&headers, CHALLENGE_COOKIE).filter(|v| !v.is_empty() && v.len() <= 128)
+    else {
+        return restart();
+    };
+    let challenge_hash = sha256_hex(challenge);
+    let now = touchpoint_store::now_ms();
+    let (principal, attempts) = match state
+        .store
+        .signin_challenge_attempt(&challenge_hash, now)
+        .await
+    {
+        Ok(Some(found)) => found,
+        Ok(None) => return restart(),
+        Err(e) => return WebError::internal(language, e).into_response(),
+    };
+    let user = match state.store.user(principal.org_id, principal.user_id).await {
+        Ok(user) => user,
+        Err(e) => return WebError::internal(language, e).into_response(),
+    };
+    let limits = &state.limits;
+    let account = user.email.to_lowercase();
+    if let Some(retry_after) = limits
+        .signin_address
+        .hit(&address.0, limits.now_ms())
+        .retry_after_secs()
+    {
+        return throttled(language, String::new(), retry_after);
+    }
+    let secret = user
+        .totp_secret
+        .as_deref()
+        .and_then(touchpoint_domain::totp::base32_decode);
+    let step = secret
+        .as_deref()
+        .and_then(|secret| touchpoint_domain::totp::verify(secret, &code, now.div_euclid(1000)));
+    let spent = match step {
+        Some(step) if user.is_active() => state
+            .store
+            .spend_totp_step(user.org_id, user.id, step)
+            .await
+            .unwrap_or(false),
+        _ => false,
+    };
+    let context = AuditContext {
+        user_id: None,
+        token_id: None,
+        interface: Interface::Web,
+        address: peer.0.clone(),
+    };
+    if !spent {
+        let entry = session_entry(user.org_id, "session.totp_failed", user.id);
+        if let Err(e) = state.store.append_audit(&context, &entry).await {
+            return WebError::internal(language, e).into_response();
+        }
+        let by_account = limits.signin_account.hit(&account, limits.now_ms());
+        if attempts >= CHALLENGE_ATTEMPTS || by_account != Decision::Allowed {
+            let _ = state.store.delete_signin_challenge(&challenge_hash).await;
+            return match by_account.retry_after_secs() {
+                Some(retry_after) => throttled(language, String::new(), retry_after),
+                None => restart(),
+            };
+        }
+        return totp_step_page(language, true, StatusCode::UNAUTHORIZED);
+    }
+    if let Err(e) = state.store.delete_signin_challenge(&challenge_hash).await {
+        return WebError::internal(language, e).into_response();
+    }
+    limits.signin_account.reset(&account);
+    limits.signin_address.forgive(&address.0);
+    let mut response = start_session(&state, principal, peer.0, language).await;
+    set_cookie(
+        &mut response,
+        &format!(
+            "{CHALLENGE_COOKIE}=; HttpOnly; SameSite=Strict; Path=/app/login; Max-Age=0{}",
+            secure_attribute(&state)
+        ),
+    );
     response
 }
 
