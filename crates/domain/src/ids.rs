@@ -55,3 +55,8 @@ typed_id!(TouchpointId);
 typed_id!(ResponseId);
 typed_id!(ApiTokenId);
 typed_id!(JobId);
+typed_id!(
+    /// A department (marketing, sales, …) of one organisation; touchpoints belong to one and
+    /// users may be limited to some.
+    DepartmentId
+);
