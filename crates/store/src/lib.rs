@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod departments;
 pub mod dialect;
 pub mod error;
 mod filter;
@@ -31,6 +32,7 @@ pub use touchpoints::Touchpoint;
 pub use writer::ANALYZE_RESPONSES;
 
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditRecord, Interface};
+pub use departments::{AccessChange, Department, UserAccess};
 pub use dialect::Backend;
 pub use error::{Result, StoreError};
 pub use page::{Cursor, Page};
