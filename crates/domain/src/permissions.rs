@@ -127,50 +127,58 @@ const ADMIN: &[Permission] = &[
 
 /// THE permission table: what each role may do. Nothing else in the code base decides by role.
 pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
-    (Role::Owner, &[
-        P::ReadDashboards,
-        P::ReadCxData,
-        P::SubmitResponses,
-        P::ManageSurveys,
-        P::ManageTouchpoints,
-        P::ManageJourneys,
-        P::ReadCustomers,
-        P::WorkCases,
-        P::ReadDepartments,
-        P::ManageDepartments,
-        P::ManageUsers,
-        P::ManageOwnTokens,
-        P::ManageAllTokens,
-        P::ReadAudit,
-        P::ManageRetention,
-        P::ManageOrganisation,
-        P::ManageOwnership,
-        P::ManageBilling,
-    ]),
+    (
+        Role::Owner,
+        &[
+            P::ReadDashboards,
+            P::ReadCxData,
+            P::SubmitResponses,
+            P::ManageSurveys,
+            P::ManageTouchpoints,
+            P::ManageJourneys,
+            P::ReadCustomers,
+            P::WorkCases,
+            P::ReadDepartments,
+            P::ManageDepartments,
+            P::ManageUsers,
+            P::ManageOwnTokens,
+            P::ManageAllTokens,
+            P::ReadAudit,
+            P::ManageRetention,
+            P::ManageOrganisation,
+            P::ManageOwnership,
+            P::ManageBilling,
+        ],
+    ),
     (Role::Admin, ADMIN),
-    (Role::Analyst, &[
-        P::ReadDashboards,
-        P::ReadCxData,
-        P::SubmitResponses,
-        P::ManageSurveys,
-        P::ManageTouchpoints,
-        P::ManageJourneys,
-        P::ReadDepartments,
-        P::ManageOwnTokens,
-    ]),
-    (Role::Agent, &[
-        P::ReadDashboards,
-        P::ReadCxData,
-        P::ReadCustomers,
-        P::WorkCases,
-        P::ReadDepartments,
-        P::ManageOwnTokens,
-    ]),
-    (Role::Viewer, &[
-        P::ReadDashboards,
-        P::ReadDepartments,
-        P::ManageOwnTokens,
-    ]),
+    (
+        Role::Analyst,
+        &[
+            P::ReadDashboards,
+            P::ReadCxData,
+            P::SubmitResponses,
+            P::ManageSurveys,
+            P::ManageTouchpoints,
+            P::ManageJourneys,
+            P::ReadDepartments,
+            P::ManageOwnTokens,
+        ],
+    ),
+    (
+        Role::Agent,
+        &[
+            P::ReadDashboards,
+            P::ReadCxData,
+            P::ReadCustomers,
+            P::WorkCases,
+            P::ReadDepartments,
+            P::ManageOwnTokens,
+        ],
+    ),
+    (
+        Role::Viewer,
+        &[P::ReadDashboards, P::ReadDepartments, P::ManageOwnTokens],
+    ),
 ];
 
 impl Role {
@@ -341,11 +349,17 @@ mod tests {
 
     #[test]
     fn department_names_and_keys_are_checked() {
-        assert_eq!(department_name("  <b>Ops</b> "), Ok("<b>Ops</b>".to_owned()));
+        assert_eq!(
+            department_name("  <b>Ops</b> "),
+            Ok("<b>Ops</b>".to_owned())
+        );
         assert!(department_name(" ").is_err());
         assert!(department_name(&"x".repeat(81)).is_err());
         assert!(department_name("a\u{0}b").is_err());
-        assert_eq!(department_key("after-sales2"), Ok("after-sales2".to_owned()));
+        assert_eq!(
+            department_key("after-sales2"),
+            Ok("after-sales2".to_owned())
+        );
         assert!(department_key("Sales").is_err());
         assert!(department_key("2nd").is_err());
         assert!(department_key("").is_err());

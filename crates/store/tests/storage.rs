@@ -123,7 +123,7 @@ async fn initialise_once(store: Store, _db: TestDatabase) {
         .expect("query")
         .expect("user");
     assert_eq!(user.id, first.user_id);
-    assert_eq!(user.role, "owner");
+    assert_eq!(user.role, touchpoint_domain::Role::Owner);
     assert!(
         store
             .user_by_email("other@example.com")
@@ -325,7 +325,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     };
     assert_eq!(
         store
-            .update_touchpoint(org_id, hotline.id, &renamed, &AuditContext::system())
+            .update_touchpoint(org_id, hotline.id, &renamed, None, &AuditContext::system())
             .await
             .expect("update")
             .name,
@@ -338,7 +338,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     ));
     assert!(matches!(
         store
-            .update_touchpoint(stranger, hotline.id, &fields, &AuditContext::system())
+            .update_touchpoint(stranger, hotline.id, &fields, None, &AuditContext::system())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -356,13 +356,18 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
             .expect("create");
     }
     let first = store
-        .list_touchpoints(org_id, &Cursor::start(), 3)
+        .list_touchpoints(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &Cursor::start(),
+            3,
+        )
         .await
         .expect("page 1");
     assert_eq!(first.items.len(), 3);
     let cursor = Cursor::parse(first.next_cursor.as_deref().expect("more")).expect("cursor");
     let second = store
-        .list_touchpoints(org_id, &cursor, 3)
+        .list_touchpoints(org_id, &touchpoint_domain::DepartmentScope::All, &cursor, 3)
         .await
         .expect("page 2");
     assert_eq!(second.items.len(), 1);
@@ -461,7 +466,12 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
         Err(StoreError::NotFound)
     ));
     let page = store
-        .list_surveys(org_id, &Cursor::start(), 10)
+        .list_surveys(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &Cursor::start(),
+            10,
+        )
         .await
         .expect("list");
     assert_eq!(page.items.len(), 1);
@@ -536,6 +546,7 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
         let page = store
             .list_responses(
                 org_id,
+                &touchpoint_domain::DepartmentScope::All,
                 &touchpoint_store::ResponseQuery {
                     survey_id: Some(s.id),
                     ..Default::default()
@@ -559,6 +570,7 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
     let all = store
         .list_responses(
             org_id,
+            &touchpoint_domain::DepartmentScope::All,
             &touchpoint_store::ResponseQuery::default(),
             &Cursor::start(),
             100,
@@ -571,6 +583,7 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
         store
             .list_responses(
                 stranger,
+                &touchpoint_domain::DepartmentScope::All,
                 &touchpoint_store::ResponseQuery::default(),
                 &Cursor::start(),
                 100

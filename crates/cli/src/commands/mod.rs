@@ -61,7 +61,13 @@ async fn verify_rollups(config: &Config) -> anyhow::Result<ExitCode> {
     let mut mismatches = 0;
     let mut checked = 0;
     for org_id in store.organisation_ids().await? {
-        for survey in &touchpoint_server::reports::all_surveys(&store, org_id).await? {
+        for survey in &touchpoint_server::reports::all_surveys(
+            &store,
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+        )
+        .await?
+        {
             checked += 1;
             if store.stored_rollups(survey).await? != store.recompute_rollups(survey).await? {
                 mismatches += 1;

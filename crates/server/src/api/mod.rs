@@ -2,6 +2,7 @@
 //! records it, so a test can prove the OpenAPI document describes every route there is.
 
 pub(crate) mod audit;
+pub(crate) mod departments;
 pub mod error;
 pub(crate) mod export;
 pub mod extract;
@@ -12,11 +13,12 @@ mod surveys;
 pub(crate) mod text;
 mod tokens;
 mod touchpoints;
+mod users;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, post};
-use touchpoint_domain::Resource;
+use axum::routing::{MethodRouter, delete, get, post, put};
+use touchpoint_domain::{Permission, Resource};
 
 /// The router under construction plus the list of `(method, path)` it serves.
 pub struct ApiRoutes {
@@ -94,6 +96,18 @@ pub fn routes() -> ApiRoutes {
     .route("/tokens/{id}", &["delete"], delete(tokens::revoke))
     .route("/audit", &["get"], get(audit::list))
     .route("/audit.csv", &["get"], get(audit::csv))
+    .route(
+        "/departments",
+        &["get", "post"],
+        get(departments::list).post(departments::create),
+    )
+    .route(
+        "/departments/{id}",
+        &["put", "delete"],
+        put(departments::rename).delete(departments::delete),
+    )
+    .route("/users", &["get"], get(users::list))
+    .route("/users/{id}/role", &["put"], put(users::set_role))
 }
 
 /// What a route needs from the calling token besides read or write (which follows from the
@@ -102,24 +116,112 @@ pub fn routes() -> ApiRoutes {
 pub enum Need {
     /// Read or write on one resource.
     Resource(Resource),
-    /// A read-write token for all resources: managing tokens, and any route not listed below,
-    /// so a route added without thought is closed rather than open.
+    /// A read-write token for all resources: managing tokens, departments and users.
     FullAccess,
 }
 
-/// The need of each authenticated route, by path template relative to `/api/v1`.
-pub fn need(path: &str) -> Need {
-    let resource = match path {
-        "/surveys" | "/surveys/{id}" | "/surveys/{id}/close" => Resource::Surveys,
-        "/surveys/{id}/responses" | "/surveys/{id}/responses.csv" => Resource::Responses,
-        "/responses" | "/responses/{id}" => Resource::Responses,
-        "/touchpoints" | "/touchpoints/{id}" => Resource::Touchpoints,
-        "/metrics" => Resource::Metrics,
-        "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
-        "/audit" | "/audit.csv" => Resource::Audit,
-        _ => return Need::FullAccess,
-    };
-    Need::Resource(resource)
+use Need::{FullAccess, Resource as R};
+use touchpoint_domain::Permission as P;
+
+/// Every authenticated API route: `(method, path, what the token must cover, what the
+/// token's user's role must allow)`. The one place the API decides who may call what; a
+/// route missing here is refused to everyone (closed, not open).
+pub const ROUTE_PERMISSIONS: &[(&str, &str, Need, Permission)] = &[
+    ("get", "/surveys", R(Resource::Surveys), P::ReadDashboards),
+    ("post", "/surveys", R(Resource::Surveys), P::ManageSurveys),
+    (
+        "get",
+        "/surveys/{id}",
+        R(Resource::Surveys),
+        P::ReadDashboards,
+    ),
+    (
+        "put",
+        "/surveys/{id}",
+        R(Resource::Surveys),
+        P::ManageSurveys,
+    ),
+    (
+        "post",
+        "/surveys/{id}/close",
+        R(Resource::Surveys),
+        P::ManageSurveys,
+    ),
+    (
+        "post",
+        "/surveys/{id}/responses",
+        R(Resource::Responses),
+        P::SubmitResponses,
+    ),
+    (
+        "get",
+        "/surveys/{id}/responses.csv",
+        R(Resource::Responses),
+        P::ReadCxData,
+    ),
+    ("get", "/responses", R(Resource::Responses), P::ReadCxData),
+    (
+        "get",
+        "/responses/{id}",
+        R(Resource::Responses),
+        P::ReadCxData,
+    ),
+    (
+        "get",
+        "/touchpoints",
+        R(Resource::Touchpoints),
+        P::ReadDashboards,
+    ),
+    (
+        "post",
+        "/touchpoints",
+        R(Resource::Touchpoints),
+        P::ManageTouchpoints,
+    ),
+    (
+        "get",
+        "/touchpoints/{id}",
+        R(Resource::Touchpoints),
+        P::ReadDashboards,
+    ),
+    (
+        "put",
+        "/touchpoints/{id}",
+        R(Resource::Touchpoints),
+        P::ManageTouchpoints,
+    ),
+    ("get", "/metrics", R(Resource::Metrics), P::ReadDashboards),
+    ("get", "/text/themes", R(Resource::Text), P::ReadCxData),
+    ("get", "/text/recurring", R(Resource::Text), P::ReadCxData),
+    ("get", "/text/emerging", R(Resource::Text), P::ReadCxData),
+    ("get", "/text/status", R(Resource::Text), P::ReadCxData),
+    ("get", "/tokens", FullAccess, P::ManageOwnTokens),
+    ("post", "/tokens", FullAccess, P::ManageOwnTokens),
+    ("delete", "/tokens/{id}", FullAccess, P::ManageOwnTokens),
+    ("get", "/audit", R(Resource::Audit), P::ReadAudit),
+    ("get", "/audit.csv", R(Resource::Audit), P::ReadAudit),
+    ("get", "/departments", FullAccess, P::ReadDepartments),
+    ("post", "/departments", FullAccess, P::ManageDepartments),
+    ("put", "/departments/{id}", FullAccess, P::ManageDepartments),
+    (
+        "delete",
+        "/departments/{id}",
+        FullAccess,
+        P::ManageDepartments,
+    ),
+    ("get", "/users", FullAccess, P::ManageUsers),
+    ("put", "/users/{id}/role", FullAccess, P::ManageUsers),
+];
+
+/// Routes anyone may call without a token.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("get", "/openapi.json")];
+
+/// What `method` (lower-case) on `path` (relative to `/api/v1`) needs, if it is a route.
+pub fn rule(method: &str, path: &str) -> Option<(Need, Permission)> {
+    ROUTE_PERMISSIONS
+        .iter()
+        .find(|(m, p, _, _)| *m == method && *p == path)
+        .map(|(_, _, need, permission)| (*need, *permission))
 }
 
 /// RFC 3339 UTC with milliseconds, the API's one time format.
@@ -143,13 +245,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_but_token_management_names_its_resource() {
-        for (_, path) in routes().list() {
-            let expected_full = path.starts_with("/tokens") || *path == "/openapi.json";
-            assert_eq!(
-                need(path) == Need::FullAccess,
-                expected_full,
-                "{path} needs an entry in `need`"
+    fn every_route_is_public_or_has_exactly_one_rule() {
+        for (method, path) in routes().list() {
+            let rules = ROUTE_PERMISSIONS
+                .iter()
+                .filter(|(m, p, _, _)| m == method && p == path)
+                .count();
+            let public = PUBLIC_ROUTES.contains(&(*method, *path));
+            assert!(
+                (rules == 1) != public,
+                "{method} {path} needs exactly one entry in ROUTE_PERMISSIONS or PUBLIC_ROUTES"
+            );
+        }
+        for (method, path, _, _) in ROUTE_PERMISSIONS {
+            assert!(
+                routes().list().contains(&(*method, *path)),
+                "{method} {path} is in ROUTE_PERMISSIONS but not routed"
             );
         }
     }

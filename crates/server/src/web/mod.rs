@@ -19,7 +19,7 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use touchpoint_domain::Language;
+use touchpoint_domain::{Language, Permission};
 
 pub use session::SignedIn;
 
@@ -37,6 +37,28 @@ pub fn router() -> Router<AppState> {
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
         .layer(axum::middleware::from_fn(csrf::require))
+}
+
+use touchpoint_domain::Permission as P;
+
+/// Every signed-in page: `(method, path, what the user's role must allow)`. The one place the
+/// web app decides who may see what (the same permission table as the API); [`SignedIn`]
+/// enforces it, and a page missing here is refused to everyone.
+pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
+    ("get", "/app", P::ReadDashboards),
+    ("get", "/app/comments", P::ReadCxData),
+    ("get", "/app/audit", P::ReadAudit),
+    ("get", "/app/audit.csv", P::ReadAudit),
+    ("get", "/app/surveys/{id}", P::ReadDashboards),
+    ("get", "/app/surveys/{id}/responses.csv", P::ReadCxData),
+];
+
+/// The permission `method` (lower-case) on the page `path` needs, if it is a page.
+pub fn page_permission(method: &str, path: &str) -> Option<Permission> {
+    PAGE_PERMISSIONS
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, permission)| *permission)
 }
 
 /// Renders an askama template as an HTML response; a template failure is a logged 500.
@@ -193,7 +215,7 @@ impl Chrome {
             user_name,
             switch: language_links(path, language),
             csrf: signed_in.csrf.clone(),
-            may_audit: audit::may_read(&signed_in.user),
+            may_audit: signed_in.may(Permission::ReadAudit),
         }
     }
 }
