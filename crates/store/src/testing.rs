@@ -97,3 +97,42 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("cannot open the test store: {e}"))
     }
 }
+
+/// Adds a user with `role` to an organisation, limited to `departments` (none: not limited).
+/// For tests only: creating users is the invitations feature's job.
+pub async fn add_user(
+    store: &Store,
+    org_id: touchpoint_domain::OrgId,
+    email: &str,
+    role: touchpoint_domain::Role,
+    password_hash: &str,
+    departments: &[touchpoint_domain::DepartmentId],
+) -> touchpoint_domain::UserId {
+    let id: touchpoint_domain::UserId = crate::new_id();
+    sqlx::query(
+        "INSERT INTO users (id, org_id, email, display_name, password_hash, role, language, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'en', $7)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(email.to_lowercase())
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(crate::now_ms())
+    .execute(store.write())
+    .await
+    .unwrap_or_else(|e| panic!("cannot add the test user {email}: {e}"));
+    for department in departments {
+        sqlx::query(
+            "INSERT INTO user_departments (org_id, user_id, department_id) VALUES ($1, $2, $3)",
+        )
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .bind(department.to_string())
+        .execute(store.write())
+        .await
+        .unwrap_or_else(|e| panic!("cannot limit the test user {email}: {e}"));
+    }
+    id
+}

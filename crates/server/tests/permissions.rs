@@ -1,0 +1,551 @@
+//! The permission matrix: every API route and every app page, called for real by a user of
+//! every role (limited to the `service` department and not), compared with a table written
+//! out by hand below. A route or page missing from the table fails the test, as does any
+//! difference. By-id requests name the `sales` department's objects, so the scoped columns
+//! show what a user limited to `service` gets when reaching into another department.
+
+mod authz;
+
+use authz::{Fixture, Org, PRINCIPALS, call, fixture, organisation};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use touchpoint_store::testing::TestBackend;
+
+/// Expected statuses, one per principal in the order of [`PRINCIPALS`]:
+/// owner, admin, analyst, analyst@service, agent, agent@service, viewer, viewer@service.
+type Row = [u16; 8];
+
+const ALL_200: Row = [200; 8];
+const ADMINS_200: Row = [200, 200, 403, 403, 403, 403, 403, 403];
+/// Read the catalogue and dashboards of the sales department: everyone unscoped.
+const DASHBOARD_OTHER: Row = [200, 200, 200, 403, 200, 403, 200, 403];
+/// Read CX data of the sales department: owner, admin, analyst, agent (unscoped).
+const CX_OTHER: Row = [200, 200, 200, 403, 200, 403, 403, 403];
+/// Read CX data in general (lists are filtered): everyone but viewers.
+const CX_ANY: Row = [200, 200, 200, 200, 200, 200, 403, 403];
+/// Change surveys or touchpoints of the sales department: owner, admin, unscoped analyst.
+const MANAGE_OTHER: Row = [200, 200, 200, 403, 403, 403, 403, 403];
+const MANAGE_OTHER_201: Row = [201, 201, 201, 403, 403, 403, 403, 403];
+
+/// The hand-written table: API routes (paths relative to `/api/v1`).
+const API: &[(&str, &str, Row)] = &[
+    ("get", "/openapi.json", ALL_200),
+    ("get", "/surveys", ALL_200),
+    ("post", "/surveys", MANAGE_OTHER_201),
+    ("get", "/surveys/{id}", DASHBOARD_OTHER),
+    ("put", "/surveys/{id}", MANAGE_OTHER),
+    ("post", "/surveys/{id}/close", MANAGE_OTHER),
+    ("post", "/surveys/{id}/responses", MANAGE_OTHER_201),
+    ("get", "/surveys/{id}/responses.csv", CX_OTHER),
+    ("get", "/responses", CX_ANY),
+    ("get", "/responses/{id}", CX_OTHER),
+    ("get", "/touchpoints", ALL_200),
+    ("post", "/touchpoints", MANAGE_OTHER_201),
+    ("get", "/touchpoints/{id}", DASHBOARD_OTHER),
+    ("put", "/touchpoints/{id}", MANAGE_OTHER),
+    ("get", "/metrics", DASHBOARD_OTHER),
+    ("get", "/text/themes", CX_OTHER),
+    ("get", "/text/recurring", CX_OTHER),
+    ("get", "/text/emerging", CX_OTHER),
+    ("get", "/text/status", CX_ANY),
+    ("get", "/tokens", ALL_200),
+    ("post", "/tokens", [201; 8]),
+    (
+        "delete",
+        "/tokens/{id}",
+        [204, 204, 403, 403, 403, 403, 403, 403],
+    ),
+    ("get", "/audit", ADMINS_200),
+    ("get", "/audit.csv", ADMINS_200),
+    ("get", "/departments", ALL_200),
+    (
+        "post",
+        "/departments",
+        [201, 201, 403, 403, 403, 403, 403, 403],
+    ),
+    ("put", "/departments/{id}", ADMINS_200),
+    (
+        "delete",
+        "/departments/{id}",
+        [204, 204, 403, 403, 403, 403, 403, 403],
+    ),
+    ("get", "/users", ADMINS_200),
+    ("put", "/users/{id}/role", ADMINS_200),
+];
+
+/// The hand-written table: signed-in pages.
+const PAGES: &[(&str, &str, Row)] = &[
+    ("get", "/app", ALL_200),
+    ("get", "/app/comments", CX_ANY),
+    ("get", "/app/audit", ADMINS_200),
+    ("get", "/app/audit.csv", ADMINS_200),
+    ("get", "/app/surveys/{id}", DASHBOARD_OTHER),
+    ("get", "/app/surveys/{id}/responses.csv", CX_OTHER),
+];
+
+fn survey_body(org: &Org, name: &str) -> Value {
+    json!({"name": name, "languages": ["en"], "touchpoint_id": org.other_touchpoint, "questions": [
+        {"id":"nps","type":"nps","required":true,"text":{"en":"Recommend us?"}},
+        {"id":"why","type":"text","text":{"en":"Why?"}}]})
+}
+
+/// The concrete request for a route template, as `principal` sends it.
+fn api_request(org: &Org, method: &str, path: &str, principal: &str) -> (String, Option<Value>) {
+    let tag = principal.replace('@', "-");
+    let uri = path
+        .replace(
+            "/surveys/{id}/close",
+            &format!("/surveys/{}/close", org.closable_survey),
+        )
+        .replace("/surveys/{id}", &format!("/surveys/{}", org.other_survey))
+        .replace(
+            "/responses/{id}",
+            &format!("/responses/{}", org.other_response),
+        )
+        .replace(
+            "/touchpoints/{id}",
+            &format!("/touchpoints/{}", org.other_touchpoint),
+        )
+        .replace(
+            "/tokens/{id}",
+            &format!("/tokens/{}", org.victim_tokens[principal]),
+        )
+        .replace(
+            "/departments/{id}",
+            &format!(
+                "/departments/{}",
+                if method == "delete" {
+                    org.spare_departments[principal]
+                } else {
+                    org.departments["sales"]
+                }
+            ),
+        )
+        .replace("/users/{id}", &format!("/users/{}", org.subject));
+    let survey = org.other_survey;
+    let uri = match path {
+        "/metrics" | "/text/themes" | "/text/recurring" | "/text/emerging" => {
+            format!("{uri}?survey_id={survey}")
+        }
+        _ => uri,
+    };
+    let body = match (method, path) {
+        ("post", "/surveys") => Some(survey_body(org, &format!("New by {tag}"))),
+        ("put", "/surveys/{id}") => Some(survey_body(org, &format!("NPS {}", org.name))),
+        ("post", "/surveys/{id}/responses") => Some(json!({"answers": {"nps": 9}})),
+        ("post", "/touchpoints") => Some(json!({
+            "name": format!("New by {tag}"), "channel": "web",
+            "department_id": org.departments["sales"],
+        })),
+        ("put", "/touchpoints/{id}") => Some(json!({
+            "name": format!("Sales desk of {}", org.name), "channel": "phone",
+            "department_id": org.departments["sales"],
+        })),
+        ("post", "/tokens") => Some(json!({"name": tag, "scope": "read_only", "resources": ["*"]})),
+        ("post", "/departments") => Some(json!({"key": format!("new-{tag}"), "name": tag})),
+        ("put", "/departments/{id}") => Some(json!({"name": "Sales"})),
+        ("put", "/users/{id}/role") => Some(json!({"role": "viewer"})),
+        _ => None,
+    };
+    (format!("/api/v1{uri}"), body)
+}
+
+fn page_uri(org: &Org, path: &str) -> String {
+    path.replace("{id}", &org.other_survey.to_string())
+}
+
+async fn matrix(backend: TestBackend) {
+    let Some(fx) = fixture(backend).await else {
+        return;
+    };
+    let org = organisation(&fx, "Acme", "acme").await;
+    let mut differences = Vec::new();
+
+    let routes = touchpoint_server::api::routes();
+    let routed: BTreeSet<(&str, &str)> = routes.list().iter().copied().collect();
+    for (method, path) in &routed {
+        let Some((_, _, row)) = API.iter().find(|(m, p, _)| m == method && p == path) else {
+            differences.push(format!("{method} {path}: not in the expected table"));
+            continue;
+        };
+        for (i, principal) in PRINCIPALS.iter().enumerate() {
+            let (uri, body) = api_request(&org, method, path, principal);
+            let reply = call(
+                &fx.app,
+                method,
+                &uri,
+                Some(&org.actor(principal).token),
+                None,
+                body,
+            )
+            .await;
+            if reply.status.as_u16() != row[i] {
+                differences.push(format!(
+                    "{} {uri} as {principal}: expected {}, got {} {}",
+                    method.to_uppercase(),
+                    row[i],
+                    reply.status,
+                    reply.text.chars().take(200).collect::<String>()
+                ));
+            }
+            if reply.status == StatusCode::FORBIDDEN {
+                let problem = reply.json();
+                if !reply.content_type.starts_with("application/problem+json")
+                    || !problem["detail"].as_str().is_some_and(|d| !d.is_empty())
+                {
+                    differences.push(format!("{method} {uri} as {principal}: 403 without detail"));
+                }
+            }
+        }
+    }
+    for (method, path, _) in API {
+        if !routed.contains(&(*method, *path)) {
+            differences.push(format!("{method} {path}: in the table but not a route"));
+        }
+    }
+
+    let pages: BTreeSet<(&str, &str)> = touchpoint_server::web::PAGE_PERMISSIONS
+        .iter()
+        .map(|(m, p, _)| (*m, *p))
+        .collect();
+    for (method, path) in &pages {
+        let Some((_, _, row)) = PAGES.iter().find(|(m, p, _)| m == method && p == path) else {
+            differences.push(format!("{method} {path}: page not in the expected table"));
+            continue;
+        };
+        for (i, principal) in PRINCIPALS.iter().enumerate() {
+            let uri = page_uri(&org, path);
+            let reply = call(
+                &fx.app,
+                method,
+                &uri,
+                None,
+                Some(&org.actor(principal).cookie),
+                None,
+            )
+            .await;
+            if reply.status.as_u16() != row[i] {
+                differences.push(format!(
+                    "{} {uri} as {principal}: expected {}, got {}",
+                    method.to_uppercase(),
+                    row[i],
+                    reply.status
+                ));
+            }
+        }
+    }
+    for (method, path, _) in PAGES {
+        if !pages.contains(&(*method, *path)) {
+            differences.push(format!("{method} {path}: in the table but not a page"));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "the permission matrix differs:\n{}",
+        differences.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn permission_matrix_sqlite() {
+    matrix(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn permission_matrix_postgres() {
+    matrix(TestBackend::Postgres).await;
+}
+
+async fn get_json(fx: &Fixture, token: &str, uri: &str) -> Value {
+    let reply = call(&fx.app, "get", uri, Some(token), None, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.text);
+    reply.json()
+}
+
+fn ids(page: &Value) -> BTreeSet<String> {
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A user limited to a department sees its objects, and lists leave the others out.
+async fn scoped_users_see_their_department(backend: TestBackend) {
+    let Some(fx) = fixture(backend).await else {
+        return;
+    };
+    let org = organisation(&fx, "Acme", "acme").await;
+    let token = &org.actor("agent@service").token;
+    let surveys = ids(&get_json(&fx, token, "/api/v1/surveys").await);
+    assert_eq!(surveys, BTreeSet::from([org.own_survey.to_string()]));
+    let touchpoints = ids(&get_json(&fx, token, "/api/v1/touchpoints").await);
+    assert_eq!(
+        touchpoints,
+        BTreeSet::from([org.own_touchpoint.to_string()])
+    );
+    let responses = ids(&get_json(&fx, token, "/api/v1/responses").await);
+    assert_eq!(responses, BTreeSet::from([org.own_response.to_string()]));
+    for uri in [
+        format!("/api/v1/surveys/{}", org.own_survey),
+        format!("/api/v1/responses/{}", org.own_response),
+        format!("/api/v1/touchpoints/{}", org.own_touchpoint),
+        format!("/api/v1/metrics?survey_id={}", org.own_survey),
+        format!("/api/v1/text/themes?survey_id={}", org.own_survey),
+    ] {
+        get_json(&fx, token, &uri).await;
+    }
+    // Naming another department's survey as a filter is refused, not silently emptied.
+    let reply = call(
+        &fx.app,
+        "get",
+        &format!("/api/v1/responses?survey_id={}", org.other_survey),
+        Some(token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    // Org-wide text aggregates need a survey of one's departments.
+    let reply = call(
+        &fx.app,
+        "get",
+        "/api/v1/text/themes",
+        Some(token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    // The CSV of the own department holds its response only.
+    let csv = call(
+        &fx.app,
+        "get",
+        &format!("/api/v1/surveys/{}/responses.csv", org.own_survey),
+        Some(token),
+        None,
+        None,
+    )
+    .await;
+    assert!(csv.text.contains(&org.own_response.to_string()));
+    assert!(!csv.text.contains(&org.other_response.to_string()));
+    // The overview page lists the own survey only.
+    let page = call(
+        &fx.app,
+        "get",
+        "/app",
+        None,
+        Some(&org.actor("agent@service").cookie),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&org.own_survey.to_string()));
+    assert!(!page.text.contains(&org.other_survey.to_string()));
+}
+
+#[tokio::test]
+async fn scoped_users_see_their_department_sqlite() {
+    scoped_users_see_their_department(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn scoped_users_see_their_department_postgres() {
+    scoped_users_see_their_department(TestBackend::Postgres).await;
+}
+
+/// Refusals are precise, audited on administrative routes, change nothing; only owners touch
+/// the owner role; a role change bites at once.
+async fn refusals(backend: TestBackend) {
+    let Some(fx) = fixture(backend).await else {
+        return;
+    };
+    let org = organisation(&fx, "Acme", "acme").await;
+    let departments_before = fx.store.departments(org.org_id).await.expect("list");
+
+    // An analyst calling an owner/admin route: 403 naming the missing permission, audited.
+    let analyst = org.actor("analyst");
+    let reply = call(
+        &fx.app,
+        "post",
+        "/api/v1/departments",
+        Some(&analyst.token),
+        None,
+        Some(json!({"key": "probe", "name": "Probe"})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reply.json()["detail"],
+        "your role (analyst) does not have the permission manage_departments"
+    );
+    assert_eq!(
+        fx.store.departments(org.org_id).await.expect("list"),
+        departments_before,
+        "a refused request changes nothing"
+    );
+    let audit = get_json(&fx, org.owner_token(), "/api/v1/audit?action=access.denied").await;
+    let entries = audit["items"].as_array().expect("items");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(
+        entries[0]["target_id"], "POST /api/v1/departments",
+        "{audit}"
+    );
+    assert_eq!(
+        entries[0]["actor_user_id"],
+        json!(analyst.user_id),
+        "{audit}"
+    );
+
+    // Reading a dashboard one may not read is refused but not an administrative probe.
+    let viewer = org.actor("viewer");
+    let reply = call(
+        &fx.app,
+        "get",
+        "/api/v1/responses",
+        Some(&viewer.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let audit = get_json(&fx, org.owner_token(), "/api/v1/audit?action=access.denied").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(1));
+
+    // The web app audits a refused administrative page too.
+    let page = call(
+        &fx.app,
+        "get",
+        "/app/audit",
+        None,
+        Some(&viewer.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let audit = get_json(&fx, org.owner_token(), "/api/v1/audit?action=access.denied").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(2));
+
+    // Admins manage users but not ownership.
+    let admin = org.actor("admin");
+    let promote = |token: String, role: &'static str| {
+        let app = fx.app.clone();
+        let uri = format!("/api/v1/users/{}/role", org.subject);
+        async move {
+            call(
+                &app,
+                "put",
+                &uri,
+                Some(&token),
+                None,
+                Some(json!({"role": role})),
+            )
+            .await
+        }
+    };
+    let reply = promote(admin.token.clone(), "owner").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("manage_ownership"))
+    );
+    let reply = call(
+        &fx.app,
+        "put",
+        &format!("/api/v1/users/{}/role", org.actor("owner").user_id),
+        Some(&admin.token),
+        None,
+        Some(json!({"role": "viewer"})),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "an admin cannot demote an owner"
+    );
+    let reply = promote(org.owner_token().to_owned(), "owner").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["role"], "owner");
+
+    // Departments of another organisation or unknown ones are refused.
+    let reply = call(
+        &fx.app,
+        "put",
+        &format!("/api/v1/users/{}/role", org.subject),
+        Some(org.owner_token()),
+        None,
+        Some(json!({"role": "agent", "departments": [uuid::Uuid::now_v7()]})),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+
+    // A role change bites at once: the analyst, made a viewer, loses the responses.
+    let reply = call(
+        &fx.app,
+        "get",
+        "/api/v1/responses",
+        Some(&analyst.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = call(
+        &fx.app,
+        "put",
+        &format!("/api/v1/users/{}/role", analyst.user_id),
+        Some(&admin.token),
+        None,
+        Some(json!({"role": "viewer"})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let reply = call(
+        &fx.app,
+        "get",
+        "/api/v1/responses",
+        Some(&analyst.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // And so does a new department scope.
+    let reply = call(
+        &fx.app,
+        "put",
+        &format!("/api/v1/users/{}/role", analyst.user_id),
+        Some(&admin.token),
+        None,
+        Some(json!({"role": "analyst", "departments": [org.departments["service"]]})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let listed = ids(&get_json(&fx, &analyst.token, "/api/v1/surveys").await);
+    assert_eq!(listed, BTreeSet::from([org.own_survey.to_string()]));
+    let audit = get_json(
+        &fx,
+        org.owner_token(),
+        "/api/v1/audit?action=user.access_change",
+    )
+    .await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(3), "{audit}");
+}
+
+#[tokio::test]
+async fn refusals_sqlite() {
+    refusals(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn refusals_postgres() {
+    refusals(TestBackend::Postgres).await;
+}
