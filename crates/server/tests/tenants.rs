@@ -1,0 +1,308 @@
+//! Tenant isolation: two organisations, each with departments, touchpoints, surveys,
+//! responses, users, tokens and audit entries. For every API route and every app page, each
+//! organisation's owner (who may do everything in their own organisation) reaches for the
+//! other's data: lists, exports and pages must not contain the other's ids or name, and
+//! naming the other's objects must answer 404 (422 where the id is a field of a body) and
+//! change nothing. A route not covered here fails the test.
+
+mod authz;
+
+use authz::{Fixture, Org, call, fixture, organisation};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use touchpoint_store::testing::TestBackend;
+
+/// What a route must do when the caller reaches for the other organisation.
+#[derive(Clone, Copy, Debug)]
+enum Probe {
+    /// 200 (or 201/204), and the body holds nothing of the other organisation.
+    Clean(u16),
+    /// The other organisation's object in the path: 404.
+    NotFound,
+    /// The other organisation's object as a body field or filter: this status.
+    Refused(u16),
+}
+
+use Probe::{Clean, NotFound, Refused};
+
+const API: &[(&str, &str, Probe)] = &[
+    ("get", "/openapi.json", Clean(200)),
+    ("get", "/surveys", Clean(200)),
+    ("post", "/surveys", Refused(422)),
+    ("get", "/surveys/{id}", NotFound),
+    ("put", "/surveys/{id}", NotFound),
+    ("post", "/surveys/{id}/close", NotFound),
+    ("post", "/surveys/{id}/responses", NotFound),
+    ("get", "/surveys/{id}/responses.csv", NotFound),
+    ("get", "/responses", Clean(200)),
+    ("get", "/responses/{id}", NotFound),
+    ("get", "/touchpoints", Clean(200)),
+    ("post", "/touchpoints", Refused(422)),
+    ("get", "/touchpoints/{id}", NotFound),
+    ("put", "/touchpoints/{id}", NotFound),
+    ("get", "/metrics", NotFound),
+    ("get", "/text/themes", NotFound),
+    ("get", "/text/recurring", NotFound),
+    ("get", "/text/emerging", NotFound),
+    ("get", "/text/status", Clean(200)),
+    ("get", "/tokens", Clean(200)),
+    ("post", "/tokens", Clean(201)),
+    ("delete", "/tokens/{id}", NotFound),
+    ("get", "/audit", Clean(200)),
+    ("get", "/audit.csv", Clean(200)),
+    ("get", "/departments", Clean(200)),
+    ("post", "/departments", Clean(201)),
+    ("put", "/departments/{id}", NotFound),
+    ("delete", "/departments/{id}", NotFound),
+    ("get", "/users", Clean(200)),
+    ("put", "/users/{id}/role", NotFound),
+];
+
+const PAGES: &[(&str, &str, Probe)] = &[
+    ("get", "/app", Clean(200)),
+    ("get", "/app/comments", Clean(200)),
+    ("get", "/app/audit", Clean(200)),
+    ("get", "/app/audit.csv", Clean(200)),
+    ("get", "/app/surveys/{id}", NotFound),
+    ("get", "/app/surveys/{id}/responses.csv", NotFound),
+];
+
+/// Everything that would betray the organisation: its name and every id it holds.
+fn markers(org: &Org) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = [
+        org.name.clone(),
+        org.org_id.to_string(),
+        org.own_touchpoint.to_string(),
+        org.other_touchpoint.to_string(),
+        org.own_survey.to_string(),
+        org.other_survey.to_string(),
+        org.closable_survey.to_string(),
+        org.own_response.to_string(),
+        org.other_response.to_string(),
+        org.subject.to_string(),
+    ]
+    .into();
+    set.extend(org.departments.values().map(|d| d.to_string()));
+    set.extend(org.spare_departments.values().map(|d| d.to_string()));
+    set.extend(org.victim_tokens.values().map(|t| t.to_string()));
+    set.extend(org.actors.values().map(|a| a.user_id.to_string()));
+    set
+}
+
+/// The request `me`'s owner sends for a route template, aimed at `them`.
+fn api_request(me: &Org, them: &Org, method: &str, path: &str) -> (String, Option<Value>) {
+    let uri = path
+        .replace("/surveys/{id}", &format!("/surveys/{}", them.other_survey))
+        .replace(
+            "/responses/{id}",
+            &format!("/responses/{}", them.own_response),
+        )
+        .replace(
+            "/touchpoints/{id}",
+            &format!("/touchpoints/{}", them.own_touchpoint),
+        )
+        .replace(
+            "/tokens/{id}",
+            &format!("/tokens/{}", them.victim_tokens["owner"]),
+        )
+        .replace(
+            "/departments/{id}",
+            &format!("/departments/{}", them.spare_departments["owner"]),
+        )
+        .replace("/users/{id}", &format!("/users/{}", them.subject));
+    let uri = match path {
+        "/metrics" | "/text/themes" | "/text/recurring" | "/text/emerging" => {
+            format!("{uri}?survey_id={}", them.own_survey)
+        }
+        _ => uri,
+    };
+    let survey = |touchpoint| {
+        json!({"name": "Probe", "languages": ["en"], "touchpoint_id": touchpoint, "questions": [
+        {"id":"nps","type":"nps","required":true,"text":{"en":"Recommend us?"}}]})
+    };
+    let body = match (method, path) {
+        // Attaching to the other's touchpoint.
+        ("post", "/surveys") => Some(survey(them.own_touchpoint)),
+        ("put", "/surveys/{id}") => Some(survey(me.own_touchpoint)),
+        ("post", "/surveys/{id}/responses") => Some(json!({"answers": {"nps": 9}})),
+        // Placing a touchpoint in the other's department.
+        ("post", "/touchpoints") => Some(json!({
+            "name": "Probe", "channel": "web", "department_id": them.departments["service"],
+        })),
+        ("put", "/touchpoints/{id}") => Some(json!({"name": "Probe", "channel": "web"})),
+        ("post", "/tokens") => {
+            Some(json!({"name": "probe", "scope": "read_only", "resources": ["*"]}))
+        }
+        ("post", "/departments") => Some(json!({"key": "probe", "name": "Probe"})),
+        ("put", "/departments/{id}") => Some(json!({"name": "Probe"})),
+        ("put", "/users/{id}/role") => Some(json!({"role": "admin"})),
+        _ => None,
+    };
+    (format!("/api/v1{uri}"), body)
+}
+
+fn leaks(body: &str, foreign: &BTreeSet<String>) -> Vec<String> {
+    foreign
+        .iter()
+        .filter(|m| body.contains(m.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn judge(probe: Probe, status: u16, body: &str, foreign: &BTreeSet<String>) -> Option<String> {
+    match probe {
+        Clean(expected) if status != expected => Some(format!("expected {expected}, got {status}")),
+        Clean(_) => {
+            let found = leaks(body, foreign);
+            (!found.is_empty()).then(|| format!("shows the other organisation's {found:?}"))
+        }
+        NotFound if status != 404 => Some(format!("expected 404, got {status}: {body}")),
+        Refused(expected) if status != expected => {
+            Some(format!("expected {expected}, got {status}: {body}"))
+        }
+        _ => None,
+    }
+}
+
+/// What a refused probe must have left untouched.
+async fn snapshot(fx: &Fixture, org: &Org) -> String {
+    let mut out = String::new();
+    for uri in [
+        "/api/v1/surveys",
+        "/api/v1/touchpoints",
+        "/api/v1/responses",
+        "/api/v1/departments",
+        "/api/v1/users",
+    ] {
+        let reply = call(&fx.app, "get", uri, Some(org.owner_token()), None, None).await;
+        out.push_str(&reply.text);
+    }
+    let tokens = call(
+        &fx.app,
+        "get",
+        "/api/v1/tokens",
+        Some(org.owner_token()),
+        None,
+        None,
+    )
+    .await;
+    // Last use times change with every call; revocations must not.
+    let revoked: Vec<Value> = tokens.json()["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| json!([t["id"], t["revoked_at"]]))
+        .collect();
+    out.push_str(&json!(revoked).to_string());
+    out
+}
+
+async fn isolation(backend: TestBackend) {
+    let Some(fx) = fixture(backend).await else {
+        return;
+    };
+    let acme = organisation(&fx, "Acme", "acme").await;
+    let globex = organisation(&fx, "Globex", "globex").await;
+    let mut problems = Vec::new();
+
+    let routed: BTreeSet<(&str, &str)> = touchpoint_server::api::routes()
+        .list()
+        .iter()
+        .copied()
+        .collect();
+    for (method, path) in &routed {
+        if !API.iter().any(|(m, p, _)| m == method && p == path) {
+            problems.push(format!("{method} {path}: not covered by the tenant test"));
+        }
+    }
+    let pages: BTreeSet<(&str, &str)> = touchpoint_server::web::PAGE_PERMISSIONS
+        .iter()
+        .map(|(m, p, _)| (*m, *p))
+        .collect();
+    for (method, path) in &pages {
+        if !PAGES.iter().any(|(m, p, _)| m == method && p == path) {
+            problems.push(format!(
+                "{method} {path}: page not covered by the tenant test"
+            ));
+        }
+    }
+
+    for (me, them) in [(&acme, &globex), (&globex, &acme)] {
+        let foreign = markers(them);
+        let before = snapshot(&fx, them).await;
+        for (method, path, probe) in API {
+            let (uri, body) = api_request(me, them, method, path);
+            let reply = call(&fx.app, method, &uri, Some(me.owner_token()), None, body).await;
+            if let Some(problem) = judge(*probe, reply.status.as_u16(), &reply.text, &foreign) {
+                problems.push(format!(
+                    "{} {uri} as {}: {problem}",
+                    method.to_uppercase(),
+                    me.name
+                ));
+            }
+        }
+        for (method, path, probe) in PAGES {
+            let uri = path.replace("{id}", &them.own_survey.to_string());
+            let reply = call(
+                &fx.app,
+                method,
+                &uri,
+                None,
+                Some(&me.actor("owner").cookie),
+                None,
+            )
+            .await;
+            if let Some(problem) = judge(*probe, reply.status.as_u16(), &reply.text, &foreign) {
+                problems.push(format!(
+                    "{} {uri} as {}: {problem}",
+                    method.to_uppercase(),
+                    me.name
+                ));
+            }
+        }
+        // A role change naming the other organisation's department is refused.
+        let reply = call(
+            &fx.app,
+            "put",
+            &format!("/api/v1/users/{}/role", me.subject),
+            Some(me.owner_token()),
+            None,
+            Some(json!({"role": "agent", "departments": [them.departments["service"]]})),
+        )
+        .await;
+        if reply.status.as_u16() != 422 {
+            problems.push(format!(
+                "{}: foreign department in a role change: {}",
+                me.name, reply.status
+            ));
+        }
+        // Filters naming the other's objects.
+        for uri in [
+            format!("/api/v1/responses?survey_id={}", them.own_survey),
+            format!("/api/v1/responses?touchpoint_id={}", them.own_touchpoint),
+        ] {
+            let reply = call(&fx.app, "get", &uri, Some(me.owner_token()), None, None).await;
+            if !matches!(reply.status.as_u16(), 404 | 422) {
+                problems.push(format!("GET {uri} as {}: {}", me.name, reply.status));
+            }
+        }
+        if snapshot(&fx, them).await != before {
+            problems.push(format!("{}'s probes changed {}'s data", me.name, them.name));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "tenant isolation is broken:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn tenants_are_isolated_sqlite() {
+    isolation(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn tenants_are_isolated_postgres() {
+    isolation(TestBackend::Postgres).await;
+}
