@@ -192,7 +192,7 @@ async fn matrix(backend: TestBackend) {
             if reply.status == StatusCode::FORBIDDEN {
                 let problem = reply.json();
                 if !reply.content_type.starts_with("application/problem+json")
-                    || !problem["detail"].as_str().is_some_and(|d| !d.is_empty())
+                    || problem["detail"].as_str().is_none_or(|d| d.is_empty())
                 {
                     differences.push(format!("{method} {uri} as {principal}: 403 without detail"));
                 }
