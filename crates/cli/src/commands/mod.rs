@@ -2,10 +2,11 @@
 
 mod demo;
 mod init;
+mod organisation;
 mod serve;
 mod text;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, OrganisationCommand};
 use crate::config::{Config, Overrides};
 use crate::runtime;
 use anyhow::Context;
@@ -52,6 +53,22 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::VerifyRollups => runtime::tokio()?.block_on(verify_rollups(&config)),
         Command::Text(command) => text::run(command),
+        Command::Organisation(OrganisationCommand::Create {
+            name,
+            owner_email,
+            owner_name,
+            password_stdin,
+            json,
+        }) => runtime::tokio()?.block_on(organisation::create(
+            &config,
+            organisation::NewOrganisation {
+                name,
+                owner_email,
+                owner_name,
+                password_stdin,
+            },
+            json,
+        )),
     }
 }
 
