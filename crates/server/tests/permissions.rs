@@ -6,7 +6,7 @@
 
 mod authz;
 
-use authz::{Fixture, Org, PRINCIPALS, call, fixture, organisation};
+use authz::{Fixture, Org, PRINCIPALS, call, fixture, organisation, post_form};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -82,6 +82,23 @@ const PAGES: &[(&str, &str, Row)] = &[
     ("get", "/app/audit.csv", ADMINS_200),
     ("get", "/app/surveys/{id}", DASHBOARD_OTHER),
     ("get", "/app/surveys/{id}/responses.csv", CX_OTHER),
+    ("get", "/app/departments", ALL_200),
+    (
+        "post",
+        "/app/departments",
+        [303, 303, 403, 403, 403, 403, 403, 403],
+    ),
+    (
+        "post",
+        "/app/departments/{id}",
+        [303, 303, 403, 403, 403, 403, 403, 403],
+    ),
+    ("get", "/app/roles", ADMINS_200),
+    (
+        "post",
+        "/app/roles/{id}",
+        [303, 303, 403, 403, 403, 403, 403, 403],
+    ),
 ];
 
 fn survey_body(org: &Org, name: &str) -> Value {
@@ -151,8 +168,35 @@ fn api_request(org: &Org, method: &str, path: &str, principal: &str) -> (String,
     (format!("/api/v1{uri}"), body)
 }
 
-fn page_uri(org: &Org, path: &str) -> String {
-    path.replace("{id}", &org.other_survey.to_string())
+/// The concrete page request: URI and, for form posts, the fields.
+fn page_request(
+    org: &Org,
+    method: &str,
+    path: &str,
+    principal: &str,
+) -> (String, Vec<(&'static str, String)>) {
+    let tag = principal.replace('@', "-");
+    match (method, path) {
+        ("post", "/app/departments") => (
+            path.to_owned(),
+            vec![
+                ("key", format!("web-{tag}")),
+                ("name", format!("<i>{tag}</i>")),
+            ],
+        ),
+        ("post", "/app/departments/{id}") => (
+            format!("/app/departments/{}", org.departments["sales"]),
+            vec![("name", "Sales".to_owned())],
+        ),
+        ("post", "/app/roles/{id}") => (
+            format!("/app/roles/{}", org.subject),
+            vec![("role", "viewer".to_owned())],
+        ),
+        _ => (
+            path.replace("{id}", &org.other_survey.to_string()),
+            Vec::new(),
+        ),
+    }
 }
 
 async fn matrix(backend: TestBackend) {
@@ -215,16 +259,13 @@ async fn matrix(backend: TestBackend) {
             continue;
         };
         for (i, principal) in PRINCIPALS.iter().enumerate() {
-            let uri = page_uri(&org, path);
-            let reply = call(
-                &fx.app,
-                method,
-                &uri,
-                None,
-                Some(&org.actor(principal).cookie),
-                None,
-            )
-            .await;
+            let (uri, fields) = page_request(&org, method, path, principal);
+            let cookie = &org.actor(principal).cookie;
+            let reply = if *method == "post" {
+                post_form(&fx.app, &uri, cookie, &fields).await
+            } else {
+                call(&fx.app, method, &uri, None, Some(cookie), None).await
+            };
             if reply.status.as_u16() != row[i] {
                 differences.push(format!(
                     "{} {uri} as {principal}: expected {}, got {}",
@@ -548,4 +589,108 @@ async fn refusals_sqlite() {
 #[tokio::test]
 async fn refusals_postgres() {
     refusals(TestBackend::Postgres).await;
+}
+
+/// The departments and roles pages show names escaped, and the legend comes from the table.
+async fn pages_escape_and_render_the_table(backend: TestBackend) {
+    let Some(fx) = fixture(backend).await else {
+        return;
+    };
+    let org = organisation(&fx, "Acme", "acme").await;
+    let owner = &org.actor("owner").cookie;
+    let reply = post_form(
+        &fx.app,
+        "/app/departments",
+        owner,
+        &[
+            ("key", "xss".to_owned()),
+            ("name", "<script>alert(1)</script>".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    for page in ["/app/departments", "/app/roles"] {
+        let reply = call(&fx.app, "get", page, None, Some(owner), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}");
+        assert!(
+            !reply.text.contains("<script>alert(1)</script>"),
+            "{page} escapes"
+        );
+        assert!(
+            reply.text.contains("script&#62;alert(1)") || reply.text.contains("script&gt;alert(1)"),
+            "{page} shows the name as text"
+        );
+        assert!(
+            !reply.text.contains("<script"),
+            "{page} has no script at all"
+        );
+    }
+    let roles = call(
+        &fx.app,
+        "get",
+        "/app/roles?lang=en",
+        None,
+        Some(owner),
+        None,
+    )
+    .await;
+    for permission in touchpoint_domain::Permission::ALL {
+        assert!(
+            roles.text.contains(permission.as_str()),
+            "legend lacks {permission}"
+        );
+    }
+    // A bad key is refused on the page, nothing stored; the last owner stays.
+    let before = fx.store.departments(org.org_id).await.expect("list").len();
+    let reply = post_form(
+        &fx.app,
+        "/app/departments",
+        owner,
+        &[("key", "Bad Key".to_owned()), ("name", "x".to_owned())],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fx.store.departments(org.org_id).await.expect("list").len(),
+        before
+    );
+    let reply = post_form(
+        &fx.app,
+        &format!("/app/roles/{}", org.actor("owner").user_id),
+        owner,
+        &[("role", "admin".to_owned())],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    // Without the CSRF token nothing happens.
+    let reply = call(&fx.app, "post", "/app/departments", None, Some(owner), None).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Scoping an agent from the roles page.
+    let agent = org.actor("agent").user_id;
+    let reply = post_form(
+        &fx.app,
+        &format!("/app/roles/{agent}"),
+        owner,
+        &[
+            ("role", "agent".to_owned()),
+            ("departments", org.departments["service"].to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    let access = fx.store.user_access(org.org_id, agent).await.expect("user");
+    assert_eq!(
+        access.departments,
+        touchpoint_domain::DepartmentScope::from_ids(vec![org.departments["service"]])
+    );
+}
+
+#[tokio::test]
+async fn pages_escape_and_render_the_table_sqlite() {
+    pages_escape_and_render_the_table(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn pages_escape_and_render_the_table_postgres() {
+    pages_escape_and_render_the_table(TestBackend::Postgres).await;
 }

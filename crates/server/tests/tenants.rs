@@ -7,7 +7,7 @@
 
 mod authz;
 
-use authz::{Fixture, Org, call, fixture, organisation};
+use authz::{Fixture, Org, call, fixture, organisation, post_form};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use touchpoint_store::testing::TestBackend;
@@ -65,6 +65,11 @@ const PAGES: &[(&str, &str, Probe)] = &[
     ("get", "/app/audit.csv", Clean(200)),
     ("get", "/app/surveys/{id}", NotFound),
     ("get", "/app/surveys/{id}/responses.csv", NotFound),
+    ("get", "/app/departments", Clean(200)),
+    ("post", "/app/departments", Clean(303)),
+    ("post", "/app/departments/{id}", NotFound),
+    ("get", "/app/roles", Clean(200)),
+    ("post", "/app/roles/{id}", NotFound),
 ];
 
 /// Everything that would betray the organisation: its name and every id it holds.
@@ -242,16 +247,33 @@ async fn isolation(backend: TestBackend) {
             }
         }
         for (method, path, probe) in PAGES {
-            let uri = path.replace("{id}", &them.own_survey.to_string());
-            let reply = call(
-                &fx.app,
-                method,
-                &uri,
-                None,
-                Some(&me.actor("owner").cookie),
-                None,
-            )
-            .await;
+            let cookie = &me.actor("owner").cookie;
+            let (uri, fields) = match (*method, *path) {
+                ("post", "/app/departments") => (
+                    (*path).to_owned(),
+                    vec![
+                        ("key", "web-probe".to_owned()),
+                        ("name", "Probe".to_owned()),
+                    ],
+                ),
+                ("post", "/app/departments/{id}") => (
+                    format!("/app/departments/{}", them.departments["sales"]),
+                    vec![("name", "Probe".to_owned())],
+                ),
+                ("post", "/app/roles/{id}") => (
+                    format!("/app/roles/{}", them.subject),
+                    vec![("role", "admin".to_owned())],
+                ),
+                _ => (
+                    path.replace("{id}", &them.own_survey.to_string()),
+                    Vec::new(),
+                ),
+            };
+            let reply = if *method == "post" {
+                post_form(&fx.app, &uri, cookie, &fields).await
+            } else {
+                call(&fx.app, method, &uri, None, Some(cookie), None).await
+            };
             if let Some(problem) = judge(*probe, reply.status.as_u16(), &reply.text, &foreign) {
                 problems.push(format!(
                     "{} {uri} as {}: {problem}",

@@ -13,7 +13,7 @@ mod surveys;
 pub(crate) mod text;
 mod tokens;
 mod touchpoints;
-mod users;
+pub(crate) mod users;
 
 use crate::AppState;
 use axum::Router;

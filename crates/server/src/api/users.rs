@@ -53,6 +53,10 @@ pub struct AccessRequest {
 }
 
 impl RoleChange {
+    pub fn new(role: Option<String>, departments: Option<Vec<String>>) -> RoleChange {
+        RoleChange { role, departments }
+    }
+
     pub fn validate(self) -> Result<AccessRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         let role = match self.role.as_deref().map(Role::parse) {

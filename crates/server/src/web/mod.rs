@@ -6,6 +6,7 @@
 //! The UI language is `?lang=` (remembered in a cookie), else the user's own language, else
 //! the browser's `Accept-Language`.
 
+mod access;
 mod audit;
 pub mod chart;
 mod comments;
@@ -36,6 +37,13 @@ pub fn router() -> Router<AppState> {
         .route("/app/audit.csv", get(audit::export_csv))
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
+        .route(
+            "/app/departments",
+            get(access::departments).post(access::add_department),
+        )
+        .route("/app/departments/{id}", post(access::rename_department))
+        .route("/app/roles", get(access::roles))
+        .route("/app/roles/{id}", post(access::set_role))
         .layer(axum::middleware::from_fn(csrf::require))
 }
 
@@ -51,6 +59,11 @@ pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("get", "/app/audit.csv", P::ReadAudit),
     ("get", "/app/surveys/{id}", P::ReadDashboards),
     ("get", "/app/surveys/{id}/responses.csv", P::ReadCxData),
+    ("get", "/app/departments", P::ReadDepartments),
+    ("post", "/app/departments", P::ManageDepartments),
+    ("post", "/app/departments/{id}", P::ManageDepartments),
+    ("get", "/app/roles", P::ManageUsers),
+    ("post", "/app/roles/{id}", P::ManageUsers),
 ];
 
 /// The permission `method` (lower-case) on the page `path` needs, if it is a page.
@@ -193,12 +206,16 @@ pub(crate) fn language_links(path: &str, current: Language) -> Vec<crate::public
 pub struct Chrome {
     pub lang: &'static str,
     pub t: &'static Texts,
+    /// Texts of the departments and roles pages (their navigation links).
+    pub a: &'static i18n::AccessTexts,
     pub user_name: String,
     pub switch: Vec<crate::public::LanguageLink>,
     /// The session's CSRF token, sent back by every form that changes something.
     pub csrf: String,
     /// Whether the audit log is in the navigation.
     pub may_audit: bool,
+    /// Whether the roles page is in the navigation.
+    pub may_manage_users: bool,
 }
 
 impl Chrome {
@@ -212,10 +229,12 @@ impl Chrome {
         Chrome {
             lang: language.as_str(),
             t: i18n::texts(language),
+            a: i18n::access_texts(language),
             user_name,
             switch: language_links(path, language),
             csrf: signed_in.csrf.clone(),
             may_audit: signed_in.may(Permission::ReadAudit),
+            may_manage_users: signed_in.may(Permission::ManageUsers),
         }
     }
 }

@@ -365,3 +365,40 @@ pub async fn call(
         text: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
+
+/// A form post from the signed-in app: the session cookie plus its CSRF token.
+pub async fn post_form(app: &Router, uri: &str, cookie: &str, fields: &[(&str, String)]) -> Reply {
+    let session = cookie.split_once('=').map(|(_, v)| v).unwrap_or_default();
+    let mut pairs: Vec<(&str, String)> = vec![(
+        touchpoint_server::web::csrf::FIELD,
+        touchpoint_server::web::csrf::token(session),
+    )];
+    pairs.extend(fields.iter().cloned());
+    let body = serde_urlencoded::to_string(&pairs).expect("form");
+    let request = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Reply {
+        status,
+        content_type,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
