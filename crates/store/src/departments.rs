@@ -117,14 +117,18 @@ fn scope_json(scope: &DepartmentScope) -> serde_json::Value {
     }
 }
 
-async fn owners(tx: &mut Transaction<'_>, org_id: OrgId) -> Result<i64> {
-    Ok(
-        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE org_id = $1 AND role = 'owner'")
-            .bind(org_id.to_string())
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("n")?,
-    )
+/// How many owners the organisation has, locking their rows until the transaction ends so
+/// two concurrent demotions cannot both see "another owner is left".
+async fn owners(tx: &mut Transaction<'_>, org_id: OrgId, backend: crate::Backend) -> Result<usize> {
+    let sql = format!(
+        "SELECT id FROM users WHERE org_id = $1 AND role = 'owner'{}",
+        backend.for_update()
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(org_id.to_string())
+        .fetch_all(&mut **tx)
+        .await?
+        .len())
 }
 
 impl Store {
@@ -315,7 +319,9 @@ impl Store {
             .await?;
         let old_role = role(&row)?;
         let old_scope = scope_of(&mut *tx, user_id).await?;
-        if old_role == Role::Owner && new_role != Role::Owner && owners(&mut tx, org_id).await? <= 1
+        if old_role == Role::Owner
+            && new_role != Role::Owner
+            && owners(&mut tx, org_id, self.backend()).await? <= 1
         {
             return Ok(AccessChange::LastOwner);
         }
