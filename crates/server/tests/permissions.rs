@@ -349,6 +349,28 @@ async fn scoped_users_see_their_department(backend: TestBackend) {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    // A response to an own survey may not name another department's touchpoint.
+    let analyst = &org.actor("analyst@service").token;
+    let reply = call(
+        &fx.app,
+        "post",
+        &format!("/api/v1/surveys/{}/responses", org.own_survey),
+        Some(analyst),
+        None,
+        Some(json!({"answers": {"nps": 7}, "touchpoint_id": org.other_touchpoint})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    let reply = call(
+        &fx.app,
+        "post",
+        &format!("/api/v1/surveys/{}/responses", org.own_survey),
+        Some(analyst),
+        None,
+        Some(json!({"answers": {"nps": 7}, "touchpoint_id": org.own_touchpoint})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     // Org-wide text aggregates need a survey of one's departments.
     let reply = call(
         &fx.app,

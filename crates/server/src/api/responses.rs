@@ -56,6 +56,11 @@ pub async fn submit(
     ApiJson(draft): ApiJson<ResponseDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let survey = super::surveys::load(&state, &caller, &id).await?;
+    if !caller.departments.is_all() {
+        // The response's own touchpoint must be one of the caller's too.
+        let touchpoint = draft.touchpoint_id.clone().map(Value::String);
+        super::touchpoints::resolve(&state, &caller, touchpoint.as_ref()).await?;
+    }
     match store_response(&state, &survey, draft, "api").await? {
         SubmitOutcome::Created(id) => Ok((StatusCode::CREATED, Json(json!({"id": id})))),
         SubmitOutcome::Replayed(id) => Ok((StatusCode::OK, Json(json!({"id": id})))),
