@@ -89,6 +89,9 @@ pub enum Command {
     /// Import data from files (customers from CSV)
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Organisations (tenants) of this instance
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +142,30 @@ pub struct ImportCustomersArgs {
 pub enum EncodingArg {
     Utf8,
     Latin1,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Create one more organisation with its owner, default departments and a first API token
+    /// (printed once). The owner's password comes from TOUCHPOINT_OWNER_PASSWORD or, with
+    /// --password-stdin, from one line of standard input.
+    Create {
+        /// Name of the organisation
+        #[arg(long)]
+        name: String,
+        /// E-mail address of the owner (the sign-in name; unique across the instance)
+        #[arg(long)]
+        owner_email: String,
+        /// Display name of the owner [default: the e-mail's local part]
+        #[arg(long)]
+        owner_name: Option<String>,
+        /// Read the owner's password from standard input instead of TOUCHPOINT_OWNER_PASSWORD
+        #[arg(long)]
+        password_stdin: bool,
+        /// Print {"org_id", "user_id", "api_token"} as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -118,6 +118,7 @@ fn help_documents_every_command_and_global_option() {
         "migrate",
         "verify-rollups",
         "text",
+        "organisation",
         "--data-dir",
         "--database-url",
         "--config",
@@ -195,6 +196,82 @@ async fn init_creates_once_and_refuses_the_second_time() {
             .expect("query")
             .is_none()
     );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn organisation_create_adds_a_second_tenant() {
+    let target = Target::new(TestBackend::Sqlite).await.expect("sqlite");
+    let first = init(&target);
+    let mut args: Vec<&str> = vec![
+        "organisation",
+        "create",
+        "--name",
+        "Globex",
+        "--owner-email",
+        "boss@globex.example",
+        "--owner-name",
+        "Hank",
+        "--password-stdin",
+        "--json",
+    ];
+    args.extend(target.args.iter().map(String::as_str));
+    let output = run(&args, "a long enough password\n");
+    assert!(
+        output.status.success(),
+        "organisation create failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let created: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_ne!(created["org_id"], first["org_id"]);
+    assert!(
+        created["api_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("tp_"))
+    );
+    // The same owner e-mail again: refused, nothing created.
+    let again = run(&args, "a long enough password\n");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    // Without a password source: refused.
+    let mut no_password: Vec<&str> = vec![
+        "organisation",
+        "create",
+        "--name",
+        "Initech",
+        "--owner-email",
+        "bill@initech.example",
+    ];
+    no_password.extend(target.args.iter().map(String::as_str));
+    let refused = run(&no_password, "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("TOUCHPOINT_OWNER_PASSWORD"));
+
+    let store = touchpoint_store::Store::open(
+        &format!(
+            "sqlite://{}?mode=rwc",
+            target.dir.join("touchpoint.db").display()
+        ),
+        Default::default(),
+    )
+    .await
+    .expect("open");
+    assert_eq!(store.organisation_ids().await.expect("ids").len(), 2);
+    let org_id = created["org_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("org id");
+    assert_eq!(
+        store.departments(org_id).await.expect("departments").len(),
+        4
+    );
+    let owner = store
+        .user_by_email("boss@globex.example")
+        .await
+        .expect("query")
+        .expect("owner");
+    assert_eq!(owner.role, touchpoint_domain::Role::Owner);
+    assert_eq!(owner.display_name, "Hank");
     store.close().await;
 }
 

@@ -63,3 +63,8 @@ typed_id!(StageId);
 typed_id!(CustomerId);
 typed_id!(MailId);
 typed_id!(InvitationId);
+typed_id!(
+    /// A department (marketing, sales, …) of one organisation; touchpoints belong to one and
+    /// users may be limited to some.
+    DepartmentId
+);

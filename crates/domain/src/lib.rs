@@ -13,6 +13,7 @@ pub mod journey;
 pub mod language;
 pub mod metrics;
 pub mod period;
+pub mod permissions;
 pub mod report;
 pub mod response;
 pub mod retention;
@@ -31,6 +32,7 @@ pub use customer::{
 pub use ids::*;
 pub use language::Language;
 pub use period::Interval;
+pub use permissions::{DepartmentScope, Permission};
 pub use response::{NewResponse, ResponseDraft};
 pub use roles::Role;
 pub use survey::{Question, QuestionKind, SurveyDefinition};

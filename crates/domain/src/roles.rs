@@ -1,5 +1,5 @@
 //! The roles a user can hold in an organisation. What each role may do is decided in one
-//! place (the permission table, [`crate::permissions`] once it exists); this module only
+//! place (the permission table, [`crate::permissions`]); this module only
 //! names the roles and their stored form.
 
 use std::fmt;

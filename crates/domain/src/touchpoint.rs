@@ -16,6 +16,9 @@ pub const KNOWN_CHANNELS: [&str; 8] = [
 pub struct TouchpointDraft {
     pub name: String,
     pub channel: String,
+    /// The owning department's id as sent; resolved against the organisation by the server.
+    #[serde(default)]
+    pub department_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,11 +64,13 @@ mod tests {
         let ok = TouchpointFields::try_from(TouchpointDraft {
             name: " Hotline ".into(),
             channel: "phone".into(),
+            department_id: None,
         });
         assert_eq!(ok.expect("valid").name, "Hotline");
         let errors = TouchpointFields::try_from(TouchpointDraft {
             name: "".into(),
             channel: "Tel efon".into(),
+            department_id: None,
         })
         .expect_err("invalid");
         assert_eq!(errors.len(), 2);

@@ -82,6 +82,7 @@ async fn expected_totals(store: &Store, org_id: OrgId) -> HashMap<(String, Strin
     let page = store
         .list_responses(
             org_id,
+            &touchpoint_domain::DepartmentScope::All,
             &ResponseQuery {
                 commented: true,
                 ..Default::default()
@@ -132,7 +133,13 @@ async fn comments_are_analysed_and_reanalysed(backend: TestBackend) {
     let worker = Worker::new(store.clone(), builtin.clone());
     worker.drain().await.expect("drain");
     let all = store
-        .list_responses(org_id, &ResponseQuery::default(), &Cursor::start(), 100)
+        .list_responses(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &ResponseQuery::default(),
+            &Cursor::start(),
+            100,
+        )
         .await
         .expect("list");
     assert_eq!(all.items.len(), 7);
@@ -147,7 +154,13 @@ async fn comments_are_analysed_and_reanalysed(backend: TestBackend) {
         ..Default::default()
     };
     let negative = store
-        .list_responses(org_id, &negative, &Cursor::start(), 100)
+        .list_responses(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &negative,
+            &Cursor::start(),
+            100,
+        )
         .await
         .expect("list");
     assert!(negative.items.len() >= 3, "the complaints are negative");
@@ -156,7 +169,13 @@ async fn comments_are_analysed_and_reanalysed(backend: TestBackend) {
         ..Default::default()
     };
     let billing = store
-        .list_responses(org_id, &billing, &Cursor::start(), 100)
+        .list_responses(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &billing,
+            &Cursor::start(),
+            100,
+        )
         .await
         .expect("list");
     assert_eq!(

@@ -113,7 +113,7 @@ impl InvitationDraft {
             }
         };
         let role = match self.role.as_deref().map(Role::parse) {
-            Some(Some(Role::Owner)) if inviter.role != Role::Owner.as_str() => {
+            Some(Some(Role::Owner)) if inviter.role != Role::Owner => {
                 errors.push(FieldError::new("role", "only an owner may invite an owner"));
                 None
             }

@@ -800,6 +800,148 @@ pub fn validation_message(language: Language, message: &str) -> String {
     message.to_owned()
 }
 
+/// Texts of the departments and roles pages, in their own struct so the page family stays
+/// together (a missing translation is still a compile error).
+#[derive(Debug)]
+pub struct AccessTexts {
+    pub departments_nav: &'static str,
+    pub departments_intro: &'static str,
+    pub key: &'static str,
+    pub name: &'static str,
+    pub add_department: &'static str,
+    pub rename: &'static str,
+    pub roles_nav: &'static str,
+    pub roles_intro: &'static str,
+    pub user: &'static str,
+    pub role: &'static str,
+    pub departments: &'static str,
+    pub all_departments: &'static str,
+    pub save: &'static str,
+    pub legend: &'static str,
+    pub permission: &'static str,
+    pub not_saved: &'static str,
+}
+
+pub static ACCESS_DE: AccessTexts = AccessTexts {
+    departments_nav: "Abteilungen",
+    departments_intro: "Kontaktpunkte gehören einer Abteilung; Benutzer können auf Abteilungen beschränkt werden. Eine Abteilung lässt sich löschen, solange ihr kein Kontaktpunkt und kein Benutzer zugeordnet ist.",
+    key: "Schlüssel",
+    name: "Name",
+    add_department: "Abteilung anlegen",
+    rename: "Umbenennen",
+    roles_nav: "Rollen",
+    roles_intro: "Die Rolle bestimmt, was ein Benutzer darf; Analysten, Agenten und Betrachter lassen sich auf Abteilungen beschränken (keine Auswahl: alle Abteilungen). Nur Inhaber vergeben oder entziehen die Inhaberrolle.",
+    user: "Benutzer",
+    role: "Rolle",
+    departments: "Abteilungen",
+    all_departments: "alle",
+    save: "Speichern",
+    legend: "Was jede Rolle darf",
+    permission: "Berechtigung",
+    not_saved: "Nicht gespeichert:",
+};
+
+pub static ACCESS_EN: AccessTexts = AccessTexts {
+    departments_nav: "Departments",
+    departments_intro: "Touchpoints belong to a department; users can be limited to departments. A department can be deleted while no touchpoint and no user belongs to it.",
+    key: "Key",
+    name: "Name",
+    add_department: "Add department",
+    rename: "Rename",
+    roles_nav: "Roles",
+    roles_intro: "The role decides what a user may do; analysts, agents and viewers can be limited to departments (none ticked: all departments). Only owners grant or revoke the owner role.",
+    user: "User",
+    role: "Role",
+    departments: "Departments",
+    all_departments: "all",
+    save: "Save",
+    legend: "What each role may do",
+    permission: "Permission",
+    not_saved: "Not saved:",
+};
+
+pub fn access_texts(language: Language) -> &'static AccessTexts {
+    match language {
+        Language::De => &ACCESS_DE,
+        Language::En => &ACCESS_EN,
+    }
+}
+
+/// A role's name on screen.
+pub fn role_name(language: Language, role: touchpoint_domain::Role) -> &'static str {
+    use touchpoint_domain::Role;
+    match (language, role) {
+        (Language::De, Role::Owner) => "Inhaber",
+        (Language::De, Role::Admin) => "Administrator",
+        (Language::De, Role::Analyst) => "Analyst",
+        (Language::De, Role::Agent) => "Agent",
+        (Language::De, Role::Viewer) => "Betrachter",
+        (Language::En, Role::Owner) => "Owner",
+        (Language::En, Role::Admin) => "Admin",
+        (Language::En, Role::Analyst) => "Analyst",
+        (Language::En, Role::Agent) => "Agent",
+        (Language::En, Role::Viewer) => "Viewer",
+    }
+}
+
+/// What a permission allows, on screen.
+pub fn permission_text(
+    language: Language,
+    permission: touchpoint_domain::Permission,
+) -> &'static str {
+    use touchpoint_domain::Permission as P;
+    match (language, permission) {
+        (Language::De, P::ReadDashboards) => "Dashboards, Umfragen und Kontaktpunkte ansehen",
+        (Language::De, P::ReadCxData) => "Antworten, Kommentare, Textanalyse und Exporte lesen",
+        (Language::De, P::SubmitResponses) => "Antworten per API einliefern",
+        (Language::De, P::ManageSurveys) => "Umfragen anlegen, ändern, schließen",
+        (Language::De, P::ManageTouchpoints) => "Kontaktpunkte anlegen und ändern",
+        (Language::De, P::ManageJourneys) => "Journeys und Dashboards gestalten",
+        (Language::De, P::ReadCustomers) => "Kunden ansehen",
+        (Language::De, P::ManageCustomers) => {
+            "Kundenverzeichnis pflegen (Import, Attribute, Einstellungen)"
+        }
+        (Language::De, P::HandlePrivacyRequests) => {
+            "Datenschutzanfragen: Kundendaten exportieren und löschen"
+        }
+        (Language::De, P::WorkCases) => "Fälle bearbeiten",
+        (Language::De, P::ReadDepartments) => "Abteilungen ansehen",
+        (Language::De, P::ManageDepartments) => "Abteilungen verwalten",
+        (Language::De, P::ManageUsers) => "Rollen und Abteilungen der Benutzer ändern",
+        (Language::De, P::ManageOwnTokens) => "Eigene API-Tokens verwalten",
+        (Language::De, P::ManageAllTokens) => "Alle API-Tokens verwalten",
+        (Language::De, P::ReadAudit) => "Audit-Log lesen",
+        (Language::De, P::ManageRetention) => "Aufbewahrung regeln",
+        (Language::De, P::ManageOrganisation) => "Organisation einstellen",
+        (Language::De, P::ManageOwnership) => "Inhaberrolle vergeben und entziehen",
+        (Language::De, P::ManageBilling) => "Abrechnung",
+        (Language::En, P::ReadDashboards) => "See dashboards, surveys and touchpoints",
+        (Language::En, P::ReadCxData) => "Read responses, comments, text analytics and exports",
+        (Language::En, P::SubmitResponses) => "Submit responses through the API",
+        (Language::En, P::ManageSurveys) => "Create, change and close surveys",
+        (Language::En, P::ManageTouchpoints) => "Create and change touchpoints",
+        (Language::En, P::ManageJourneys) => "Design journeys and dashboards",
+        (Language::En, P::ReadCustomers) => "See customers",
+        (Language::En, P::ManageCustomers) => {
+            "Maintain the customer directory (imports, attributes, settings)"
+        }
+        (Language::En, P::HandlePrivacyRequests) => {
+            "Privacy requests: export and erase a customer's data"
+        }
+        (Language::En, P::WorkCases) => "Work cases",
+        (Language::En, P::ReadDepartments) => "See departments",
+        (Language::En, P::ManageDepartments) => "Manage departments",
+        (Language::En, P::ManageUsers) => "Change users' roles and departments",
+        (Language::En, P::ManageOwnTokens) => "Manage one's own API tokens",
+        (Language::En, P::ManageAllTokens) => "Manage every API token",
+        (Language::En, P::ReadAudit) => "Read the audit log",
+        (Language::En, P::ManageRetention) => "Set retention",
+        (Language::En, P::ManageOrganisation) => "Configure the organisation",
+        (Language::En, P::ManageOwnership) => "Grant and revoke the owner role",
+        (Language::En, P::ManageBilling) => "Billing",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

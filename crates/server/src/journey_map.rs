@@ -2,7 +2,7 @@
 //! test), its share of negative comments and the friction it causes, stage by stage — all
 //! summed from maintained rollups, never from raw responses. Shared by the API and the page.
 
-use crate::reports::{all_surveys, estimate_fields};
+use crate::reports::{all_surveys, all_touchpoints, estimate_fields};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use touchpoint_domain::journey::{Friction, friction_ranking};
@@ -12,7 +12,7 @@ use touchpoint_domain::report::{
     DayHistogram, GroupReport, PeriodChange, Report, build_report, last_change, period_label,
     period_starts,
 };
-use touchpoint_domain::{Interval, OrgId, SurveyId, TouchpointId};
+use touchpoint_domain::{DepartmentScope, Interval, OrgId, SurveyId, TouchpointId};
 use touchpoint_store::journeys::{Journey, PlacedTouchpoint};
 use touchpoint_store::{Store, StoreError, TouchpointRollupQuery};
 
@@ -63,8 +63,9 @@ async fn questions_of(
     store: &Store,
     org_id: OrgId,
     kind: MetricKind,
+    scope: &DepartmentScope,
 ) -> Result<Vec<(SurveyId, String)>, StoreError> {
-    Ok(all_surveys(store, org_id)
+    Ok(all_surveys(store, org_id, scope)
         .await?
         .iter()
         .flat_map(|s| {
@@ -77,13 +78,37 @@ async fn questions_of(
         .collect())
 }
 
+/// The journey as a user limited to `scope` may see it: touchpoints of other departments
+/// are left out of its stages.
+pub async fn visible_journey(
+    store: &Store,
+    org_id: OrgId,
+    mut journey: Journey,
+    scope: &DepartmentScope,
+) -> Result<Journey, StoreError> {
+    if !scope.is_all() {
+        let visible: std::collections::HashSet<TouchpointId> =
+            all_touchpoints(store, org_id, scope)
+                .await?
+                .iter()
+                .map(|t| t.id)
+                .collect();
+        for stage in &mut journey.stages {
+            stage.touchpoints.retain(|t| visible.contains(&t.id));
+        }
+    }
+    Ok(journey)
+}
+
 pub async fn journey_map(
     store: &Store,
     org_id: OrgId,
+    scope: &DepartmentScope,
     journey: Journey,
     request: MapRequest,
 ) -> Result<JourneyMap, StoreError> {
-    let questions = questions_of(store, org_id, request.kind).await?;
+    let journey = visible_journey(store, org_id, journey, scope).await?;
+    let questions = questions_of(store, org_id, request.kind, scope).await?;
     let starts = match request.interval {
         Interval::Day => Vec::new(),
         interval => period_starts(interval, request.from_day, request.to_day),

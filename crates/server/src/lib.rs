@@ -4,6 +4,7 @@
 //! What belongs here: routing, request parsing into domain types, rendering. What must not:
 //! SQL (that is `touchpoint-store`) or business rules (that is `touchpoint-domain`).
 
+pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod auth;

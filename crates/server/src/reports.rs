@@ -8,7 +8,7 @@ use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{
     DayHistogram, PeriodPoint, Report, build_report, period_label, period_starts,
 };
-use touchpoint_domain::{Interval, OrgId};
+use touchpoint_domain::{DepartmentScope, Interval, OrgId};
 use touchpoint_store::{Cursor, GroupBy, Page, Store, StoreError, Survey, TextFilter, Touchpoint};
 
 #[derive(Debug, Clone)]
@@ -85,22 +85,32 @@ where
     }
 }
 
-/// All surveys of an organisation, newest first.
-pub async fn all_surveys(store: &Store, org_id: OrgId) -> Result<Vec<Survey>, StoreError> {
-    all_pages(|cursor| async move { store.list_surveys(org_id, &cursor, 500).await }).await
+/// All surveys of an organisation within `scope`, newest first.
+pub async fn all_surveys(
+    store: &Store,
+    org_id: OrgId,
+    scope: &DepartmentScope,
+) -> Result<Vec<Survey>, StoreError> {
+    all_pages(|cursor| async move { store.list_surveys(org_id, scope, &cursor, 500).await }).await
 }
 
-/// All touchpoints of an organisation, newest first.
-pub async fn all_touchpoints(store: &Store, org_id: OrgId) -> Result<Vec<Touchpoint>, StoreError> {
-    all_pages(|cursor| async move { store.list_touchpoints(org_id, &cursor, 500).await }).await
+/// All touchpoints of an organisation within `scope`, newest first.
+pub async fn all_touchpoints(
+    store: &Store,
+    org_id: OrgId,
+    scope: &DepartmentScope,
+) -> Result<Vec<Touchpoint>, StoreError> {
+    all_pages(|cursor| async move { store.list_touchpoints(org_id, scope, &cursor, 500).await })
+        .await
 }
 
-/// Display names of touchpoints, for labelling groups.
+/// Display names of touchpoints, for labelling the groups of a survey the caller may see
+/// (a response may name any touchpoint of the organisation, so all names are needed).
 pub async fn touchpoint_names(
     store: &Store,
     org_id: OrgId,
 ) -> Result<HashMap<String, String>, StoreError> {
-    Ok(all_touchpoints(store, org_id)
+    Ok(all_touchpoints(store, org_id, &DepartmentScope::All)
         .await?
         .into_iter()
         .map(|t| (t.id.to_string(), t.name))

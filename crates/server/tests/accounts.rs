@@ -279,7 +279,7 @@ async fn invitations_arrive_in_both_languages_and_their_links_work_once() {
         .await
         .expect("q")
         .expect("ann");
-    assert_eq!(ann.role, "analyst");
+    assert_eq!(ann.role, touchpoint_domain::Role::Analyst);
     assert_eq!(ann.language, Language::De);
     for request in [
         get(&path, None),

@@ -161,6 +161,7 @@ impl TestApp {
         self.store
             .list_responses(
                 principal.org_id,
+                &touchpoint_domain::DepartmentScope::All,
                 &touchpoint_store::ResponseQuery::default(),
                 &Cursor::start(),
                 500,

@@ -2696,6 +2696,128 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         "outbox with a bad limit",
     );
 
+    // Departments and users.
+    let departments = live.get("/departments", "/departments").await;
+    expect(&departments, StatusCode::OK, "departments");
+    assert_eq!(
+        departments.json()["items"].as_array().map(Vec::len),
+        Some(4)
+    );
+    let created = live
+        .json(
+            "post",
+            "/departments",
+            "/departments",
+            json!({"key": "after-sales", "name": "<b>After-sales</b>"}),
+        )
+        .await;
+    expect(&created, StatusCode::CREATED, "department");
+    let department = created.json()["id"].as_str().expect("id").to_owned();
+    expect(
+        &live
+            .json(
+                "post",
+                "/departments",
+                "/departments",
+                json!({"key": "after-sales", "name": "Again"}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "department key taken",
+    );
+    expect(
+        &live
+            .json(
+                "post",
+                "/departments",
+                "/departments",
+                json!({"key": "Bad Key"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "department input",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/departments/{id}",
+                &format!("/departments/{department}"),
+                json!({"name": "After sales"}),
+            )
+            .await,
+        StatusCode::OK,
+        "department renamed",
+    );
+    let users = live.get("/users", "/users").await;
+    expect(&users, StatusCode::OK, "users");
+    let me = users.json()["items"][0]["id"]
+        .as_str()
+        .expect("user id")
+        .to_owned();
+    expect(
+        &live
+            .json(
+                "put",
+                "/users/{id}/role",
+                &format!("/users/{me}/role"),
+                json!({"role": "admin"}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "last owner",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/users/{id}/role",
+                &format!("/users/{me}/role"),
+                json!({"role": "owner", "departments": [department]}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "owners see everything",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                "/users/{id}/role",
+                &format!("/users/{me}/role"),
+                json!({"role": "owner"}),
+            )
+            .await,
+        StatusCode::OK,
+        "role unchanged",
+    );
+    expect(
+        &live
+            .send(
+                "delete",
+                "/departments/{id}",
+                &format!("/departments/{department}"),
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NO_CONTENT,
+        "department deleted",
+    );
+    expect(
+        &live
+            .send(
+                "delete",
+                "/departments/{id}",
+                &format!("/departments/{department}"),
+                None,
+                true,
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "department gone",
+    );
+
     // Every route was exercised at least once.
     for (method, path) in touchpoint_server::api::routes().list() {
         assert!(

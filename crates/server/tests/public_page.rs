@@ -94,6 +94,7 @@ impl Fixture {
         self.store
             .list_responses(
                 self.survey.org_id,
+                &touchpoint_domain::DepartmentScope::All,
                 &touchpoint_store::ResponseQuery {
                     survey_id: Some(self.survey.id),
                     ..Default::default()

@@ -6,9 +6,12 @@ use crate::{Store, new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;
-use touchpoint_domain::{ApiTokenId, Language, OrgId, Resources, TokenGrant, TokenScope, UserId};
+use touchpoint_domain::{
+    ApiTokenId, DepartmentScope, Language, OrgId, Resources, Role, TokenGrant, TokenScope, UserId,
+};
 
-/// What `touchpoint init` (and the demo) create in one transaction.
+/// What `touchpoint init`, `touchpoint organisation create` (and the demo) create in one
+/// transaction: an organisation with its default departments, its owner and one API token.
 #[derive(Debug, Clone)]
 pub struct Initialisation {
     pub org_name: String,
@@ -48,7 +51,7 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub language: Language,
     /// Ms since the epoch; a deactivated user cannot sign in and their tokens do not work.
     pub deactivated_at: Option<i64>,
@@ -68,6 +71,10 @@ pub struct TokenAccess {
     pub id: ApiTokenId,
     pub principal: Principal,
     pub grant: TokenGrant,
+    /// The role of the token's user, read with the token: a token never exceeds it.
+    pub role: Role,
+    /// The departments the token's user is limited to.
+    pub departments: DepartmentScope,
     /// Ms since the epoch; `None` never expires.
     pub expires_at: Option<i64>,
 }
@@ -121,7 +128,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
         password_hash: row.try_get("password_hash")?,
-        role: row.try_get("role")?,
+        role: crate::departments::role(row)?,
         language: language(row)?,
         deactivated_at: row.try_get("deactivated_at")?,
         totp_secret: row.try_get("totp_secret")?,
@@ -154,66 +161,17 @@ impl Store {
         if existing > 0 {
             return Err(StoreError::AlreadyInitialised);
         }
-        let now = now_ms();
-        let done = Initialised {
-            org_id: new_id(),
-            user_id: new_id(),
-            token_id: new_id(),
-        };
-        sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(done.org_id.to_string())
-            .bind(&init.org_name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO users (id, org_id, email, display_name, password_hash, role, language, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'owner', $6, $7)",
-        )
-        .bind(done.user_id.to_string())
-        .bind(done.org_id.to_string())
-        .bind(init.email.to_lowercase())
-        .bind(&init.display_name)
-        .bind(&init.password_hash)
-        .bind(init.language.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_token(
-            &mut tx,
-            done.token_id,
-            Principal {
-                org_id: done.org_id,
-                user_id: done.user_id,
-            },
-            &init.token,
-            &TokenGrant::full(),
-            None,
-            now,
-        )
-        .await?;
-        // The operator at the host's command line made this; no address, no e-mail.
-        let context = AuditContext {
-            user_id: None,
-            token_id: None,
-            interface: audit::Interface::Cli,
-            address: None,
-        };
-        let entry = AuditEntry {
-            org_id: done.org_id,
-            action: "organisation.initialise",
-            target_type: Some("organisation"),
-            target_id: Some(done.org_id.to_string()),
-            summary: serde_json::json!({
-                "before": null,
-                "after": {
-                    "name": init.org_name,
-                    "owner": done.user_id,
-                    "token": {"id": done.token_id, "name": init.token.name, "prefix": init.token.prefix},
-                },
-            }),
-        };
-        audit::append(&mut tx, &context, &entry).await?;
+        let done = insert_organisation(&mut tx, init, "organisation.initialise").await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Creates one more organisation (a tenant) with its owner and one API token, audited in
+    /// the new organisation as made at the command line. `Conflict` when the owner's e-mail
+    /// is taken (e-mails are unique across the instance).
+    pub async fn create_organisation(&self, init: &Initialisation) -> Result<Initialised> {
+        let mut tx = self.write().begin().await?;
+        let done = insert_organisation(&mut tx, init, "organisation.create").await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -307,26 +265,30 @@ impl Store {
         now: i64,
     ) -> Result<Option<TokenAccess>> {
         let row = sqlx::query(
-            "SELECT id, org_id, user_id, scope, resources, expires_at FROM api_tokens \
-             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) \
-             AND EXISTS (SELECT 1 FROM users u WHERE u.id = api_tokens.user_id AND u.deactivated_at IS NULL)",
+            "SELECT t.id, t.org_id, t.user_id, t.scope, t.resources, t.expires_at, u.role \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             AND u.deactivated_at IS NULL",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(self.read())
         .await?;
-        row.map(|row| {
-            Ok(TokenAccess {
-                id: parse(&row, "id")?,
-                principal: Principal {
-                    org_id: parse(&row, "org_id")?,
-                    user_id: parse(&row, "user_id")?,
-                },
-                grant: grant(&row)?,
-                expires_at: row.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user_id: UserId = parse(&row, "user_id")?;
+        Ok(Some(TokenAccess {
+            id: parse(&row, "id")?,
+            principal: Principal {
+                org_id: parse(&row, "org_id")?,
+                user_id,
+            },
+            grant: grant(&row)?,
+            role: crate::departments::role(&row)?,
+            departments: crate::departments::scope_of(self.read(), user_id).await?,
+            expires_at: row.try_get("expires_at")?,
+        }))
     }
 
     /// The organisation's tokens, newest first, revoked and expired ones included.
@@ -471,6 +433,77 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// The organisation, its default departments, its owner, the first token and the audit entry.
+async fn insert_organisation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    init: &Initialisation,
+    action: &'static str,
+) -> Result<Initialised> {
+    let now = now_ms();
+    let done = Initialised {
+        org_id: new_id(),
+        user_id: new_id(),
+        token_id: new_id(),
+    };
+    sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(done.org_id.to_string())
+        .bind(&init.org_name)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    crate::departments::insert_defaults(tx, done.org_id, now).await?;
+    sqlx::query(
+        "INSERT INTO users (id, org_id, email, display_name, password_hash, role, language, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(done.user_id.to_string())
+    .bind(done.org_id.to_string())
+    .bind(init.email.to_lowercase())
+    .bind(&init.display_name)
+    .bind(&init.password_hash)
+    .bind(Role::Owner.as_str())
+    .bind(init.language.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    insert_token(
+        tx,
+        done.token_id,
+        Principal {
+            org_id: done.org_id,
+            user_id: done.user_id,
+        },
+        &init.token,
+        &TokenGrant::full(),
+        None,
+        now,
+    )
+    .await?;
+    // The operator at the host's command line made this; no address, no e-mail.
+    let context = AuditContext {
+        user_id: None,
+        token_id: None,
+        interface: audit::Interface::Cli,
+        address: None,
+    };
+    let entry = AuditEntry {
+        org_id: done.org_id,
+        action,
+        target_type: Some("organisation"),
+        target_id: Some(done.org_id.to_string()),
+        summary: serde_json::json!({
+            "before": null,
+            "after": {
+                "name": init.org_name,
+                "owner": done.user_id,
+                "token": {"id": done.token_id, "name": init.token.name, "prefix": init.token.prefix},
+            },
+        }),
+    };
+    audit::append(tx, &context, &entry).await?;
+    Ok(done)
 }
 
 async fn insert_token(

@@ -67,4 +67,14 @@ impl Backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
+
+    /// The row-locking suffix of a SELECT inside a transaction that decides on what it read
+    /// (e.g. "is this the last owner?"): PostgreSQL locks the rows until commit so two such
+    /// transactions serialise; SQLite's single writer serialises them already.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
 }

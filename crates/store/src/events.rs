@@ -301,7 +301,7 @@ impl Store {
             let Some(touchpoint_id) = touchpoints.get(&event.touchpoint).copied() else {
                 outcomes[index] = Some(EventOutcome::Rejected {
                     field: "touchpoint",
-                    message: format!("no touchpoint has the id or key '{}'", event.touchpoint),
+                    message: "no touchpoint of this organisation has this id or key".to_owned(),
                 });
                 continue;
             };

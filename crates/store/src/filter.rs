@@ -3,6 +3,7 @@
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
+use touchpoint_domain::DepartmentScope;
 
 pub(crate) enum Value {
     Text(String),
@@ -62,6 +63,23 @@ impl Conditions {
         }
     }
 
+    /// Limits rows to a department scope: nothing for `All`; for `Only(ids)` adds
+    /// ` AND <condition>` where `(?)` in `condition` becomes the list of ids' placeholders.
+    pub(crate) fn push_scope(&mut self, condition: &str, scope: &DepartmentScope) {
+        let ids = scope.ids();
+        if ids.is_empty() {
+            return;
+        }
+        let placeholders: Vec<String> = (0..ids.len())
+            .map(|i| format!("${}", self.first + self.values.len() + i))
+            .collect();
+        self.sql.push_str(" AND ");
+        self.sql
+            .push_str(&condition.replace("(?)", &format!("({})", placeholders.join(", "))));
+        self.values
+            .extend(ids.iter().map(|id| Value::Text(id.to_string())));
+    }
+
     pub(crate) fn sql(&self) -> &str {
         &self.sql
     }
@@ -94,5 +112,14 @@ mod tests {
         assert_eq!(c.sql(), " AND a = $3 AND c >= $4");
         c.push_values("(d = ? OR e < ?)", vec![Value::Int(1), Value::Float(2.0)]);
         assert_eq!(c.sql(), " AND a = $3 AND c >= $4 AND (d = $5 OR e < $6)");
+        let a = touchpoint_domain::DepartmentId::from_uuid(uuid::Uuid::from_u128(1));
+        let b = touchpoint_domain::DepartmentId::from_uuid(uuid::Uuid::from_u128(2));
+        c.push_scope("f IN (?)", &DepartmentScope::All);
+        c.push_scope("f IN (?)", &DepartmentScope::from_ids(vec![a, b]));
+        c.push_text("g = ?", Some("y"));
+        assert_eq!(
+            c.sql(),
+            " AND a = $3 AND c >= $4 AND (d = $5 OR e < $6) AND f IN ($7, $8) AND g = $9"
+        );
     }
 }

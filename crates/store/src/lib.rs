@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod customers;
+pub mod departments;
 pub mod dialect;
 pub mod error;
 pub mod events;
@@ -39,6 +40,7 @@ pub use touchpoints::Touchpoint;
 pub use writer::ANALYZE_RESPONSES;
 
 pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditRecord, Interface};
+pub use departments::{AccessChange, Department, UserAccess};
 pub use dialect::Backend;
 pub use error::{Result, StoreError};
 pub use page::{Cursor, Page};

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_clustered_rollups"),
     migration!(5, "0005_token_scopes"),
     migration!(6, "0006_audit_log"),
+    migration!(7, "0007_departments_roles"),
     migration!(8, "0008_mail_accounts"),
     migration!(9, "0009_customers"),
     migration!(10, "0010_retention"),

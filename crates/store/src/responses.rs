@@ -11,7 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use touchpoint_domain::metrics::MetricKind;
 use touchpoint_domain::{
-    CustomerId, Language, NewResponse, OrgId, ResponseId, SurveyId, TouchpointId,
+    CustomerId, DepartmentScope, Language, NewResponse, OrgId, ResponseId, SurveyId, TouchpointId,
 };
 
 /// What happened to a submitted response.
@@ -195,10 +195,12 @@ impl Store {
         futures_util::future::join_all(submissions).await
     }
 
-    /// Responses of an organisation matching `query`, newest first by submission time.
+    /// Responses of an organisation matching `query`, newest first by submission time; only
+    /// those to surveys on touchpoints of `scope`'s departments.
     pub async fn list_responses(
         &self,
         org_id: OrgId,
+        scope: &DepartmentScope,
         query: &ResponseQuery,
         after: &Cursor,
         limit: usize,
@@ -216,6 +218,11 @@ impl Store {
         conditions.push_text("r.language = ?", query.language.as_deref());
         conditions.push_int("r.submitted_at >= ?", query.from_ms);
         conditions.push_int("r.submitted_at < ?", query.to_ms);
+        conditions.push_scope(
+            "r.survey_id IN (SELECT s.id FROM surveys s JOIN touchpoints tp ON tp.id = s.touchpoint_id \
+             WHERE s.org_id = $1 AND tp.department_id IN (?))",
+            scope,
+        );
         let commented = if query.commented {
             " AND a.response_id IS NOT NULL"
         } else {

@@ -4,13 +4,14 @@ use crate::Transaction;
 use crate::accounts::{parse, parse_opt};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::{Result, StoreError};
+use crate::filter::Conditions;
 use crate::page::{Cursor, Page};
 use crate::{Store, new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::sync::Arc;
 use touchpoint_domain::survey::SurveyDraft;
-use touchpoint_domain::{OrgId, SurveyDefinition, SurveyId, TouchpointId};
+use touchpoint_domain::{DepartmentScope, OrgId, SurveyDefinition, SurveyId, TouchpointId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SurveyStatus {
@@ -39,6 +40,11 @@ pub struct Survey {
     pub updated_at: i64,
     pub closed_at: Option<i64>,
 }
+
+/// A survey (`surveys.touchpoint_id`) on a touchpoint of the listed departments; `(?)` is
+/// the list. `$1` is the organisation.
+const SCOPED_SURVEY: &str =
+    "touchpoint_id IN (SELECT id FROM touchpoints WHERE org_id = $1 AND department_id IN (?))";
 
 const COLUMNS: &str = "id, org_id, public_token, status, definition, touchpoint_id, created_at, updated_at, closed_at";
 
@@ -166,24 +172,27 @@ impl Store {
         from_row(&row)
     }
 
-    /// Newest first.
+    /// Newest first; only those on touchpoints of `scope`'s departments.
     pub async fn list_surveys(
         &self,
         org_id: OrgId,
+        scope: &DepartmentScope,
         after: &Cursor,
         limit: usize,
     ) -> Result<Page<Survey>> {
+        let mut conditions = Conditions::new(5);
+        conditions.push_scope(SCOPED_SURVEY, scope);
         let sql = format!(
-            "SELECT {COLUMNS} FROM surveys WHERE org_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
+            "SELECT {COLUMNS} FROM surveys WHERE org_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)){} \
+             ORDER BY created_at DESC, id DESC LIMIT $4",
+            conditions.sql()
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id.to_string())
             .bind(after.time_ms)
             .bind(&after.id)
-            .bind(limit as i64 + 1)
-            .fetch_all(self.read())
-            .await?;
+            .bind(limit as i64 + 1);
+        let rows = conditions.bind(query).fetch_all(self.read()).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, limit, |s| Cursor {
             time_ms: s.created_at,

@@ -118,3 +118,87 @@ pub async fn expire_links(store: &Store) {
             .unwrap_or_else(|e| panic!("cannot expire links: {e}"));
     }
 }
+
+/// Adds a user with `role` to an organisation, limited to `departments` (none: not limited).
+/// For tests only: creating users is the invitations feature's job.
+pub async fn add_user(
+    store: &Store,
+    org_id: touchpoint_domain::OrgId,
+    email: &str,
+    role: touchpoint_domain::Role,
+    password_hash: &str,
+    departments: &[touchpoint_domain::DepartmentId],
+) -> touchpoint_domain::UserId {
+    let id: touchpoint_domain::UserId = crate::new_id();
+    sqlx::query(
+        "INSERT INTO users (id, org_id, email, display_name, password_hash, role, language, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'en', $7)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(email.to_lowercase())
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(crate::now_ms())
+    .execute(store.write())
+    .await
+    .unwrap_or_else(|e| panic!("cannot add the test user {email}: {e}"));
+    for department in departments {
+        sqlx::query(
+            "INSERT INTO user_departments (org_id, user_id, department_id) VALUES ($1, $2, $3)",
+        )
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .bind(department.to_string())
+        .execute(store.write())
+        .await
+        .unwrap_or_else(|e| panic!("cannot limit the test user {email}: {e}"));
+    }
+    id
+}
+
+/// Brings a fresh database to migration `last` only and adds an organisation there, as an
+/// instance of that older version would hold it; opening a [`Store`] afterwards applies the
+/// rest. For migration tests.
+pub async fn legacy_organisation(db: &TestDatabase, last: i64, org_id: touchpoint_domain::OrgId) {
+    sqlx::any::install_default_drivers();
+    let backend = crate::Backend::from_url(&db.url).expect("test URLs are supported");
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .expect("schema_migrations");
+    for migration in crate::migrate::MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= last)
+    {
+        let sql = match backend {
+            crate::Backend::Sqlite => migration.sqlite,
+            crate::Backend::Postgres => migration.postgres,
+        };
+        sqlx::raw_sql(sql)
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("migration {}: {e}", migration.name));
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .execute(&pool)
+            .await
+            .expect("record migration");
+    }
+    sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, 'Legacy', 0)")
+        .bind(org_id.to_string())
+        .execute(&pool)
+        .await
+        .expect("organisation");
+    pool.close().await;
+}

@@ -3,13 +3,14 @@
 use proptest::prelude::*;
 use serde_json::json;
 use touchpoint_domain::touchpoint::TouchpointFields;
+use touchpoint_domain::{DepartmentScope, Role};
 use touchpoint_domain::{
     NewResponse, OrgId, Resources, ResponseDraft, SurveyDefinition, TokenGrant, TokenScope,
 };
 use touchpoint_store::accounts::{Initialisation, NewApiToken, Principal};
 use touchpoint_store::jobs::{JobState, NewJob};
 use touchpoint_store::testing::{TestBackend, TestDatabase};
-use touchpoint_store::{AuditContext, AuditEntry, AuditFilter};
+use touchpoint_store::{AccessChange, AuditContext, AuditEntry, AuditFilter};
 use touchpoint_store::{Cursor, GroupBy, Store, StoreError, SubmitOutcome, Survey};
 
 /// Declares one test per backend for an `async fn(Store)`.
@@ -55,6 +56,9 @@ on_both_backends!(
     outbox_delivery_states_and_failure,
     invitations_are_single_use_and_per_organisation,
     password_resets_deactivation_and_totp_steps,
+    departments_are_per_organisation_and_deleted_only_unused,
+    roles_and_department_scopes,
+    scoped_lists_hold_only_their_departments,
 );
 
 async fn run<F, Fut>(backend: TestBackend, test: F)
@@ -134,7 +138,7 @@ async fn initialise_once(store: Store, _db: TestDatabase) {
         .expect("query")
         .expect("user");
     assert_eq!(user.id, first.user_id);
-    assert_eq!(user.role, "owner");
+    assert_eq!(user.role, touchpoint_domain::Role::Owner);
     assert!(
         store
             .user_by_email("other@example.com")
@@ -336,7 +340,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     };
     assert_eq!(
         store
-            .update_touchpoint(org_id, hotline.id, &renamed, &AuditContext::system())
+            .update_touchpoint(org_id, hotline.id, &renamed, None, &AuditContext::system())
             .await
             .expect("update")
             .name,
@@ -349,7 +353,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     ));
     assert!(matches!(
         store
-            .update_touchpoint(stranger, hotline.id, &fields, &AuditContext::system())
+            .update_touchpoint(stranger, hotline.id, &fields, None, &AuditContext::system())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -367,13 +371,18 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
             .expect("create");
     }
     let first = store
-        .list_touchpoints(org_id, &Cursor::start(), 3)
+        .list_touchpoints(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &Cursor::start(),
+            3,
+        )
         .await
         .expect("page 1");
     assert_eq!(first.items.len(), 3);
     let cursor = Cursor::parse(first.next_cursor.as_deref().expect("more")).expect("cursor");
     let second = store
-        .list_touchpoints(org_id, &cursor, 3)
+        .list_touchpoints(org_id, &touchpoint_domain::DepartmentScope::All, &cursor, 3)
         .await
         .expect("page 2");
     assert_eq!(second.items.len(), 1);
@@ -472,7 +481,12 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
         Err(StoreError::NotFound)
     ));
     let page = store
-        .list_surveys(org_id, &Cursor::start(), 10)
+        .list_surveys(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &Cursor::start(),
+            10,
+        )
         .await
         .expect("list");
     assert_eq!(page.items.len(), 1);
@@ -547,6 +561,7 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
         let page = store
             .list_responses(
                 org_id,
+                &touchpoint_domain::DepartmentScope::All,
                 &touchpoint_store::ResponseQuery {
                     survey_id: Some(s.id),
                     ..Default::default()
@@ -570,6 +585,7 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
     let all = store
         .list_responses(
             org_id,
+            &touchpoint_domain::DepartmentScope::All,
             &touchpoint_store::ResponseQuery::default(),
             &Cursor::start(),
             100,
@@ -582,6 +598,7 @@ async fn responses_page_newest_first(store: Store, _db: TestDatabase) {
         store
             .list_responses(
                 stranger,
+                &touchpoint_domain::DepartmentScope::All,
                 &touchpoint_store::ResponseQuery::default(),
                 &Cursor::start(),
                 100
@@ -2900,4 +2917,453 @@ async fn password_resets_deactivation_and_totp_steps(store: Store, _db: TestData
             "{summary}"
         );
     }
+}
+
+async fn departments_are_per_organisation_and_deleted_only_unused(store: Store, _db: TestDatabase) {
+    let org_id = org(&store).await;
+    let other = store
+        .create_organisation(&init("boss@other.example", "hash-2"))
+        .await
+        .expect("second organisation");
+    assert_eq!(
+        store
+            .initialise(&init("x@example.com", "hash-3"))
+            .await
+            .err()
+            .map(|e| e.to_string()),
+        Some(StoreError::AlreadyInitialised.to_string()),
+        "initialise still refuses once an organisation exists"
+    );
+    let keys = |list: Vec<touchpoint_store::Department>| {
+        list.into_iter().map(|d| d.key).collect::<Vec<_>>()
+    };
+    let defaults = vec!["marketing", "product", "sales", "service"];
+    assert_eq!(
+        keys(store.departments(org_id).await.expect("list")),
+        defaults
+    );
+    assert_eq!(
+        keys(store.departments(other.org_id).await.expect("list")),
+        defaults
+    );
+
+    let ctx = AuditContext::system();
+    let ops = store
+        .create_department(org_id, "ops", "<script>alert(1)</script>", &ctx)
+        .await
+        .expect("create");
+    assert_eq!(ops.name, "<script>alert(1)</script>", "stored as text");
+    assert!(matches!(
+        store.create_department(org_id, "ops", "Again", &ctx).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    store
+        .create_department(other.org_id, "ops", "Same key elsewhere", &ctx)
+        .await
+        .expect("keys are per organisation");
+    let renamed = store
+        .rename_department(org_id, ops.id, "Operations", &ctx)
+        .await
+        .expect("rename");
+    assert_eq!(renamed.name, "Operations");
+    assert!(matches!(
+        store
+            .rename_department(other.org_id, ops.id, "Stolen", &ctx)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_department(other.org_id, ops.id, &ctx).await,
+        Err(StoreError::NotFound)
+    ));
+    // In use by a touchpoint: refused, nothing changes.
+    let desk = store
+        .create_touchpoint_in(
+            org_id,
+            &TouchpointFields {
+                name: "Desk".into(),
+                channel: "phone".into(),
+            },
+            Some(ops.id),
+            &ctx,
+        )
+        .await
+        .expect("touchpoint");
+    assert_eq!(desk.department_id, Some(ops.id));
+    assert!(
+        !store
+            .delete_department(org_id, ops.id, &ctx)
+            .await
+            .expect("delete")
+    );
+    assert_eq!(store.departments(org_id).await.expect("list").len(), 5);
+    // Another organisation's department cannot own this one's touchpoint.
+    let foreign = store.departments(other.org_id).await.expect("list")[0].id;
+    assert!(matches!(
+        store
+            .update_touchpoint(
+                org_id,
+                desk.id,
+                &TouchpointFields {
+                    name: "Desk".into(),
+                    channel: "phone".into()
+                },
+                Some(foreign),
+                &ctx
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .update_touchpoint(
+            org_id,
+            desk.id,
+            &TouchpointFields {
+                name: "Desk".into(),
+                channel: "phone".into(),
+            },
+            None,
+            &ctx,
+        )
+        .await
+        .expect("organisation-wide again");
+    assert!(
+        store
+            .delete_department(org_id, ops.id, &ctx)
+            .await
+            .expect("delete")
+    );
+    assert_eq!(store.departments(org_id).await.expect("list").len(), 4);
+    let audit = store
+        .audit_entries(
+            org_id,
+            &AuditFilter {
+                action: Some("department".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "department.delete",
+            "department.rename",
+            "department.create"
+        ]
+    );
+    let created = store
+        .audit_entries(
+            other.org_id,
+            &AuditFilter {
+                action: Some("organisation.create".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            5,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(created.items.len(), 1);
+    assert_eq!(created.items[0].interface, "cli");
+}
+
+async fn roles_and_department_scopes(store: Store, _db: TestDatabase) {
+    let done = store
+        .initialise(&init("admin@example.com", "hash-1"))
+        .await
+        .expect("initialise");
+    let org_id = done.org_id;
+    let departments = store.departments(org_id).await.expect("list");
+    let sales = departments
+        .iter()
+        .find(|d| d.key == "sales")
+        .expect("sales")
+        .id;
+    let service = departments
+        .iter()
+        .find(|d| d.key == "service")
+        .expect("service")
+        .id;
+    let agent = touchpoint_store::testing::add_user(
+        &store,
+        org_id,
+        "agent@example.com",
+        Role::Agent,
+        "x",
+        &[],
+    )
+    .await;
+    let ctx = AuditContext::system();
+    // The last owner stays.
+    assert_eq!(
+        store
+            .set_user_access(
+                org_id,
+                done.user_id,
+                Role::Admin,
+                &DepartmentScope::All,
+                &ctx
+            )
+            .await
+            .expect("set"),
+        AccessChange::LastOwner
+    );
+    assert_eq!(
+        store
+            .user_access(org_id, done.user_id)
+            .await
+            .expect("user")
+            .role,
+        Role::Owner
+    );
+    // A department of another organisation is refused, nothing changes.
+    let other = store
+        .create_organisation(&init("boss@other.example", "hash-2"))
+        .await
+        .expect("second organisation");
+    let foreign = store.departments(other.org_id).await.expect("list")[0].id;
+    assert_eq!(
+        store
+            .set_user_access(
+                org_id,
+                agent,
+                Role::Agent,
+                &DepartmentScope::from_ids(vec![service, foreign]),
+                &ctx
+            )
+            .await
+            .expect("set"),
+        AccessChange::UnknownDepartment(foreign)
+    );
+    assert_eq!(
+        store
+            .user_access(org_id, agent)
+            .await
+            .expect("user")
+            .departments,
+        DepartmentScope::All
+    );
+    // Scoped, then listed with the scope.
+    let scope = DepartmentScope::from_ids(vec![service, sales]);
+    assert_eq!(
+        store
+            .set_user_access(org_id, agent, Role::Agent, &scope, &ctx)
+            .await
+            .expect("set"),
+        AccessChange::Done
+    );
+    let users = store.users_with_access(org_id).await.expect("users");
+    let listed = users.iter().find(|u| u.id == agent).expect("agent listed");
+    assert_eq!((listed.role, &listed.departments), (Role::Agent, &scope));
+    assert_eq!(users.len(), 2, "only this organisation's users");
+    // Another organisation cannot touch this user.
+    assert!(matches!(
+        store
+            .set_user_access(
+                other.org_id,
+                agent,
+                Role::Viewer,
+                &DepartmentScope::All,
+                &ctx
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // A second owner can be made, then the first demoted.
+    store
+        .set_user_access(org_id, agent, Role::Owner, &DepartmentScope::All, &ctx)
+        .await
+        .expect("promote");
+    assert_eq!(
+        store
+            .set_user_access(
+                org_id,
+                done.user_id,
+                Role::Viewer,
+                &DepartmentScope::All,
+                &ctx
+            )
+            .await
+            .expect("demote"),
+        AccessChange::Done
+    );
+    // The token carries the user's fresh role and departments.
+    let access = store
+        .principal_for_token("hash-1", touchpoint_store::now_ms())
+        .await
+        .expect("query")
+        .expect("live token");
+    assert_eq!(access.role, Role::Viewer);
+    // In use by a member: the department stays.
+    store
+        .set_user_access(
+            org_id,
+            done.user_id,
+            Role::Viewer,
+            &DepartmentScope::from_ids(vec![sales]),
+            &ctx,
+        )
+        .await
+        .expect("scope");
+    assert!(
+        !store
+            .delete_department(org_id, sales, &ctx)
+            .await
+            .expect("delete")
+    );
+    let changes = store
+        .audit_entries(
+            org_id,
+            &AuditFilter {
+                action: Some("user.access_change".into()),
+                ..AuditFilter::default()
+            },
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("audit");
+    assert_eq!(
+        changes.items.len(),
+        4,
+        "refusals are not audited as changes"
+    );
+}
+
+async fn scoped_lists_hold_only_their_departments(store: Store, _db: TestDatabase) {
+    let org_id = org(&store).await;
+    let departments = store.departments(org_id).await.expect("list");
+    let sales = departments
+        .iter()
+        .find(|d| d.key == "sales")
+        .expect("sales")
+        .id;
+    let service = departments
+        .iter()
+        .find(|d| d.key == "service")
+        .expect("service")
+        .id;
+    let ctx = AuditContext::system();
+    let touchpoint = |name: &'static str, department| {
+        let store = store.clone();
+        async move {
+            store
+                .create_touchpoint_in(
+                    org_id,
+                    &TouchpointFields {
+                        name: name.into(),
+                        channel: "web".into(),
+                    },
+                    department,
+                    &AuditContext::system(),
+                )
+                .await
+                .expect("touchpoint")
+        }
+    };
+    let shop = touchpoint("Shop", Some(sales)).await;
+    let desk = touchpoint("Desk", Some(service)).await;
+    let _wide = touchpoint("Website", None).await;
+    let mut surveys = Vec::new();
+    for tp in [shop.id, desk.id] {
+        let token = uuid::Uuid::now_v7().simple().to_string();
+        let s = store
+            .create_survey(org_id, &nps_survey(), Some(tp), &token, &ctx)
+            .await
+            .expect("survey");
+        store
+            .submit_response(&s, response(&s, json!({"answers": {"nps": 5}})))
+            .await
+            .expect("submit");
+        surveys.push(s);
+    }
+    let unattached = survey(&store, org_id).await;
+    store
+        .submit_response(
+            &unattached,
+            response(&unattached, json!({"answers": {"nps": 9}})),
+        )
+        .await
+        .expect("submit");
+    let only_service = DepartmentScope::from_ids(vec![service]);
+    let tps = store
+        .list_touchpoints(org_id, &only_service, &Cursor::start(), 50)
+        .await
+        .expect("list");
+    assert_eq!(
+        tps.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [desk.id]
+    );
+    let all = store
+        .list_touchpoints(org_id, &DepartmentScope::All, &Cursor::start(), 50)
+        .await
+        .expect("list");
+    assert_eq!(all.items.len(), 3);
+    let listed = store
+        .list_surveys(org_id, &only_service, &Cursor::start(), 50)
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.items.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [surveys[1].id]
+    );
+    let responses = store
+        .list_responses(
+            org_id,
+            &only_service,
+            &touchpoint_store::ResponseQuery::default(),
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("list");
+    assert_eq!(responses.items.len(), 1);
+    assert_eq!(responses.items[0].survey_id, surveys[1].id);
+    let both = DepartmentScope::from_ids(vec![service, sales]);
+    let responses = store
+        .list_responses(
+            org_id,
+            &both,
+            &touchpoint_store::ResponseQuery::default(),
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        responses.items.len(),
+        2,
+        "the unattached survey's response is organisation-wide"
+    );
+}
+
+/// An organisation that existed before migration 0007 gets the default departments, with
+/// distinct UUIDs, when the migration runs.
+async fn migration_gives_existing_organisations_default_departments(backend: TestBackend) {
+    let Some(db) = TestDatabase::fresh(backend).await else {
+        return;
+    };
+    let org_id: OrgId = uuid::Uuid::now_v7().into();
+    touchpoint_store::testing::legacy_organisation(&db, 6, org_id).await;
+    let store = db.open().await;
+    let departments = store.departments(org_id).await.expect("list");
+    let keys: Vec<&str> = departments.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(keys, ["marketing", "product", "sales", "service"]);
+    let ids: std::collections::BTreeSet<_> = departments.iter().map(|d| d.id).collect();
+    assert_eq!(ids.len(), 4, "distinct ids");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn migration_gives_existing_organisations_default_departments_sqlite() {
+    migration_gives_existing_organisations_default_departments(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migration_gives_existing_organisations_default_departments_postgres() {
+    migration_gives_existing_organisations_default_departments(TestBackend::Postgres).await;
 }

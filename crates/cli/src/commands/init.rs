@@ -10,7 +10,7 @@ use touchpoint_server::auth::{check_password_strength, hash_password, new_api_to
 use touchpoint_store::StoreError;
 use touchpoint_store::accounts::Initialisation;
 
-fn read_password() -> anyhow::Result<String> {
+pub(super) fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -21,7 +21,7 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-fn valid_email(email: &str) -> bool {
+pub(super) fn valid_email(email: &str) -> bool {
     let email = email.trim();
     matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
         && !email.chars().any(char::is_whitespace)

@@ -3,10 +3,11 @@
 mod demo;
 mod import;
 mod init;
+mod organisation;
 mod serve;
 mod text;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, OrganisationCommand};
 use crate::config::{Config, Overrides};
 use crate::runtime;
 use anyhow::Context;
@@ -54,6 +55,22 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         Command::VerifyRollups => runtime::tokio()?.block_on(verify_rollups(&config)),
         Command::Text(command) => text::run(command),
         Command::Import(command) => runtime::tokio()?.block_on(import::run(&config, command)),
+        Command::Organisation(OrganisationCommand::Create {
+            name,
+            owner_email,
+            owner_name,
+            password_stdin,
+            json,
+        }) => runtime::tokio()?.block_on(organisation::create(
+            &config,
+            organisation::NewOrganisation {
+                name,
+                owner_email,
+                owner_name,
+                password_stdin,
+            },
+            json,
+        )),
     }
 }
 
@@ -63,7 +80,13 @@ async fn verify_rollups(config: &Config) -> anyhow::Result<ExitCode> {
     let mut mismatches = 0;
     let mut checked = 0;
     for org_id in store.organisation_ids().await? {
-        for survey in &touchpoint_server::reports::all_surveys(&store, org_id).await? {
+        for survey in &touchpoint_server::reports::all_surveys(
+            &store,
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+        )
+        .await?
+        {
             checked += 1;
             if store.stored_rollups(survey).await? != store.recompute_rollups(survey).await? {
                 mismatches += 1;

@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::Value;
+use touchpoint_domain::DepartmentScope;
 use touchpoint_store::{Cursor, StoredResponse, Survey};
 
 const PAGE: usize = 1_000;
@@ -89,7 +90,7 @@ pub async fn csv(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let survey = super::surveys::load(&state, caller.principal.org_id, &id).await?;
+    let survey = super::surveys::load(&state, &caller, &id).await?;
     csv_response(state, survey)
 }
 
@@ -106,6 +107,9 @@ pub(crate) fn csv_response(state: AppState, survey: Survey) -> ApiResult<Respons
                 .store
                 .list_responses(
                     survey.org_id,
+                    // Every caller checked `survey` against their departments; all of its
+                    // responses lie within them.
+                    &DepartmentScope::All,
                     &touchpoint_store::ResponseQuery {
                         survey_id: Some(survey.id),
                         ..Default::default()

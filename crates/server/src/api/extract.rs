@@ -9,7 +9,9 @@ use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use serde::de::DeserializeOwned;
-use touchpoint_domain::{Access, ApiTokenId, FieldError, TokenGrant};
+use touchpoint_domain::{
+    Access, ApiTokenId, DepartmentScope, FieldError, Permission, Role, TokenGrant,
+};
 use touchpoint_store::accounts::{Principal, TokenAccess};
 use touchpoint_store::{AuditContext, Interface};
 
@@ -70,14 +72,25 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
 }
 
 /// The caller, authenticated by `Authorization: Bearer <token>` and authorised for the
-/// route: the one place where a token's scope and resources are enforced. The route's needs
-/// come from [`super::need`] (by matched path) and the method (GET reads, the rest write);
-/// a token that does not cover them gets 403 before the body is read.
+/// route: the one place where the API enforces, on every route, BOTH the token's grant
+/// (scope and resources) AND the permission the token's user's role must have (a token never
+/// exceeds its user). Both come from [`super::ROUTE_PERMISSIONS`] by method and matched
+/// path; a route missing there is refused. A caller that is not covered gets 403 before the
+/// body is read; refusals on administrative routes are audited as `access.denied`.
+///
+/// The role and departments are read with the token and cached with it for at most the
+/// token cache's TTL (2 s); a change made through this instance evicts the user's tokens at
+/// once.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
     pub token_id: ApiTokenId,
     pub grant: TokenGrant,
+    /// The role of the token's user.
+    pub role: Role,
+    /// The departments the token's user is limited to; handlers apply it to every lookup
+    /// and list (see [`crate::access`]).
+    pub departments: DepartmentScope,
     /// The peer's IP address, for the audit log.
     pub address: Option<String>,
 }
@@ -90,6 +103,22 @@ impl Caller {
             token_id: Some(self.token_id),
             interface: Interface::Api,
             address: self.address.clone(),
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role.may(permission)
+    }
+
+    /// 403 unless the caller's role has `permission` (for checks inside a route, such as
+    /// granting the owner role).
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.may(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(crate::access::role_denied(
+                self.role, permission,
+            )))
         }
     }
 }
@@ -113,14 +142,42 @@ impl FromRequestParts<AppState> for Caller {
         } else {
             Access::Write
         };
-        authorise(&access.grant, super::need(path), wanted)?;
+        let method = if parts.method == Method::HEAD {
+            "get".to_owned()
+        } else {
+            parts.method.as_str().to_ascii_lowercase()
+        };
+        let Some((need, permission)) = super::rule(&method, path) else {
+            return Err(ApiError::Forbidden(
+                "this route is not open to API tokens".to_owned(),
+            ));
+        };
+        authorise(&access.grant, need, wanted)?;
         let address = crate::limits::PeerAddress::from_parts(parts).0;
-        Ok(Caller {
+        let caller = Caller {
             principal: access.principal,
             token_id: access.id,
             grant: access.grant,
+            role: access.role,
+            departments: access.departments,
             address,
-        })
+        };
+        if !caller.may(permission) {
+            crate::access::record_denial(
+                state,
+                caller.principal.org_id,
+                &caller.audit(),
+                format!("{} /api/v1{path}", parts.method),
+                caller.role,
+                permission,
+            )
+            .await;
+            return Err(ApiError::Forbidden(crate::access::role_denied(
+                caller.role,
+                permission,
+            )));
+        }
+        Ok(caller)
     }
 }
 
@@ -196,6 +253,16 @@ pub fn parse_cursor(cursor: Option<&str>) -> Result<touchpoint_store::Cursor, Ap
         None | Some("") => Ok(touchpoint_store::Cursor::start()),
         Some(raw) => touchpoint_store::Cursor::parse(raw)
             .ok_or_else(|| ApiError::BadRequest("invalid cursor".to_owned())),
+    }
+}
+
+/// An object outside the caller's departments as the API answers it.
+impl From<crate::access::OutOfScope> for ApiError {
+    fn from(error: crate::access::OutOfScope) -> Self {
+        match error {
+            crate::access::OutOfScope::Denied(detail) => ApiError::Forbidden(detail),
+            crate::access::OutOfScope::Store(e) => e.into(),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, parse_id};
 use super::rfc3339;
 use crate::AppState;
-use crate::journey_map::{MapRequest, journey_map, map_json};
+use crate::journey_map::{MapRequest, journey_map, map_json, visible_journey};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -46,15 +46,26 @@ fn store_error(error: StoreError) -> ApiError {
 
 async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
     let id: JourneyId = parse_id(id, "journey")?;
-    state
+    let journey = state
         .store
         .journey(caller.principal.org_id, id)
         .await
-        .map_err(store_error)
+        .map_err(store_error)?;
+    Ok(visible_journey(
+        &state.store,
+        caller.principal.org_id,
+        journey,
+        &caller.departments,
+    )
+    .await?)
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let journeys = state.store.journeys(caller.principal.org_id).await?;
+    let org_id = caller.principal.org_id;
+    let mut journeys = Vec::new();
+    for journey in state.store.journeys(org_id).await? {
+        journeys.push(visible_journey(&state.store, org_id, journey, &caller.departments).await?);
+    }
     Ok(Json(
         json!({"items": journeys.iter().map(journey_json).collect::<Vec<_>>()}),
     ))
@@ -256,6 +267,13 @@ pub async fn map(
 ) -> ApiResult<Json<Value>> {
     let request = map_request(&q, day_of_ms(touchpoint_store::now_ms()))?;
     let journey = load(&state, &caller, &id).await?;
-    let map = journey_map(&state.store, caller.principal.org_id, journey, request).await?;
+    let map = journey_map(
+        &state.store,
+        caller.principal.org_id,
+        &caller.departments,
+        journey,
+        request,
+    )
+    .await?;
     Ok(Json(map_json(&map)))
 }

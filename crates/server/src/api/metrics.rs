@@ -203,7 +203,7 @@ pub async fn get(
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::field("survey_id", "is required"))?;
-    let survey = super::surveys::load(&state, org_id, survey_id).await?;
+    let survey = super::surveys::load(&state, &caller, survey_id).await?;
     let request = resolve(&survey, &q, day_of_ms(touchpoint_store::now_ms()))?;
     let report = metric_report(&state.store, &survey, &request).await?;
     let labels = if request.group_by == Some(GroupBy::Touchpoint) {

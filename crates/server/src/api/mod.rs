@@ -3,10 +3,12 @@
 
 pub(crate) mod audit;
 pub mod customers;
+pub(crate) mod departments;
 pub mod error;
 pub(crate) mod events;
 pub(crate) mod export;
 pub mod extract;
+pub(crate) mod invitations;
 pub(crate) mod journeys;
 pub(crate) mod metrics;
 mod openapi;
@@ -22,7 +24,7 @@ pub(crate) mod users;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post, put};
-use touchpoint_domain::Resource;
+use touchpoint_domain::{Permission, Resource};
 
 /// The router under construction plus the list of `(method, path)` it serves.
 pub struct ApiRoutes {
@@ -169,16 +171,36 @@ pub fn routes() -> ApiRoutes {
     .route(
         "/invitations",
         &["get", "post"],
-        get(users::list_invitations).post(users::create_invitation),
+        get(invitations::list_invitations).post(invitations::create_invitation),
     )
     .route(
         "/invitations/{id}",
         &["delete"],
-        delete(users::revoke_invitation),
+        delete(invitations::revoke_invitation),
     )
-    .route("/users/{id}/deactivate", &["post"], post(users::deactivate))
-    .route("/users/{id}/reactivate", &["post"], post(users::reactivate))
-    .route("/mail", &["get"], get(users::list_mail))
+    .route(
+        "/users/{id}/deactivate",
+        &["post"],
+        post(invitations::deactivate),
+    )
+    .route(
+        "/users/{id}/reactivate",
+        &["post"],
+        post(invitations::reactivate),
+    )
+    .route("/mail", &["get"], get(invitations::list_mail))
+    .route(
+        "/departments",
+        &["get", "post"],
+        get(departments::list).post(departments::create),
+    )
+    .route(
+        "/departments/{id}",
+        &["put", "delete"],
+        put(departments::rename).delete(departments::delete),
+    )
+    .route("/users", &["get"], get(users::list))
+    .route("/users/{id}/role", &["put"], put(users::set_role))
 }
 
 /// What a route needs from the calling token besides read or write (which follows from the
@@ -188,52 +210,255 @@ pub fn routes() -> ApiRoutes {
 pub enum Need {
     /// Read or write on one resource.
     Resource(Resource),
-    /// A read-write token for all resources: managing tokens, and any route not listed below,
-    /// so a route added without thought is closed rather than open.
+    /// A read-write token for all resources: managing tokens, departments and users.
     FullAccess,
 }
 
-/// User and mail administration: full access for now (the role-permission table will take
-/// these over; they are listed here so that move is one edit).
-pub const ACCOUNT_ROUTES: [&str; 5] = [
-    "/invitations",
-    "/invitations/{id}",
-    "/users/{id}/deactivate",
-    "/users/{id}/reactivate",
-    "/mail",
+use Need::{FullAccess, Resource as R};
+use touchpoint_domain::Permission as P;
+
+/// Every authenticated API route: `(method, path, what the token must cover, what the
+/// token's user's role must allow)`. The one place the API decides who may call what; a
+/// route missing here is refused to everyone (closed, not open).
+pub const ROUTE_PERMISSIONS: &[(&str, &str, Need, Permission)] = &[
+    ("get", "/surveys", R(Resource::Surveys), P::ReadDashboards),
+    ("post", "/surveys", R(Resource::Surveys), P::ManageSurveys),
+    (
+        "get",
+        "/surveys/{id}",
+        R(Resource::Surveys),
+        P::ReadDashboards,
+    ),
+    (
+        "put",
+        "/surveys/{id}",
+        R(Resource::Surveys),
+        P::ManageSurveys,
+    ),
+    (
+        "post",
+        "/surveys/{id}/close",
+        R(Resource::Surveys),
+        P::ManageSurveys,
+    ),
+    (
+        "post",
+        "/surveys/{id}/responses",
+        R(Resource::Responses),
+        P::SubmitResponses,
+    ),
+    (
+        "get",
+        "/surveys/{id}/responses.csv",
+        R(Resource::Responses),
+        P::ReadCxData,
+    ),
+    ("get", "/responses", R(Resource::Responses), P::ReadCxData),
+    (
+        "get",
+        "/responses/{id}",
+        R(Resource::Responses),
+        P::ReadCxData,
+    ),
+    (
+        "get",
+        "/touchpoints",
+        R(Resource::Touchpoints),
+        P::ReadDashboards,
+    ),
+    (
+        "post",
+        "/touchpoints",
+        R(Resource::Touchpoints),
+        P::ManageTouchpoints,
+    ),
+    (
+        "get",
+        "/touchpoints/{id}",
+        R(Resource::Touchpoints),
+        P::ReadDashboards,
+    ),
+    (
+        "put",
+        "/touchpoints/{id}",
+        R(Resource::Touchpoints),
+        P::ManageTouchpoints,
+    ),
+    ("get", "/metrics", R(Resource::Metrics), P::ReadDashboards),
+    ("get", "/text/themes", R(Resource::Text), P::ReadCxData),
+    ("get", "/text/recurring", R(Resource::Text), P::ReadCxData),
+    ("get", "/text/emerging", R(Resource::Text), P::ReadCxData),
+    ("get", "/text/status", R(Resource::Text), P::ReadCxData),
+    ("get", "/tokens", FullAccess, P::ManageOwnTokens),
+    ("post", "/tokens", FullAccess, P::ManageOwnTokens),
+    ("delete", "/tokens/{id}", FullAccess, P::ManageOwnTokens),
+    ("get", "/audit", R(Resource::Audit), P::ReadAudit),
+    ("get", "/audit.csv", R(Resource::Audit), P::ReadAudit),
+    ("get", "/departments", FullAccess, P::ReadDepartments),
+    ("post", "/departments", FullAccess, P::ManageDepartments),
+    ("put", "/departments/{id}", FullAccess, P::ManageDepartments),
+    (
+        "delete",
+        "/departments/{id}",
+        FullAccess,
+        P::ManageDepartments,
+    ),
+    ("get", "/users", FullAccess, P::ManageUsers),
+    ("put", "/users/{id}/role", FullAccess, P::ManageUsers),
+    ("get", "/invitations", FullAccess, P::ManageUsers),
+    ("post", "/invitations", FullAccess, P::ManageUsers),
+    ("delete", "/invitations/{id}", FullAccess, P::ManageUsers),
+    ("post", "/users/{id}/deactivate", FullAccess, P::ManageUsers),
+    ("post", "/users/{id}/reactivate", FullAccess, P::ManageUsers),
+    ("get", "/mail", FullAccess, P::ManageUsers),
+    ("get", "/retention", FullAccess, P::ManageRetention),
+    ("get", "/retention/runs", FullAccess, P::ManageRetention),
+    ("post", "/retention/runs", FullAccess, P::ManageRetention),
+    (
+        "put",
+        "/retention/{data_class}",
+        FullAccess,
+        P::ManageRetention,
+    ),
+    (
+        "delete",
+        "/retention/{data_class}",
+        FullAccess,
+        P::ManageRetention,
+    ),
+    ("get", "/journeys", R(Resource::Journeys), P::ReadDashboards),
+    (
+        "post",
+        "/journeys",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "get",
+        "/journeys/{id}",
+        R(Resource::Journeys),
+        P::ReadDashboards,
+    ),
+    (
+        "put",
+        "/journeys/{id}",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "delete",
+        "/journeys/{id}",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "post",
+        "/journeys/{id}/stages",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "put",
+        "/journeys/{id}/stages/{stage_id}",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "delete",
+        "/journeys/{id}/stages/{stage_id}",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "put",
+        "/journeys/{id}/layout",
+        R(Resource::Journeys),
+        P::ManageJourneys,
+    ),
+    (
+        "get",
+        "/journeys/{id}/map",
+        R(Resource::Journeys),
+        P::ReadDashboards,
+    ),
+    (
+        "get",
+        "/customer-attributes",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    (
+        "post",
+        "/customer-attributes",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    (
+        "get",
+        "/customer-settings",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    (
+        "put",
+        "/customer-settings",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    (
+        "get",
+        "/customers",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    (
+        "post",
+        "/customers/bulk",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    (
+        "get",
+        "/customers/{id}",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    (
+        "delete",
+        "/customers/{id}",
+        R(Resource::Customers),
+        P::HandlePrivacyRequests,
+    ),
+    (
+        "get",
+        "/customers/{id}/export",
+        R(Resource::Customers),
+        P::HandlePrivacyRequests,
+    ),
+    (
+        "get",
+        "/customers/{id}/timeline",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    (
+        "put",
+        "/customers/by-external-id/{external_id}",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    ("post", "/events", R(Resource::Events), P::SubmitResponses),
 ];
 
-/// The need of each authenticated route, by path template relative to `/api/v1`.
-pub fn need(path: &str) -> Need {
-    if ACCOUNT_ROUTES.contains(&path) {
-        return Need::FullAccess;
-    }
-    let resource = match path {
-        "/surveys" | "/surveys/{id}" | "/surveys/{id}/close" => Resource::Surveys,
-        "/surveys/{id}/responses" | "/surveys/{id}/responses.csv" => Resource::Responses,
-        "/responses" | "/responses/{id}" => Resource::Responses,
-        "/touchpoints" | "/touchpoints/{id}" => Resource::Touchpoints,
-        "/metrics" => Resource::Metrics,
-        "/text/themes" | "/text/recurring" | "/text/emerging" | "/text/status" => Resource::Text,
-        "/audit" | "/audit.csv" => Resource::Audit,
-        "/events" => Resource::Events,
-        "/journeys"
-        | "/journeys/{id}"
-        | "/journeys/{id}/stages"
-        | "/journeys/{id}/stages/{stage_id}"
-        | "/journeys/{id}/layout"
-        | "/journeys/{id}/map" => Resource::Journeys,
-        "/customer-attributes"
-        | "/customer-settings"
-        | "/customers"
-        | "/customers/bulk"
-        | "/customers/{id}"
-        | "/customers/{id}/export"
-        | "/customers/{id}/timeline"
-        | "/customers/by-external-id/{external_id}" => Resource::Customers,
-        _ => return Need::FullAccess,
-    };
-    Need::Resource(resource)
+/// Routes anyone may call without a token.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("get", "/openapi.json")];
+
+/// What `method` (lower-case) on `path` (relative to `/api/v1`) needs, if it is a route.
+pub fn rule(method: &str, path: &str) -> Option<(Need, Permission)> {
+    ROUTE_PERMISSIONS
+        .iter()
+        .find(|(m, p, _, _)| *m == method && *p == path)
+        .map(|(_, _, need, permission)| (*need, *permission))
 }
 
 /// RFC 3339 UTC with milliseconds, the API's one time format.
@@ -257,16 +482,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_but_token_management_names_its_resource() {
-        for (_, path) in routes().list() {
-            let expected_full = path.starts_with("/tokens")
-                || path.starts_with("/retention")
-                || *path == "/openapi.json"
-                || ACCOUNT_ROUTES.contains(path);
-            assert_eq!(
-                need(path) == Need::FullAccess,
-                expected_full,
-                "{path} needs an entry in `need`"
+    fn every_route_is_public_or_has_exactly_one_rule() {
+        for (method, path) in routes().list() {
+            let rules = ROUTE_PERMISSIONS
+                .iter()
+                .filter(|(m, p, _, _)| m == method && p == path)
+                .count();
+            let public = PUBLIC_ROUTES.contains(&(*method, *path));
+            assert!(
+                (rules == 1) != public,
+                "{method} {path} needs exactly one entry in ROUTE_PERMISSIONS or PUBLIC_ROUTES"
+            );
+        }
+        for (method, path, _, _) in ROUTE_PERMISSIONS {
+            assert!(
+                routes().list().contains(&(*method, *path)),
+                "{method} {path} is in ROUTE_PERMISSIONS but not routed"
             );
         }
     }

@@ -53,7 +53,7 @@ pub async fn store_response(
     if form_id.is_some() {
         response.external_id = form_id;
     }
-    super::touchpoints::resolve(state, survey.org_id, touchpoint_raw.as_ref()).await?;
+    super::touchpoints::resolve_in_org(state, survey.org_id, touchpoint_raw.as_ref()).await?;
     Ok(state.store.submit_response(survey, response).await?)
 }
 
@@ -63,7 +63,12 @@ pub async fn submit(
     Path(id): Path<String>,
     ApiJson(draft): ApiJson<ResponseDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let survey = super::surveys::load(&state, caller.principal.org_id, &id).await?;
+    let survey = super::surveys::load(&state, &caller, &id).await?;
+    if !caller.departments.is_all() {
+        // The response's own touchpoint must be one of the caller's too.
+        let touchpoint = draft.touchpoint_id.clone().map(Value::String);
+        super::touchpoints::resolve(&state, &caller, touchpoint.as_ref()).await?;
+    }
     match store_response(&state, &survey, draft, "api", None).await? {
         SubmitOutcome::Created(id) => Ok((StatusCode::CREATED, Json(json!({"id": id})))),
         SubmitOutcome::Replayed(id) => Ok((StatusCode::OK, Json(json!({"id": id})))),
@@ -94,7 +99,7 @@ pub async fn list(
     let org_id = caller.principal.org_id;
     let survey_id: Option<SurveyId> = match q.survey_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(raw) => Some(super::surveys::load(&state, org_id, raw).await?.id),
+        Some(raw) => Some(super::surveys::load(&state, &caller, raw).await?.id),
     };
     let touchpoint = q
         .touchpoint_id
@@ -104,7 +109,7 @@ pub async fn list(
     let filter = super::text::text_filter(q.theme.as_deref(), q.sentiment.as_deref())?;
     let query = ResponseQuery {
         survey_id,
-        touchpoint_id: super::touchpoints::resolve(&state, org_id, touchpoint.as_ref()).await?,
+        touchpoint_id: super::touchpoints::resolve(&state, &caller, touchpoint.as_ref()).await?,
         theme: filter.theme,
         sentiment: filter.sentiment,
         language: match q.language.as_deref().filter(|l| !l.is_empty()) {
@@ -134,6 +139,7 @@ pub async fn list(
         .store
         .list_responses(
             org_id,
+            &caller.departments,
             &query,
             &parse_cursor(q.cursor.as_deref())?,
             page_limit(q.limit)?,
@@ -156,5 +162,20 @@ pub async fn get(
             StoreError::NotFound => ApiError::NotFound("response"),
             other => other.into(),
         })?;
+    if !caller.departments.is_all() {
+        let survey = super::surveys::load_in_org(
+            &state,
+            caller.principal.org_id,
+            &response.survey_id.to_string(),
+        )
+        .await?;
+        crate::access::check_survey(&state, &caller.departments, &survey)
+            .await
+            .map_err(|_| {
+                ApiError::Forbidden(format!(
+                    "response {id} belongs to a survey outside your departments"
+                ))
+            })?;
+    }
     Ok(Json(response_json(&response)))
 }

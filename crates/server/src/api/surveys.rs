@@ -25,15 +25,25 @@ pub fn survey_json(state: &AppState, s: &Survey) -> Value {
     body
 }
 
-/// Splits a create/update body into its definition and its touchpoint.
+/// Splits a create/update body into its definition and its touchpoint. A caller limited to
+/// departments must attach the survey to a touchpoint of one of them (else they could not
+/// see what they made, or could reach into another department).
 async fn parse_body(
     state: &AppState,
-    org_id: OrgId,
+    caller: &Caller,
     mut body: Map<String, Value>,
 ) -> ApiResult<(SurveyDefinition, Option<TouchpointId>)> {
     let touchpoint = body.remove("touchpoint_id");
     let definition = SurveyDefinition::from_json(Value::Object(body)).map_err(ApiError::Validation);
-    let touchpoint = super::touchpoints::resolve(state, org_id, touchpoint.as_ref()).await;
+    let touchpoint = super::touchpoints::resolve(state, caller, touchpoint.as_ref())
+        .await
+        .and_then(|t| match t {
+            None if !caller.departments.is_all() => Err(ApiError::Forbidden(
+                "you are limited to departments: attach the survey to a touchpoint of one of them"
+                    .to_owned(),
+            )),
+            t => Ok(t),
+        });
     match (definition, touchpoint) {
         (Ok(d), Ok(t)) => Ok((d, t)),
         (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
@@ -50,7 +60,7 @@ pub async fn create(
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let org_id = caller.principal.org_id;
-    let (definition, touchpoint) = parse_body(&state, org_id, body).await?;
+    let (definition, touchpoint) = parse_body(&state, &caller, body).await?;
     let token = crate::auth::new_public_token();
     let survey = state
         .store
@@ -68,6 +78,7 @@ pub async fn list(
         .store
         .list_surveys(
             caller.principal.org_id,
+            &caller.departments,
             &parse_cursor(q.cursor.as_deref())?,
             page_limit(q.limit)?,
         )
@@ -75,8 +86,17 @@ pub async fn list(
     Ok(super::page_json(&page, |s| survey_json(&state, s)))
 }
 
-/// The caller's survey, or 404 (also for other organisations' surveys).
-pub async fn load(state: &AppState, org_id: OrgId, raw_id: &str) -> ApiResult<Survey> {
+/// The caller's survey: 404 for other organisations' surveys, 403 for one outside the
+/// caller's departments.
+pub async fn load(state: &AppState, caller: &Caller, raw_id: &str) -> ApiResult<Survey> {
+    let survey = load_in_org(state, caller.principal.org_id, raw_id).await?;
+    crate::access::check_survey(state, &caller.departments, &survey).await?;
+    Ok(survey)
+}
+
+/// The organisation's survey, or 404 (also for other organisations' surveys); no
+/// department check, so only for callers that make their own.
+pub async fn load_in_org(state: &AppState, org_id: OrgId, raw_id: &str) -> ApiResult<Survey> {
     let id: SurveyId = parse_id(raw_id, "survey")?;
     if let Some(survey) = state.surveys.get(&id) {
         return if survey.org_id == org_id {
@@ -98,7 +118,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let survey = load(&state, caller.principal.org_id, &id).await?;
+    let survey = load(&state, &caller, &id).await?;
     Ok(Json(survey_json(&state, &survey)))
 }
 
@@ -109,8 +129,8 @@ pub async fn update(
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
-    let existing = load(&state, org_id, &id).await?;
-    let (definition, touchpoint) = parse_body(&state, org_id, body).await?;
+    let existing = load(&state, &caller, &id).await?;
+    let (definition, touchpoint) = parse_body(&state, &caller, body).await?;
     if state.store.survey_has_responses(existing.id).await? {
         definition
             .check_compatible_with(&existing.definition)
@@ -136,7 +156,7 @@ pub async fn close(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
-    let existing = load(&state, org_id, &id).await?;
+    let existing = load(&state, &caller, &id).await?;
     let closed = state
         .store
         .close_survey(org_id, existing.id, &caller.audit())

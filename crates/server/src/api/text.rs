@@ -56,12 +56,13 @@ pub struct InsightQuery {
 /// The caller's scope: their organisation, optionally one of its surveys, up to today.
 async fn scope(state: &AppState, caller: &Caller, q: &InsightQuery) -> ApiResult<Scope> {
     let survey_id = match q.survey_id.as_deref().filter(|s| !s.is_empty()) {
+        None if !caller.departments.is_all() => {
+            return Err(ApiError::Forbidden(
+                "you are limited to departments: name a survey_id of one of them".to_owned(),
+            ));
+        }
         None => None,
-        Some(raw) => Some(
-            super::surveys::load(state, caller.principal.org_id, raw)
-                .await?
-                .id,
-        ),
+        Some(raw) => Some(super::surveys::load(state, caller, raw).await?.id),
     };
     Ok(Scope {
         org_id: caller.principal.org_id,

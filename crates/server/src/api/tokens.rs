@@ -1,6 +1,8 @@
-//! `/tokens`: list, create and revoke the organisation's API tokens. The secret is shown once,
-//! in the answer to the create call; the store keeps its SHA-256 only. Managing tokens needs a
-//! read-write token for all resources (see [`super::need`]).
+//! `/tokens`: list, create and revoke API tokens. The secret is shown once, in the answer to
+//! the create call; the store keeps its SHA-256 only. Managing tokens needs a read-write token
+//! for all resources (see [`super::ROUTE_PERMISSIONS`]); every role manages its own tokens,
+//! owners and admins (`manage_all_tokens`) everybody's. A token never acts beyond its user's
+//! role and departments, whatever its grant says.
 //!
 //! A revocation takes effect at once in this process (the token cache is evicted); other
 //! instances on the same database keep a cached token for at most the cache TTL (2 s).
@@ -15,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use touchpoint_domain::{ApiTokenId, FieldError, Resources, TokenGrant, TokenScope};
+use touchpoint_domain::{ApiTokenId, FieldError, Permission, Resources, TokenGrant, TokenScope};
 use touchpoint_store::accounts::ApiTokenInfo;
 
 const MAX_NAME_CHARS: usize = 100;
@@ -63,9 +65,15 @@ fn token_json(t: &ApiTokenInfo) -> Value {
     })
 }
 
+/// The organisation's tokens for callers who may manage all of them, else the caller's own.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let tokens = state.store.api_tokens(caller.principal.org_id).await?;
-    let items: Vec<Value> = tokens.iter().map(token_json).collect();
+    let all = caller.may(Permission::ManageAllTokens);
+    let items: Vec<Value> = tokens
+        .iter()
+        .filter(|t| all || t.user_id == caller.principal.user_id)
+        .map(token_json)
+        .collect();
     Ok(Json(json!({"items": items})))
 }
 
@@ -172,6 +180,19 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: ApiTokenId = parse_id(&id, "token")?;
+    if !caller.may(Permission::ManageAllTokens) {
+        let owner = state
+            .store
+            .api_tokens(caller.principal.org_id)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .map(|t| t.user_id)
+            .ok_or(ApiError::NotFound("token"))?;
+        if owner != caller.principal.user_id {
+            caller.require(Permission::ManageAllTokens)?;
+        }
+    }
     withdraw(&state, caller.principal.org_id, id, &caller.audit()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

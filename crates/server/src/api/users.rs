@@ -1,186 +1,165 @@
-//! `/invitations`, `/users/{id}/deactivate|reactivate` and `/mail`: inviting users, ending
-//! and restoring their access, and the outbox with delivery states. Invitation tokens are
-//! never shown (only the invitee's mail carries one); the outbox shows no bodies at all, so
-//! reset and invitation links never leave through the API.
+//! `/users`: the organisation's users with their role and departments, and changing them.
+//! Only owners grant or revoke `owner` (`manage_ownership`); an organisation always keeps
+//! one owner. A change takes effect at once on this instance (the user's cached tokens are
+//! evicted) and within the token cache's TTL (2 s) on others.
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller, page_limit, parse_cursor, parse_id};
-use super::{page_json, rfc3339};
+use super::extract::{ApiJson, Caller, parse_id};
 use crate::AppState;
-use crate::accounts::{self, InvitationDraft};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use touchpoint_domain::{InvitationId, Role, UserId};
-use touchpoint_store::StoreError;
-use touchpoint_store::lifecycle::Invitation;
-use touchpoint_store::mail::OutboxMail;
+use touchpoint_domain::{DepartmentId, DepartmentScope, FieldError, Permission, Role, UserId};
+use touchpoint_store::{AccessChange, StoreError, UserAccess};
 
-pub fn invitation_json(i: &Invitation, now: i64) -> Value {
+pub fn user_json(u: &UserAccess) -> Value {
     json!({
-        "id": i.id,
-        "email": i.email,
-        "role": i.role,
-        "language": i.language.as_str(),
-        "department_ids": i.department_ids,
-        "state": i.state(now).as_str(),
-        "invited_by": i.invited_by,
-        "created_at": rfc3339(i.created_at),
-        "expires_at": rfc3339(i.expires_at),
-        "accepted_at": i.accepted_at.map(rfc3339),
-        "revoked_at": i.revoked_at.map(rfc3339),
-        "mail": {"state": i.mail_state, "last_error": i.mail_error},
+        "id": u.id,
+        "email": u.email,
+        "display_name": u.display_name,
+        "role": u.role.as_str(),
+        "departments": match &u.departments {
+            DepartmentScope::All => json!("*"),
+            DepartmentScope::Only(ids) => json!(ids),
+        },
     })
 }
 
-fn mail_json(m: &OutboxMail) -> Value {
-    json!({
-        "id": m.id,
-        "to": m.to,
-        "language": m.language.as_str(),
-        "template": m.template,
-        "subject": m.subject,
-        "state": m.state.as_str(),
-        "attempts": m.attempts,
-        "last_error": m.last_error,
-        "next_attempt_at": rfc3339(m.next_attempt_at),
-        "created_at": rfc3339(m.created_at),
-        "sent_at": m.sent_at.map(rfc3339),
-    })
-}
-
-pub async fn list_invitations(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Value>> {
-    let now = touchpoint_store::now_ms();
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let items: Vec<Value> = state
         .store
-        .invitations(caller.principal.org_id)
+        .users_with_access(caller.principal.org_id)
         .await?
         .iter()
-        .map(|i| invitation_json(i, now))
+        .map(user_json)
         .collect();
     Ok(Json(json!({"items": items})))
 }
 
-pub async fn create_invitation(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(draft): ApiJson<InvitationDraft>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let inviter = state
-        .store
-        .user(caller.principal.org_id, caller.principal.user_id)
-        .await?;
-    let request = draft.validate(&inviter).map_err(ApiError::Validation)?;
-    let id = accounts::invite(&state, &inviter, &request, &caller.audit()).await?;
-    let created = state.store.invitation(caller.principal.org_id, id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(invitation_json(&created, touchpoint_store::now_ms())),
-    ))
-}
-
-pub async fn revoke_invitation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    let id: InvitationId = parse_id(&id, "invitation")?;
-    state
-        .store
-        .revoke_invitation(caller.principal.org_id, id, &caller.audit())
-        .await
-        .map_err(|e| ApiError::from(accounts::FlowError::from(e)))?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn set_active(
-    state: &AppState,
-    caller: &Caller,
-    raw_id: &str,
-    active: bool,
-) -> ApiResult<Json<Value>> {
-    let id: UserId = parse_id(raw_id, "user")?;
-    if id == caller.principal.user_id {
-        return Err(ApiError::Conflict(
-            "you cannot deactivate or reactivate yourself".to_owned(),
-        ));
-    }
-    let target = state
-        .store
-        .user(caller.principal.org_id, id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::NotFound("user"),
-            other => other.into(),
-        })?;
-    let actor = state
-        .store
-        .user(caller.principal.org_id, caller.principal.user_id)
-        .await?;
-    if target.role == Role::Owner.as_str() && actor.role != Role::Owner.as_str() {
-        return Err(ApiError::Forbidden(
-            "only an owner may deactivate or reactivate an owner".to_owned(),
-        ));
-    }
-    state
-        .store
-        .set_user_active(caller.principal.org_id, id, active, &caller.audit())
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::NotFound("user"),
-            other => other.into(),
-        })?;
-    // The user's tokens stop at once here; other instances drop them within the cache TTL.
-    state
-        .tokens
-        .remove_where(|access| access.principal.user_id == id);
-    let user = state.store.user(caller.principal.org_id, id).await?;
-    Ok(Json(json!({
-        "id": user.id,
-        "email": user.email,
-        "role": user.role,
-        "deactivated_at": user.deactivated_at.map(rfc3339),
-    })))
-}
-
-pub async fn deactivate(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    set_active(&state, &caller, &id, false).await
-}
-
-pub async fn reactivate(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    set_active(&state, &caller, &id, true).await
-}
-
+/// The body of `PUT /users/{id}/role`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MailQuery {
-    limit: Option<usize>,
-    cursor: Option<String>,
+pub struct RoleChange {
+    role: Option<String>,
+    /// Department ids; absent, null or `[]`: not limited.
+    departments: Option<Vec<String>>,
 }
 
-pub async fn list_mail(
+/// A validated role change.
+pub struct AccessRequest {
+    pub role: Role,
+    pub departments: DepartmentScope,
+}
+
+impl RoleChange {
+    pub fn new(role: Option<String>, departments: Option<Vec<String>>) -> RoleChange {
+        RoleChange { role, departments }
+    }
+
+    pub fn validate(self) -> Result<AccessRequest, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let role = match self.role.as_deref().map(Role::parse) {
+            Some(Some(role)) => Some(role),
+            _ => {
+                errors.push(FieldError::new(
+                    "role",
+                    "one of owner, admin, analyst, agent, viewer",
+                ));
+                None
+            }
+        };
+        let mut ids = Vec::new();
+        for raw in self.departments.unwrap_or_default() {
+            match raw.parse::<DepartmentId>() {
+                Ok(id) => ids.push(id),
+                Err(_) => errors.push(FieldError::new(
+                    "departments",
+                    format!("'{raw}' is not a department id"),
+                )),
+            }
+        }
+        let departments = DepartmentScope::from_ids(ids);
+        if let Some(role) = role
+            && !role.may_be_scoped()
+            && !departments.is_all()
+        {
+            errors.push(FieldError::new(
+                "departments",
+                format!("a user with the role {role} sees the whole organisation"),
+            ));
+        }
+        match role {
+            Some(role) if errors.is_empty() => Ok(AccessRequest { role, departments }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Applies a role change for `caller_role`: only owners grant or revoke the owner role. The
+/// one implementation behind the API and the roles page.
+pub async fn change_access(
+    state: &AppState,
+    caller_role: Role,
+    org_id: touchpoint_domain::OrgId,
+    user_id: UserId,
+    request: &AccessRequest,
+    context: &touchpoint_store::AuditContext,
+) -> ApiResult<()> {
+    let current = state
+        .store
+        .user_access(org_id, user_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("user"),
+            other => other.into(),
+        })?;
+    let touches_owner = current.role == Role::Owner || request.role == Role::Owner;
+    if touches_owner && !caller_role.may(Permission::ManageOwnership) {
+        return Err(ApiError::Forbidden(format!(
+            "granting or revoking the owner role needs the permission {}; your role ({caller_role}) does not have it",
+            Permission::ManageOwnership
+        )));
+    }
+    match state
+        .store
+        .set_user_access(org_id, user_id, request.role, &request.departments, context)
+        .await?
+    {
+        AccessChange::Done => {
+            state
+                .tokens
+                .remove_where(|access| access.principal.user_id == user_id);
+            Ok(())
+        }
+        AccessChange::LastOwner => Err(ApiError::Conflict(
+            "this is the organisation's last owner; make someone else owner first".to_owned(),
+        )),
+        AccessChange::UnknownDepartment(id) => Err(ApiError::field(
+            "departments",
+            format!("no such department {id}"),
+        )),
+    }
+}
+
+pub async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(query): ApiQuery<MailQuery>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RoleChange>,
 ) -> ApiResult<Json<Value>> {
-    let limit = page_limit(query.limit)?;
-    let cursor = parse_cursor(query.cursor.as_deref())?;
-    let page = state
-        .store
-        .outbox(caller.principal.org_id, &cursor, limit)
-        .await?;
-    Ok(page_json(&page, mail_json))
+    let user_id: UserId = parse_id(&id, "user")?;
+    let request = body.validate().map_err(ApiError::Validation)?;
+    let org_id = caller.principal.org_id;
+    change_access(
+        &state,
+        caller.role,
+        org_id,
+        user_id,
+        &request,
+        &caller.audit(),
+    )
+    .await?;
+    let user = state.store.user_access(org_id, user_id).await?;
+    Ok(Json(user_json(&user)))
 }

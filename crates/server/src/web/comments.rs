@@ -619,11 +619,11 @@ pub async fn comments(
     let fail = |e: StoreError| WebError::internal(language, e);
     let today = day_of_ms(touchpoint_store::now_ms());
 
-    let surveys = crate::reports::all_surveys(store, org_id)
+    let surveys = crate::reports::all_surveys(store, org_id, &signed_in.departments)
         .await
         .map_err(fail)?;
     let touchpoint_list: Vec<(TouchpointId, String)> =
-        crate::reports::all_touchpoints(store, org_id)
+        crate::reports::all_touchpoints(store, org_id, &signed_in.departments)
             .await
             .map_err(fail)?
             .into_iter()
@@ -664,6 +664,7 @@ pub async fn comments(
     let page = store
         .list_responses(
             org_id,
+            &signed_in.departments,
             &response_query,
             cursor.as_ref().unwrap_or(&Cursor::start()),
             PAGE_SIZE,
@@ -696,49 +697,62 @@ pub async fn comments(
         language,
     };
     let days = last_day - first_day + 1;
-    let theme_rows = insights::theme_counts(store, &state.text, scope, days)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|c| ThemeRow {
-            href: filters.with(|f| f.theme = Some(c.id.clone())),
-            current: filters.theme.as_deref() == Some(c.id.as_str()),
-            label: c.label,
-            mentions: i18n::count(language, u64::try_from(c.mentions).unwrap_or(0)),
-            negative_share: format!("{} %", i18n::number(language, c.negative_share)),
-        })
-        .collect();
+    // The panels aggregate over a survey or the whole organisation; a user limited to
+    // departments sees them for one of their surveys only.
+    let panels = signed_in.departments.is_all() || filters.survey.is_some();
+    let theme_rows = if panels {
+        insights::theme_counts(store, &state.text, scope, days)
+            .await
+            .map_err(fail)?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .map(|c| ThemeRow {
+        href: filters.with(|f| f.theme = Some(c.id.clone())),
+        current: filters.theme.as_deref() == Some(c.id.as_str()),
+        label: c.label,
+        mentions: i18n::count(language, u64::try_from(c.mentions).unwrap_or(0)),
+        negative_share: format!("{} %", i18n::number(language, c.negative_share)),
+    })
+    .collect();
     let recurring_weeks = ((days + 6) / 7).clamp(RECURRING_MIN_WEEKS, 104);
-    let problems = insights::recurring(store, &state.text, scope, recurring_weeks)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .filter(|p| p.issue.pattern != RecurrencePattern::None)
-        .take(RECURRING_SHOWN)
-        .map(|p| Problem {
-            href: filters.with(|f| f.theme = Some(p.issue.theme.clone())),
-            label: p.label,
-            pattern: pattern_text(t, p.issue.pattern),
-            growing: p.issue.growing,
-            reason: reason(language, &p.issue),
-        })
-        .collect();
-    let emerging = insights::emerging(store, scope, days)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .take(EMERGING_SHOWN)
-        .map(|c| Emerging {
-            terms: c.top_terms.join(", "),
-            size: i18n::count(language, c.size as u64),
-            examples: c
-                .examples
-                .iter()
-                .take(EMERGING_EXAMPLES)
-                .map(|e| excerpt(e))
-                .collect(),
-        })
-        .collect();
+    let problems = if panels {
+        insights::recurring(store, &state.text, scope, recurring_weeks)
+            .await
+            .map_err(fail)?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .filter(|p| p.issue.pattern != RecurrencePattern::None)
+    .take(RECURRING_SHOWN)
+    .map(|p| Problem {
+        href: filters.with(|f| f.theme = Some(p.issue.theme.clone())),
+        label: p.label,
+        pattern: pattern_text(t, p.issue.pattern),
+        growing: p.issue.growing,
+        reason: reason(language, &p.issue),
+    })
+    .collect();
+    let emerging = if panels {
+        insights::emerging(store, scope, days).await.map_err(fail)?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .take(EMERGING_SHOWN)
+    .map(|c| Emerging {
+        terms: c.top_terms.join(", "),
+        size: i18n::count(language, c.size as u64),
+        examples: c
+            .examples
+            .iter()
+            .take(EMERGING_EXAMPLES)
+            .map(|e| excerpt(e))
+            .collect(),
+    })
+    .collect();
     let run = store.latest_text_run().await.map_err(fail)?;
     let pending = store.count_jobs(JobState::Queued).await.map_err(fail)?
         + store.count_jobs(JobState::Running).await.map_err(fail)?;

@@ -93,7 +93,7 @@ struct JourneyPage {
 
 /// Who may change journeys in the web app.
 fn may_edit(signed_in: &SignedIn) -> bool {
-    super::audit::may_read(&signed_in.user)
+    signed_in.may(touchpoint_domain::Permission::ManageJourneys)
 }
 
 pub async fn list(
@@ -180,7 +180,7 @@ pub async fn create(
     let problems = match JourneyFields::try_from(draft) {
         Ok(fields) => match state
             .store
-            .create_journey(signed_in.user.org_id, &fields, &signed_in.audit(peer))
+            .create_journey(signed_in.user.org_id, &fields, &signed_in.audit(peer.0))
             .await
         {
             Ok(journey) => {
@@ -306,7 +306,7 @@ async fn journey_page(
         .map_err(|e| WebError::internal(language, e))?
         .into_keys()
         .collect();
-    let unplaced = all_touchpoints(&state.store, org_id)
+    let unplaced = all_touchpoints(&state.store, org_id, &signed_in.departments)
         .await
         .map_err(|e| WebError::internal(language, e))?
         .into_iter()
@@ -327,9 +327,15 @@ async fn journey_page(
         interval: Interval::Month,
     };
     let id = journey.id.to_string();
-    let map = journey_map(&state.store, org_id, journey, request)
-        .await
-        .map_err(|e| WebError::internal(language, e))?;
+    let map = journey_map(
+        &state.store,
+        org_id,
+        &signed_in.departments,
+        journey,
+        request,
+    )
+    .await
+    .map_err(|e| WebError::internal(language, e))?;
     let names: std::collections::HashMap<TouchpointId, String> = map
         .stages
         .iter()
@@ -488,7 +494,7 @@ pub async fn edit(
     let journey = load(&state, &signed_in, language, &id).await?;
     let form = Form::parse(&body);
     let org_id = signed_in.user.org_id;
-    let context = signed_in.audit(peer);
+    let context = signed_in.audit(peer.0);
     let stage: Option<StageId> = form.text("stage").parse().ok();
     let outcome = match form.text("intent").as_str() {
         "add_stage" => match stage_name(Some(&form.text("name"))) {

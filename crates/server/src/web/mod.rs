@@ -6,6 +6,7 @@
 //! The UI language is `?lang=` (remembered in a cookie), else the user's own language, else
 //! the browser's `Accept-Language`.
 
+mod access;
 mod account;
 pub mod account_texts;
 mod audit;
@@ -26,7 +27,7 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use touchpoint_domain::Language;
+use touchpoint_domain::{Language, Permission};
 
 pub use session::SignedIn;
 
@@ -76,7 +77,61 @@ pub fn router() -> Router<AppState> {
         )
         .route("/app/surveys/{id}", get(pages::survey))
         .route("/app/surveys/{id}/responses.csv", get(pages::export_csv))
+        .route(
+            "/app/departments",
+            get(access::departments).post(access::add_department),
+        )
+        .route("/app/departments/{id}", post(access::rename_department))
+        .route("/app/roles", get(access::roles))
+        .route("/app/roles/{id}", post(access::set_role))
         .layer(axum::middleware::from_fn(csrf::require))
+}
+
+use touchpoint_domain::Permission as P;
+
+/// Every signed-in page: `(method, path, what the user's role must allow)`. The one place the
+/// web app decides who may see what (the same permission table as the API); [`SignedIn`]
+/// enforces it, and a page missing here is refused to everyone.
+pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
+    ("get", "/app", P::ReadDashboards),
+    ("get", "/app/comments", P::ReadCxData),
+    ("get", "/app/audit", P::ReadAudit),
+    ("get", "/app/audit.csv", P::ReadAudit),
+    ("get", "/app/surveys/{id}", P::ReadDashboards),
+    ("get", "/app/surveys/{id}/responses.csv", P::ReadCxData),
+    ("get", "/app/departments", P::ReadDepartments),
+    ("post", "/app/departments", P::ManageDepartments),
+    ("post", "/app/departments/{id}", P::ManageDepartments),
+    ("get", "/app/roles", P::ManageUsers),
+    ("post", "/app/roles/{id}", P::ManageUsers),
+    ("get", "/app/users", P::ManageUsers),
+    ("post", "/app/users/invite", P::ManageUsers),
+    ("post", "/app/users/{id}/deactivate", P::ManageUsers),
+    ("post", "/app/users/{id}/reactivate", P::ManageUsers),
+    ("post", "/app/invitations/{id}/revoke", P::ManageUsers),
+    ("post", "/app/invitations/{id}/resend", P::ManageUsers),
+    ("get", "/app/account", P::ManageOwnTokens),
+    ("post", "/app/account/password", P::ManageOwnTokens),
+    ("post", "/app/account/sessions", P::ManageOwnTokens),
+    ("post", "/app/account/totp/enable", P::ManageOwnTokens),
+    ("post", "/app/account/totp/disable", P::ManageOwnTokens),
+    ("get", "/app/journeys", P::ReadDashboards),
+    ("post", "/app/journeys", P::ManageJourneys),
+    ("get", "/app/journeys/{id}", P::ReadDashboards),
+    ("post", "/app/journeys/{id}/edit", P::ManageJourneys),
+    ("get", "/app/tokens", P::ManageOwnTokens),
+    ("post", "/app/tokens", P::ManageOwnTokens),
+    ("post", "/app/tokens/{id}/revoke", P::ManageOwnTokens),
+    ("get", "/app/retention", P::ManageRetention),
+    ("post", "/app/retention", P::ManageRetention),
+];
+
+/// The permission `method` (lower-case) on the page `path` needs, if it is a page.
+pub fn page_permission(method: &str, path: &str) -> Option<Permission> {
+    PAGE_PERMISSIONS
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, permission)| *permission)
 }
 
 /// Renders an askama template as an HTML response; a template failure is a logged 500.
@@ -211,6 +266,8 @@ pub(crate) fn language_links(path: &str, current: Language) -> Vec<crate::public
 pub struct Chrome {
     pub lang: &'static str,
     pub t: &'static Texts,
+    /// Texts of the departments and roles pages (their navigation links).
+    pub access: &'static i18n::AccessTexts,
     pub user_name: String,
     pub switch: Vec<crate::public::LanguageLink>,
     /// The session's CSRF token, sent back by every form that changes something.
@@ -222,10 +279,9 @@ pub struct Chrome {
     pub a: &'static account_texts::AccountTexts,
 }
 
-/// Who may invite, deactivate and reactivate users in the web app: owners and admins.
-/// The one place this is decided for the web app (the role-permission table replaces it).
+/// Who may invite, deactivate and reactivate users in the web app (the permission table).
 pub fn may_manage_users(user: &touchpoint_store::accounts::User) -> bool {
-    matches!(user.role.as_str(), "owner" | "admin")
+    user.role.may(Permission::ManageUsers)
 }
 
 /// The fields of a url-encoded form body.
@@ -257,11 +313,12 @@ impl Chrome {
         Chrome {
             lang: language.as_str(),
             t: i18n::texts(language),
+            access: i18n::access_texts(language),
             user_name,
             switch: language_links(path, language),
             csrf: signed_in.csrf.clone(),
-            may_audit: audit::may_read(&signed_in.user),
-            may_manage_users: may_manage_users(&signed_in.user),
+            may_audit: signed_in.may(Permission::ReadAudit),
+            may_manage_users: signed_in.may(Permission::ManageUsers),
             a: account_texts::texts(language),
         }
     }

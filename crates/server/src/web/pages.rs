@@ -328,7 +328,7 @@ pub async fn overview(
     let org_id = signed_in.user.org_id;
     let store = &state.store;
     let fail = |e: StoreError| WebError::internal(language, e);
-    let surveys = crate::reports::all_surveys(store, org_id)
+    let surveys = crate::reports::all_surveys(store, org_id, &signed_in.departments)
         .await
         .map_err(fail)?;
     let names = touchpoint_names(store, org_id).await.map_err(fail)?;
@@ -369,6 +369,7 @@ pub async fn overview(
     let recent = store
         .list_responses(
             org_id,
+            &signed_in.departments,
             &touchpoint_store::ResponseQuery::default(),
             &Cursor::start(),
             COMMENT_SCAN,
@@ -465,14 +466,21 @@ async fn load_survey(
     language: Language,
 ) -> Result<Survey, WebError> {
     let id: SurveyId = raw_id.parse().map_err(|_| WebError::not_found(language))?;
-    state
+    let survey = state
         .store
         .survey(signed_in.user.org_id, id)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => WebError::not_found(language),
             other => WebError::internal(language, other),
-        })
+        })?;
+    crate::access::check_survey(state, &signed_in.departments, &survey)
+        .await
+        .map_err(|e| match e {
+            crate::access::OutOfScope::Denied(_) => WebError::forbidden(language),
+            crate::access::OutOfScope::Store(e) => WebError::internal(language, e),
+        })?;
+    Ok(survey)
 }
 
 pub async fn survey(
@@ -610,6 +618,8 @@ pub async fn survey(
     let recent = store
         .list_responses(
             survey.org_id,
+            // `survey` was checked against the user's departments by `load_survey`.
+            &touchpoint_domain::DepartmentScope::All,
             &touchpoint_store::ResponseQuery {
                 survey_id: Some(survey.id),
                 touchpoint_id: focus_key.as_deref().and_then(|k| k.parse().ok()),

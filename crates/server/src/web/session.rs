@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::LazyLock;
-use touchpoint_domain::Language;
+use touchpoint_domain::{DepartmentScope, Language, Permission};
 use touchpoint_domain::{OrgId, UserId};
 use touchpoint_store::accounts::{Principal, User};
 use touchpoint_store::{AuditContext, AuditEntry, Interface};
@@ -24,8 +24,15 @@ pub const COOKIE: &str = "tp_session";
 
 /// The signed-in user of a request. Without a valid session the request is redirected to
 /// the sign-in page.
+///
+/// It is also where the web app authorises: the page's permission comes from
+/// [`super::PAGE_PERMISSIONS`] (by method and matched path; a page missing there is refused)
+/// and the user's role must have it, else 403 (audited as `access.denied` on administrative
+/// pages). The user's role and departments are read fresh with every request.
 pub struct SignedIn {
     pub user: User,
+    /// The departments the user is limited to.
+    pub departments: DepartmentScope,
     /// The session's CSRF token (see [`super::csrf`]).
     pub csrf: String,
     /// The stored key of this session (kept when the password changes).
@@ -33,13 +40,17 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    /// Who the audit log names for a change this user makes in the web app.
-    pub fn audit(&self, peer: crate::limits::PeerAddress) -> AuditContext {
+    pub fn may(&self, permission: Permission) -> bool {
+        self.user.role.may(permission)
+    }
+
+    /// Who the audit log names for a change made through the web app.
+    pub fn audit(&self, address: Option<String>) -> AuditContext {
         AuditContext {
             user_id: Some(self.user.id),
             token_id: None,
             interface: Interface::Web,
-            address: peer.0,
+            address,
         }
     }
 }
@@ -84,16 +95,53 @@ impl FromRequestParts<AppState> for SignedIn {
             Ok(None) => return Err(to_login()),
             Err(e) => return Err(WebError::internal(Language::En, e).into_response()),
         };
-        match store.user(principal.org_id, principal.user_id).await {
-            Ok(user) if user.is_active() => Ok(SignedIn {
-                user,
-                csrf: super::csrf::token(id),
-                session_hash,
-            }),
-            Ok(_) => Err(to_login()),
-            Err(touchpoint_store::StoreError::NotFound) => Err(to_login()),
-            Err(e) => Err(WebError::internal(Language::En, e).into_response()),
+        let (user, access) = match tokio::try_join!(
+            store.user(principal.org_id, principal.user_id),
+            store.user_access(principal.org_id, principal.user_id)
+        ) {
+            Ok((user, _)) if !user.is_active() => return Err(to_login()),
+            Ok(found) => found,
+            Err(touchpoint_store::StoreError::NotFound) => return Err(to_login()),
+            Err(e) => return Err(WebError::internal(Language::En, e).into_response()),
+        };
+        let signed_in = SignedIn {
+            user,
+            departments: access.departments,
+            csrf: super::csrf::token(id),
+            session_hash,
+        };
+        let path = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        let method = if parts.method == axum::http::Method::HEAD {
+            "get".to_owned()
+        } else {
+            parts.method.as_str().to_ascii_lowercase()
+        };
+        let (language, _) = ui_language(
+            parts.uri.query(),
+            &parts.headers,
+            Some(signed_in.user.language),
+        );
+        let Some(permission) = super::page_permission(&method, &path) else {
+            return Err(WebError::forbidden(language).into_response());
+        };
+        if !signed_in.may(permission) {
+            let address = PeerAddress::from_parts(parts).0;
+            crate::access::record_denial(
+                state,
+                principal.org_id,
+                &signed_in.audit(address),
+                format!("{} {path}", parts.method),
+                signed_in.user.role,
+                permission,
+            )
+            .await;
+            return Err(WebError::forbidden(language).into_response());
         }
+        Ok(signed_in)
     }
 }
 

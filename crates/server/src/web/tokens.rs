@@ -44,7 +44,7 @@ struct TokensPage {
 
 /// Whether `user` may see and revoke every token of the organisation.
 fn sees_all(signed_in: &SignedIn) -> bool {
-    super::audit::may_read(&signed_in.user)
+    signed_in.may(touchpoint_domain::Permission::ManageAllTokens)
 }
 
 fn visible(signed_in: &SignedIn, token: &ApiTokenInfo) -> bool {
@@ -176,7 +176,7 @@ pub async fn create(
             name,
         },
         Ok(request) => {
-            let (secret, _) = issue(&state, principal, &request, &signed_in.audit(peer))
+            let (secret, _) = issue(&state, principal, &request, &signed_in.audit(peer.0))
                 .await
                 .map_err(|e| WebError::internal(language, format!("{e:?}")))?;
             Outcome {
@@ -211,7 +211,7 @@ pub async fn revoke(
     if !visible(&signed_in, token) {
         return Err(WebError::forbidden(language));
     }
-    match withdraw(&state, signed_in.user.org_id, id, &signed_in.audit(peer)).await {
+    match withdraw(&state, signed_in.user.org_id, id, &signed_in.audit(peer.0)).await {
         Ok(()) => Ok(Redirect::to("/app/tokens?done=revoked").into_response()),
         Err(ApiError::NotFound(_)) => Err(WebError::not_found(language)),
         Err(other) => Err(WebError::internal(language, format!("{other:?}"))),

@@ -131,7 +131,7 @@ async fn render_page(
         .collect();
     let roles = Role::ALL
         .iter()
-        .filter(|r| **r != Role::Owner || signed_in.user.role == Role::Owner.as_str())
+        .filter(|r| **r != Role::Owner || signed_in.user.role == Role::Owner)
         .map(|r| r.as_str())
         .collect();
     let page = UsersPage {
@@ -321,7 +321,7 @@ async fn set_active(
         Err(e) => return Err(WebError::internal(language, e)),
     };
     // Owners are managed by owners only; with self-deactivation refused, one always remains.
-    if target.role == Role::Owner.as_str() && signed_in.user.role != Role::Owner.as_str() {
+    if target.role == Role::Owner && signed_in.user.role != Role::Owner {
         return Err(WebError::forbidden(language));
     }
     match state
