@@ -7,6 +7,7 @@
 //! in time and request count, prints a human summary and then one JSON line.
 
 mod api;
+mod customers;
 mod events;
 mod metrics;
 mod server;
@@ -43,6 +44,8 @@ enum Command {
     Startup(startup::StartupArgs),
     /// The submission path without HTTP: `Store::submit_response` from concurrent tasks
     StoreSubmit(writer::StoreSubmitArgs),
+    /// `touchpoint import customers` on a generated CSV (1,000,000 rows by default): rows/s and peak RSS
+    CustomersImport(customers::CustomersImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
             Command::Metrics(args) => metrics::run(args).await,
             Command::Startup(args) => startup::run(args).await,
             Command::StoreSubmit(args) => writer::run(args).await,
+            Command::CustomersImport(args) => customers::run(args).await,
         }
     });
     match outcome {

@@ -67,6 +67,32 @@ impl Binary {
         command
     }
 
+    /// `touchpoint import customers FILE ARGS… --json`: the exit status and the JSON summary.
+    pub fn import_customers(
+        &self,
+        data_dir: &Path,
+        file: &Path,
+        args: &[&str],
+    ) -> anyhow::Result<(std::process::ExitStatus, serde_json::Value)> {
+        let output = self
+            .command(data_dir)
+            .args(["import", "customers"])
+            .arg(file)
+            .args(args)
+            .arg("--json")
+            .stderr(Stdio::inherit())
+            .output()
+            .context("cannot start touchpoint import")?;
+        let summary = serde_json::from_slice(&output.stdout).with_context(|| {
+            format!(
+                "touchpoint import printed no JSON summary ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })?;
+        Ok((output.status, summary))
+    }
+
     /// `touchpoint init` with a throwaway admin; returns the API token.
     pub fn init(&self, data_dir: &Path) -> anyhow::Result<InitOutput> {
         let mut child = self

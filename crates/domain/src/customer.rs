@@ -181,7 +181,11 @@ impl AttributeValue {
                     Err(format!(
                         "must be at most {MAX_STRING_VALUE_CHARS} characters"
                     ))
-                } else if raw.chars().any(char::is_control) {
+                } else if raw
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    // Line breaks and tabs are text (a note, an address); other controls are not.
                     Err("must not contain control characters".to_owned())
                 } else {
                     Ok(AttributeValue::String(raw.to_owned()))
@@ -414,13 +418,15 @@ impl ValidCustomer {
             phone
         });
         let name = blank_to_none(draft.name).map(|n| n.trim().to_owned());
-        if let Some(n) = &name
-            && (n.chars().count() > MAX_NAME_CHARS || n.chars().any(char::is_control))
-        {
-            errors.push(
-                "name",
-                format!("must be at most {MAX_NAME_CHARS} printable characters"),
-            );
+        if let Some(n) = &name {
+            if n.chars().count() > MAX_NAME_CHARS {
+                errors.push(
+                    "name",
+                    format!("must be at most {MAX_NAME_CHARS} characters"),
+                );
+            } else if n.chars().any(char::is_control) {
+                errors.push("name", "must be one line without control characters");
+            }
         }
         let language = blank_to_none(draft.language).and_then(|raw| {
             let language = Language::parse(&raw);

@@ -472,20 +472,17 @@ async fn customers(config: &Config, args: ImportCustomersArgs) -> anyhow::Result
     let sink = std::sync::Arc::new(sink);
     let mut writing: Option<tokio::task::JoinHandle<anyhow::Result<BatchReport>>> = None;
     loop {
-        let lines = std::mem::replace(&mut pending, Vec::with_capacity(chunk_size));
-        let next = if lines.is_empty() {
-            None
-        } else {
-            let sink = sink.clone();
-            Some(tokio::spawn(async move { sink.write(lines).await }))
-        };
+        // Wait for the previous chunk before handing over the next (one writer at a time), then
+        // parse the one after while this one is written.
         if let Some(previous) = writing.take() {
             tally.add(previous.await.context("the import task failed")??)?;
         }
-        writing = next;
-        if writing.is_none() {
+        let lines = std::mem::replace(&mut pending, Vec::with_capacity(chunk_size));
+        if lines.is_empty() {
             break;
         }
+        let writer = sink.clone();
+        writing = Some(tokio::spawn(async move { writer.write(lines).await }));
         if more {
             more = fill(&mut reader, &mut pending)?;
         }
