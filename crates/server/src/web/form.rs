@@ -1,22 +1,25 @@
 //! The fields of a url-encoded form as the web app's handlers read them. A body that is not
 //! url-encoded reads as an empty form, so every field is simply missing.
 
-use axum::body::Bytes;
-
 pub struct Form(Vec<(String, String)>);
 
 impl Form {
-    pub fn parse(body: &Bytes) -> Form {
+    pub fn parse(body: &[u8]) -> Form {
         Form(serde_urlencoded::from_bytes(body).unwrap_or_default())
     }
 
-    /// The first value of `name`, as sent (empty when missing).
-    pub fn raw(&self, name: &str) -> String {
+    /// The first value of `name`, as sent (`""` when missing).
+    pub fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// The first value of `name`, as sent, owned (empty when missing).
+    pub fn raw(&self, name: &str) -> String {
+        self.get(name).to_owned()
     }
 
     /// The first value of `name`, trimmed (empty when missing).
@@ -42,6 +45,7 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Bytes;
 
     #[test]
     fn reads_first_all_and_missing_fields() {

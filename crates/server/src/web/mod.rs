@@ -14,6 +14,7 @@ pub mod chart;
 mod comments;
 pub mod csrf;
 mod form;
+pub(crate) use form::Form;
 mod journeys;
 mod pages;
 mod retention;
@@ -282,24 +283,6 @@ pub struct Chrome {
 /// Who may invite, deactivate and reactivate users in the web app (the permission table).
 pub fn may_manage_users(user: &touchpoint_store::accounts::User) -> bool {
     user.role.may(Permission::ManageUsers)
-}
-
-/// The fields of a url-encoded form body.
-pub(crate) struct Form(Vec<(String, String)>);
-
-impl Form {
-    pub(crate) fn parse(body: &[u8]) -> Form {
-        Form(serde_urlencoded::from_bytes(body).unwrap_or_default())
-    }
-
-    /// The first value of `name`, or "".
-    pub(crate) fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
 }
 
 impl Chrome {
