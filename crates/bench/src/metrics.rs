@@ -140,6 +140,7 @@ async fn load(args: &MetricsArgs, data_dir: &Path) -> anyhow::Result<Manifest> {
         let fields = TouchpointFields {
             name: format!("Touchpoint {i}"),
             channel: CHANNELS[i % CHANNELS.len()].to_owned(),
+            ..Default::default()
         };
         touchpoints.push(
             store

@@ -79,6 +79,7 @@ pub async fn run(args: StoreSubmitArgs) -> anyhow::Result<bool> {
         let fields = TouchpointFields {
             name: format!("Touchpoint {i}"),
             channel: CHANNELS[i % CHANNELS.len()].to_owned(),
+            ..Default::default()
         };
         touchpoints.push(
             store

@@ -53,6 +53,20 @@ impl Tp {
         }
     }
 
+    /// The experience the touchpoint should give.
+    fn promise(self) -> &'static str {
+        match self {
+            Tp::Shop => "Kompetente Beratung ohne Wartezeit",
+            Tp::Order => "Bestellung in fünf Minuten, ohne Rückfragen",
+            Tp::Provisioning => "Anschluss funktioniert am vereinbarten Tag",
+            Tp::Invoice => "Verständliche Rechnung ohne Überraschungen",
+            Tp::Hotline => "Anliegen im ersten Anruf gelöst",
+            Tp::App => "Alles Wichtige in zwei Fingertipps",
+            Tp::Chat => "Antwort innerhalb von zwei Minuten",
+            Tp::Social => "Ehrliche Antworten am selben Tag",
+        }
+    }
+
     /// The touchpoint's channel (one of web, app, email, phone, store, chat, social, letter).
     fn channel(self) -> &'static str {
         match self {
@@ -104,6 +118,8 @@ pub(crate) fn touchpoints() -> Vec<crate::DemoTouchpoint> {
             key: tp.key().to_owned(),
             name: tp.name().to_owned(),
             channel: tp.channel().to_owned(),
+            description: tp.promise().to_owned(),
+            moment_of_truth: matches!(tp, Tp::Provisioning | Tp::Hotline),
         })
         .collect()
 }

@@ -87,6 +87,10 @@ pub struct DemoTouchpoint {
     pub name: String,
     /// One of web, app, email, phone, store, chat, social, letter.
     pub channel: String,
+    /// The experience the touchpoint should give.
+    pub description: String,
+    /// Whether it is a moment of truth (provisioning and the hotline).
+    pub moment_of_truth: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -219,6 +219,7 @@ on_both_backends!(
     anonymous_surveys_store_nothing_identifying,
     journey_map_matches_hand_computed_values,
     customers_are_exported_and_erased_with_metrics_corrected,
+    touchpoint_keys_name_touchpoints_in_events,
     responses_page_through_the_api,
     csv_export_streams_every_response,
     metrics_match_hand_computed_values,
@@ -716,6 +717,71 @@ async fn customers_are_exported_and_erased_with_metrics_corrected(app: TestApp) 
     );
     let (status, _) = app.get(&format!("/customers/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn touchpoint_keys_name_touchpoints_in_events(app: TestApp) {
+    let (status, hotline) = app
+        .post(
+            "/touchpoints",
+            json!({"name": "Hotline", "channel": "phone", "key": "hotline", "moment_of_truth": true,
+                   "description": "Solve it in the first call"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hotline}");
+    assert_eq!(
+        (hotline["key"].clone(), hotline["moment_of_truth"].clone()),
+        (json!("hotline"), json!(true))
+    );
+    let (status, _) = app
+        .post(
+            "/touchpoints",
+            json!({"name": "Other", "channel": "phone", "key": "hotline"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "keys are unique");
+    let (status, problem) = app
+        .post(
+            "/touchpoints",
+            json!({"name": "Odd", "channel": "phone", "key": "Hot Line", "description": "x".repeat(2001)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"].as_array().map(Vec::len),
+        Some(2),
+        "{problem}"
+    );
+    let (status, sent) = app
+        .post(
+            "/events",
+            json!({"events": [{"external_id": "e-1", "customer_external_id": "C-1", "touchpoint": "hotline",
+                "channel": "phone", "type": "call.completed", "occurred_at": "2026-05-12T10:00:00Z"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sent["created"], json!(1), "{sent}");
+    let (_, journey) = app
+        .post(
+            "/journeys",
+            json!({"name": "Support", "stages": ["Contact"]}),
+        )
+        .await;
+    let id = journey["id"].as_str().expect("id");
+    app.send(
+        reqwest::Method::PUT,
+        &format!("/journeys/{id}/layout"),
+        Some(json!({"stages": [{"id": journey["stages"][0]["id"], "touchpoint_ids": [hotline["id"]]}]})),
+    )
+    .await;
+    let (_, map) = app
+        .get(&format!("/journeys/{id}/map?from=2026-05-01&to=2026-05-31"))
+        .await;
+    let card = &map["stages"][0]["touchpoints"][0];
+    assert_eq!(
+        (card["moment_of_truth"].clone(), card["events"].clone()),
+        (json!(true), json!(1)),
+        "{map}"
+    );
 }
 
 async fn responses_page_through_the_api(app: TestApp) {

@@ -526,6 +526,7 @@ async fn the_audit_log_page_searches_escapes_and_exports() {
             &touchpoint_domain::touchpoint::TouchpointFields {
                 name: "<script>alert(1)</script>".into(),
                 channel: "web".into(),
+                ..Default::default()
             },
             &AuditContext::system(),
         )

@@ -20,6 +20,9 @@ pub struct Touchpoint {
     pub channel: String,
     /// The owning department; `None` is organisation-wide (seen by unscoped users only).
     pub department_id: Option<DepartmentId>,
+    pub key: Option<String>,
+    pub description: String,
+    pub moment_of_truth: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -30,12 +33,16 @@ fn from_row(row: &AnyRow) -> Result<Touchpoint> {
         name: row.try_get("name")?,
         channel: row.try_get("channel")?,
         department_id: crate::accounts::parse_opt(row, "department_id")?,
+        key: row.try_get("key")?,
+        description: row.try_get("description")?,
+        moment_of_truth: row.try_get::<i64, _>("moment_of_truth")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
 }
 
-const COLUMNS: &str = "id, name, channel, department_id, created_at, updated_at";
+const COLUMNS: &str =
+    "id, name, channel, department_id, key, description, moment_of_truth, created_at, updated_at";
 
 async fn fetch<'e, E>(executor: E, org_id: OrgId, id: TouchpointId) -> Result<Touchpoint>
 where
@@ -55,7 +62,10 @@ async fn fetch_in(tx: &mut Transaction<'_>, org_id: OrgId, id: TouchpointId) -> 
 }
 
 fn audit_view(t: &Touchpoint) -> serde_json::Value {
-    serde_json::json!({"name": t.name, "channel": t.channel, "department_id": t.department_id})
+    serde_json::json!({
+        "name": t.name, "channel": t.channel, "department_id": t.department_id,
+        "key": t.key, "description": t.description, "moment_of_truth": t.moment_of_truth,
+    })
 }
 
 fn audit_entry(
@@ -102,13 +112,17 @@ impl Store {
         let mut tx = self.write().begin().await?;
         check_department(&mut tx, org_id, department).await?;
         sqlx::query(
-            "INSERT INTO touchpoints (id, org_id, name, channel, department_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            "INSERT INTO touchpoints (id, org_id, name, channel, department_id, key, description, \
+             moment_of_truth, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         )
         .bind(id.to_string())
         .bind(org_id.to_string())
         .bind(&fields.name)
         .bind(&fields.channel)
         .bind(department.map(|d| d.to_string()))
+        .bind(fields.key.clone())
+        .bind(&fields.description)
+        .bind(i64::from(fields.moment_of_truth))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -165,15 +179,21 @@ impl Store {
         let mut tx = self.write().begin().await?;
         let before = fetch_in(&mut tx, org_id, id).await?;
         check_department(&mut tx, org_id, department).await?;
-        let done = sqlx::query("UPDATE touchpoints SET name = $1, channel = $2, department_id = $3, updated_at = $4 WHERE org_id = $5 AND id = $6")
-            .bind(&fields.name)
-            .bind(&fields.channel)
-            .bind(department.map(|d| d.to_string()))
-            .bind(now_ms())
-            .bind(org_id.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE touchpoints SET name = $1, channel = $2, department_id = $3, key = $7, \
+             description = $8, moment_of_truth = $9, updated_at = $4 WHERE org_id = $5 AND id = $6",
+        )
+        .bind(&fields.name)
+        .bind(&fields.channel)
+        .bind(department.map(|d| d.to_string()))
+        .bind(now_ms())
+        .bind(org_id.to_string())
+        .bind(id.to_string())
+        .bind(fields.key.clone())
+        .bind(&fields.description)
+        .bind(i64::from(fields.moment_of_truth))
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(crate::StoreError::NotFound);
         }

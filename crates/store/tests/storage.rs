@@ -322,6 +322,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     let fields = TouchpointFields {
         name: "Hotline".into(),
         channel: "phone".into(),
+        ..Default::default()
     };
     let hotline = store
         .create_touchpoint(org_id, &fields, &AuditContext::system())
@@ -337,6 +338,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
     let renamed = TouchpointFields {
         name: "Service-Hotline".into(),
         channel: "phone".into(),
+        ..Default::default()
     };
     assert_eq!(
         store
@@ -364,6 +366,7 @@ async fn touchpoints_are_per_organisation(store: Store, _db: TestDatabase) {
                 &TouchpointFields {
                     name: name.into(),
                     channel: "web".into(),
+                    ..Default::default()
                 },
                 &AuditContext::system(),
             )
@@ -398,6 +401,7 @@ async fn surveys_lifecycle(store: Store, _db: TestDatabase) {
             &TouchpointFields {
                 name: "Shop".into(),
                 channel: "store".into(),
+                ..Default::default()
             },
             &AuditContext::system(),
         )
@@ -815,6 +819,7 @@ async fn rollups_equal_recomputation_from_raw_rows(store: Store, _db: TestDataba
             &TouchpointFields {
                 name: "Hotline".into(),
                 channel: "phone".into(),
+                ..Default::default()
             },
             &AuditContext::system(),
         )
@@ -1343,6 +1348,7 @@ async fn touchpoint_named(
             &TouchpointFields {
                 name: name.into(),
                 channel: "web".into(),
+                ..Default::default()
             },
             &AuditContext::system(),
         )
@@ -2983,6 +2989,7 @@ async fn departments_are_per_organisation_and_deleted_only_unused(store: Store, 
             &TouchpointFields {
                 name: "Desk".into(),
                 channel: "phone".into(),
+                ..Default::default()
             },
             Some(ops.id),
             &ctx,
@@ -3006,7 +3013,8 @@ async fn departments_are_per_organisation_and_deleted_only_unused(store: Store, 
                 desk.id,
                 &TouchpointFields {
                     name: "Desk".into(),
-                    channel: "phone".into()
+                    channel: "phone".into(),
+                    ..Default::default()
                 },
                 Some(foreign),
                 &ctx
@@ -3021,6 +3029,7 @@ async fn departments_are_per_organisation_and_deleted_only_unused(store: Store, 
             &TouchpointFields {
                 name: "Desk".into(),
                 channel: "phone".into(),
+                ..Default::default()
             },
             None,
             &ctx,
@@ -3257,6 +3266,7 @@ async fn scoped_lists_hold_only_their_departments(store: Store, _db: TestDatabas
                     &TouchpointFields {
                         name: name.into(),
                         channel: "web".into(),
+                        ..Default::default()
                     },
                     department,
                     &AuditContext::system(),

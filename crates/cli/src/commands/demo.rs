@@ -138,6 +138,9 @@ async fn load(store: &Store, count: usize, seed: u64) -> anyhow::Result<Credenti
         let fields = TouchpointFields {
             name: tp.name.clone(),
             channel: tp.channel.clone(),
+            key: Some(tp.key.clone()),
+            description: tp.description.clone(),
+            moment_of_truth: tp.moment_of_truth,
         };
         touchpoints.insert(
             tp.key.clone(),

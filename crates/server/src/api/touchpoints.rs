@@ -16,6 +16,7 @@ use touchpoint_store::{StoreError, Touchpoint};
 pub fn touchpoint_json(t: &Touchpoint) -> Value {
     json!({
         "id": t.id, "name": t.name, "channel": t.channel, "department_id": t.department_id,
+        "key": t.key, "description": t.description, "moment_of_truth": t.moment_of_truth,
         "created_at": rfc3339(t.created_at), "updated_at": rfc3339(t.updated_at),
     })
 }
@@ -91,7 +92,7 @@ async fn fields(
 fn name_taken(error: StoreError) -> ApiError {
     match error {
         StoreError::Conflict { .. } => {
-            ApiError::Conflict("a touchpoint with this name exists already".to_owned())
+            ApiError::Conflict("a touchpoint with this name or key exists already".to_owned())
         }
         other => other.into(),
     }

@@ -212,6 +212,7 @@ pub async fn organisation(fx: &Fixture, name: &str, tag: &str) -> Org {
         let fields = TouchpointFields {
             name: format!("{label} desk of {name}"),
             channel: "phone".into(),
+            ..Default::default()
         };
         async move {
             store

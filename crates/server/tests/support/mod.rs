@@ -59,6 +59,7 @@ pub async fn hotline_survey(store: &Store, org_id: OrgId, name: &str, token: &st
             &TouchpointFields {
                 name: "Hotline".into(),
                 channel: "phone".into(),
+                ..Default::default()
             },
             &AuditContext::system(),
         )
