@@ -166,7 +166,7 @@ impl Api {
         );
         let map = self
             .get(&format!(
-                "/api/v1/journeys/{id}/map?from=2000-01-01&interval=month"
+                "/api/v1/journeys/{id}/map?from=2020-01-01&interval=month"
             ))
             .await?;
         Ok(map["stages"][0]["touchpoints"]
