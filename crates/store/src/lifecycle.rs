@@ -128,6 +128,25 @@ fn invitation_from_row(row: &AnyRow) -> Result<Invitation> {
     })
 }
 
+/// The audit entry of a change to an existing invitation, before and after.
+fn invitation_change(
+    action: &'static str,
+    before: &Invitation,
+    after: &Invitation,
+    now: i64,
+) -> AuditEntry {
+    AuditEntry {
+        org_id: before.org_id,
+        action,
+        target_type: Some("invitation"),
+        target_id: Some(before.id.to_string()),
+        summary: serde_json::json!({
+            "before": invitation_summary(before, now),
+            "after": invitation_summary(after, now),
+        }),
+    }
+}
+
 fn invitation_summary(i: &Invitation, now: i64) -> serde_json::Value {
     serde_json::json!({
         "email": i.email,
@@ -343,16 +362,7 @@ impl Store {
             .await?;
         let mut after = before.clone();
         after.revoked_at = Some(now);
-        let entry = AuditEntry {
-            org_id,
-            action: "invitation.revoke",
-            target_type: Some("invitation"),
-            target_id: Some(id.to_string()),
-            summary: serde_json::json!({
-                "before": invitation_summary(&before, now),
-                "after": invitation_summary(&after, now),
-            }),
-        };
+        let entry = invitation_change("invitation.revoke", &before, &after, now);
         audit::append(&mut tx, context, &entry).await?;
         tx.commit().await?;
         Ok(())
@@ -391,16 +401,7 @@ impl Store {
         mail::enqueue(&mut tx, org_id, mail, Some(id.to_string())).await?;
         let mut after = before.clone();
         after.expires_at = expires_at;
-        let entry = AuditEntry {
-            org_id,
-            action: "invitation.resend",
-            target_type: Some("invitation"),
-            target_id: Some(id.to_string()),
-            summary: serde_json::json!({
-                "before": invitation_summary(&before, now),
-                "after": invitation_summary(&after, now),
-            }),
-        };
+        let entry = invitation_change("invitation.resend", &before, &after, now);
         audit::append(&mut tx, context, &entry).await?;
         tx.commit().await?;
         Ok(())

@@ -62,8 +62,28 @@ fn link_error(language: Language, error: StoreError) -> Response {
 }
 
 /// Tokens are 64 hex characters; anything else cannot be one (and is not looked up).
-fn plausible_token(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+/// The stored hash of a link's token; `NotFound` for a token no link could carry (a link
+/// token is 64 hex characters), answered without a database lookup.
+fn link_hash(token: &str) -> Result<String, StoreError> {
+    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(sha256_hex(token))
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// What a link's form post must pass before anything is looked up: it comes from our own
+/// origin, and its token could be one. Refusals are complete responses.
+fn posted_link_hash(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<String, Response> {
+    let (language, _) = ui_language(None, headers, None);
+    if !same_origin(headers, &state.settings.public_url) {
+        return Err(WebError::forbidden(language).into_response());
+    }
+    link_hash(token).map_err(|error| link_error(language, error))
 }
 
 #[derive(askama::Template)]
@@ -137,12 +157,13 @@ pub async fn invitation_form(
     headers: HeaderMap,
 ) -> Response {
     let (fallback, remember) = ui_language(raw.as_deref(), &headers, None);
-    if !plausible_token(&token) {
-        return link_error(fallback, StoreError::NotFound);
-    }
+    let token_hash = match link_hash(&token) {
+        Ok(hash) => hash,
+        Err(error) => return link_error(fallback, error),
+    };
     match state
         .store
-        .invitation_by_token(&sha256_hex(&token), touchpoint_store::now_ms())
+        .invitation_by_token(&token_hash, touchpoint_store::now_ms())
         .await
     {
         Ok(invitation) => {
@@ -172,13 +193,10 @@ pub async fn accept_invitation(
     body: Bytes,
 ) -> Response {
     let (language, _) = ui_language(None, &headers, None);
-    if !same_origin(&headers, &state.settings.public_url) {
-        return WebError::forbidden(language).into_response();
-    }
-    if !plausible_token(&token) {
-        return link_error(language, StoreError::NotFound);
-    }
-    let token_hash = sha256_hex(&token);
+    let token_hash = match posted_link_hash(&state, &headers, &token) {
+        Ok(hash) => hash,
+        Err(refused) => return refused,
+    };
     let invitation = match state
         .store
         .invitation_by_token(&token_hash, touchpoint_store::now_ms())
@@ -319,12 +337,13 @@ pub async fn reset_form(
     headers: HeaderMap,
 ) -> Response {
     let (fallback, remember) = ui_language(raw.as_deref(), &headers, None);
-    if !plausible_token(&token) {
-        return link_error(fallback, StoreError::NotFound);
-    }
+    let token_hash = match link_hash(&token) {
+        Ok(hash) => hash,
+        Err(error) => return link_error(fallback, error),
+    };
     match state
         .store
-        .password_reset_target(&sha256_hex(&token), touchpoint_store::now_ms())
+        .password_reset_target(&token_hash, touchpoint_store::now_ms())
         .await
     {
         Ok(user) => {
@@ -350,13 +369,10 @@ pub async fn reset(
     body: Bytes,
 ) -> Response {
     let (language, _) = ui_language(None, &headers, None);
-    if !same_origin(&headers, &state.settings.public_url) {
-        return WebError::forbidden(language).into_response();
-    }
-    if !plausible_token(&token) {
-        return link_error(language, StoreError::NotFound);
-    }
-    let token_hash = sha256_hex(&token);
+    let token_hash = match posted_link_hash(&state, &headers, &token) {
+        Ok(hash) => hash,
+        Err(refused) => return refused,
+    };
     let user = match state
         .store
         .password_reset_target(&token_hash, touchpoint_store::now_ms())
