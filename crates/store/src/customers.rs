@@ -12,7 +12,9 @@ use crate::Transaction;
 use crate::accounts::parse;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::{Result, StoreError};
-use crate::filter::{Conditions, Value as Bind};
+use crate::filter::{
+    Conditions, ROWS_PER_STATEMENT, Value as Bind, row_placeholders, rows_with_keys,
+};
 use crate::page::{Cursor, Page};
 use crate::{Store, new_id, now_ms};
 use serde::Serialize;
@@ -341,6 +343,55 @@ async fn upsert_in(
         .collect()
 }
 
+/// `(external id → customer id)` of the organisation's customers among `external_ids`.
+pub(crate) async fn known_customers(
+    conn: &mut sqlx::AnyConnection,
+    org_id: OrgId,
+    external_ids: &[&str],
+) -> Result<HashMap<String, CustomerId>> {
+    let select = "SELECT id, external_id FROM customers WHERE org_id = $1 AND external_id IN";
+    rows_with_keys(conn, select, org_id, external_ids)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("external_id")?, parse(row, "id")?)))
+        .collect()
+}
+
+/// Creates bare customers (only their external id) for `external_ids`: for responses and
+/// events naming customers not imported yet. Insert-if-absent: a customer imported
+/// concurrently keeps its data.
+pub(crate) async fn create_bare_customers(
+    conn: &mut sqlx::AnyConnection,
+    org_id: OrgId,
+    external_ids: &[&str],
+) -> Result<()> {
+    let now = now_ms();
+    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, consent_in_app, \
+             attributes, fingerprint, created_at, updated_at) VALUES {} \
+             ON CONFLICT (org_id, external_id) DO NOTHING",
+            row_placeholders(chunk.len(), 10, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for external_id in chunk {
+            query = query
+                .bind(new_id::<CustomerId>().to_string())
+                .bind(org_id.to_string())
+                .bind(external_id.to_string())
+                .bind(0i64)
+                .bind(0i64)
+                .bind(0i64)
+                .bind("{}")
+                .bind(ValidCustomer::bare((*external_id).to_owned()).fingerprint())
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Declares an attribute for the organisation's customers. A key can be declared once.
     pub async fn define_attribute(
@@ -600,42 +651,26 @@ impl Store {
         org_id: OrgId,
         external_id: &str,
     ) -> Result<CustomerId> {
-        let found = sqlx::query("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2")
-            .bind(org_id.to_string())
-            .bind(external_id)
-            .fetch_optional(self.read())
-            .await?;
-        if let Some(row) = found {
-            return parse(&row, "id");
+        let key = [external_id];
+        let mut read = self.read().acquire().await?;
+        if let Some(id) = known_customers(&mut read, org_id, &key)
+            .await?
+            .remove(external_id)
+        {
+            return Ok(id);
         }
+        drop(read);
         match self.unknown_customers(org_id).await? {
             UnknownCustomers::Reject => Err(StoreError::NotFound),
             UnknownCustomers::Create => {
-                // Insert-if-absent: a customer imported concurrently keeps its data.
-                let bare = ValidCustomer::bare(external_id.to_owned());
-                let now = now_ms();
                 let mut tx = self.write().begin().await?;
-                sqlx::query(
-                    "INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, \
-                     consent_in_app, attributes, fingerprint, created_at, updated_at) \
-                     VALUES ($1, $2, $3, 0, 0, 0, '{}', $4, $5, $5) \
-                     ON CONFLICT (org_id, external_id) DO NOTHING",
-                )
-                .bind(new_id::<CustomerId>().to_string())
-                .bind(org_id.to_string())
-                .bind(external_id)
-                .bind(bare.fingerprint())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let row =
-                    sqlx::query("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2")
-                        .bind(org_id.to_string())
-                        .bind(external_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                create_bare_customers(&mut tx, org_id, &key).await?;
+                let id = known_customers(&mut tx, org_id, &key)
+                    .await?
+                    .remove(external_id)
+                    .ok_or_else(|| StoreError::Corrupt("a customer vanished on creation".into()))?;
                 tx.commit().await?;
-                parse(&row, "id")
+                Ok(id)
             }
         }
     }

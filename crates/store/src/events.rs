@@ -4,20 +4,19 @@
 //! counts per touchpoint and type moved with it.
 
 use crate::accounts::parse;
+use crate::customers::{create_bare_customers, known_customers};
 use crate::error::{Result, StoreError};
+use crate::filter::{ROWS_PER_STATEMENT, row_placeholders, rows_with_keys};
 use crate::page::{Cursor, Page};
 use crate::{Store, Transaction, new_id, now_ms};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
-use touchpoint_domain::customer::{UnknownCustomers, ValidCustomer};
+use touchpoint_domain::customer::UnknownCustomers;
 use touchpoint_domain::event::NewEvent;
 use touchpoint_domain::period::day_of_ms;
 use touchpoint_domain::{CustomerId, OrgId, TouchpointId};
-
-/// Rows per multi-row statement (13 parameters each, far below every backend's limit).
-const ROWS_PER_STATEMENT: usize = 200;
 
 /// What became of one event of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,107 +77,24 @@ fn event_from_row(row: &AnyRow) -> Result<StoredEvent> {
     })
 }
 
-fn placeholders(rows: usize, columns: usize, first: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (0..columns)
-                .map(|c| format!("${}", first + r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `(external id → customer id)` of the organisation's customers among `external_ids`.
-async fn known_customers(
-    tx: &mut Transaction<'_>,
-    org_id: OrgId,
-    external_ids: &[&str],
-) -> Result<HashMap<String, CustomerId>> {
-    let mut found = HashMap::new();
-    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
-        let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, external_id FROM customers WHERE org_id = $1 AND external_id IN ({})",
-            list.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());
-        for id in chunk {
-            query = query.bind(id.to_string());
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            found.insert(row.try_get("external_id")?, parse(&row, "id")?);
-        }
-    }
-    Ok(found)
-}
-
-/// Creates bare customers (only their external id) for `external_ids`; a customer created
-/// concurrently keeps its data.
-async fn create_bare_customers(
-    tx: &mut Transaction<'_>,
-    org_id: OrgId,
-    external_ids: &[&str],
-) -> Result<()> {
-    let now = now_ms();
-    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, consent_in_app, \
-             attributes, fingerprint, created_at, updated_at) VALUES {} ON CONFLICT (org_id, external_id) DO NOTHING",
-            (0..chunk.len())
-                .map(|r| format!(
-                    "(${}, ${}, ${}, 0, 0, 0, '{{}}', ${}, ${}, ${})",
-                    r * 6 + 1,
-                    r * 6 + 2,
-                    r * 6 + 3,
-                    r * 6 + 4,
-                    r * 6 + 5,
-                    r * 6 + 6
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for external_id in chunk {
-            query = query
-                .bind(new_id::<CustomerId>().to_string())
-                .bind(org_id.to_string())
-                .bind(external_id.to_string())
-                .bind(ValidCustomer::bare((*external_id).to_owned()).fingerprint())
-                .bind(now)
-                .bind(now);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
 /// `(external id → (event id, fingerprint))` of events already stored.
 async fn stored_events(
     tx: &mut Transaction<'_>,
     org_id: OrgId,
     external_ids: &[&str],
 ) -> Result<HashMap<String, (String, String)>> {
-    let mut found = HashMap::new();
-    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
-        let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, external_id, fingerprint FROM events WHERE org_id = $1 AND external_id IN ({})",
-            list.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());
-        for id in chunk {
-            query = query.bind(id.to_string());
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            found.insert(
+    let select =
+        "SELECT id, external_id, fingerprint FROM events WHERE org_id = $1 AND external_id IN";
+    rows_with_keys(&mut **tx, select, org_id, external_ids)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
                 row.try_get("external_id")?,
                 (row.try_get("id")?, row.try_get("fingerprint")?),
-            );
-        }
-    }
-    Ok(found)
+            ))
+        })
+        .collect()
 }
 
 /// An event ready to insert.
@@ -270,15 +186,15 @@ impl Store {
             .collect();
         customer_ids.sort_unstable();
         customer_ids.dedup();
-        let mut customers = known_customers(&mut tx, org_id, &customer_ids).await?;
+        let mut customers = known_customers(&mut *tx, org_id, &customer_ids).await?;
         let missing: Vec<&str> = customer_ids
             .iter()
             .copied()
             .filter(|id| !customers.contains_key(*id))
             .collect();
         if !missing.is_empty() && policy == UnknownCustomers::Create {
-            create_bare_customers(&mut tx, org_id, &missing).await?;
-            customers.extend(known_customers(&mut tx, org_id, &missing).await?);
+            create_bare_customers(&mut *tx, org_id, &missing).await?;
+            customers.extend(known_customers(&mut *tx, org_id, &missing).await?);
         }
 
         let mut external_ids: Vec<&str> = events.iter().map(|e| e.external_id.as_str()).collect();
@@ -335,7 +251,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
                  properties, fingerprint, occurred_at, received_at) VALUES {}",
-                placeholders(chunk.len(), 12, 1)
+                row_placeholders(chunk.len(), 12, 1)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for insert in chunk {
@@ -368,7 +284,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO event_rollups (org_id, touchpoint_id, day, type, n) VALUES {} \
                  ON CONFLICT (org_id, touchpoint_id, day, type) DO UPDATE SET n = event_rollups.n + excluded.n",
-                placeholders(chunk.len(), 5, 1)
+                row_placeholders(chunk.len(), 5, 1)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for ((touchpoint_id, day, kind), n) in chunk {

@@ -99,6 +99,43 @@ impl Conditions {
     }
 }
 
+/// Rows per multi-row statement or key list: far below every backend's parameter limit.
+pub(crate) const ROWS_PER_STATEMENT: usize = 200;
+
+/// `($first, …), (…)`: placeholders for `rows` rows of `columns` values each.
+pub(crate) fn row_placeholders(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (0..columns)
+                .map(|c| format!("${}", first + r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rows of `select` for the given keys, asked in chunks: `select` ends right before the
+/// key list (`… WHERE org_id = $1 AND external_id IN`) and `$1` is the organisation.
+pub(crate) async fn rows_with_keys(
+    conn: &mut sqlx::AnyConnection,
+    select: &str,
+    org_id: touchpoint_domain::OrgId,
+    keys: &[&str],
+) -> crate::Result<Vec<sqlx::any::AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!("{select} ({})", list.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());
+        for key in chunk {
+            query = query.bind(key.to_string());
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
