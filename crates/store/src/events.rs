@@ -85,7 +85,7 @@ async fn stored_events(
 ) -> Result<HashMap<String, (String, String)>> {
     let select =
         "SELECT id, external_id, fingerprint FROM events WHERE org_id = $1 AND external_id IN";
-    rows_with_keys(&mut **tx, select, org_id, external_ids)
+    rows_with_keys(tx, select, org_id, external_ids)
         .await?
         .iter()
         .map(|row| {
@@ -186,15 +186,15 @@ impl Store {
             .collect();
         customer_ids.sort_unstable();
         customer_ids.dedup();
-        let mut customers = known_customers(&mut *tx, org_id, &customer_ids).await?;
+        let mut customers = known_customers(&mut tx, org_id, &customer_ids).await?;
         let missing: Vec<&str> = customer_ids
             .iter()
             .copied()
             .filter(|id| !customers.contains_key(*id))
             .collect();
         if !missing.is_empty() && policy == UnknownCustomers::Create {
-            create_bare_customers(&mut *tx, org_id, &missing).await?;
-            customers.extend(known_customers(&mut *tx, org_id, &missing).await?);
+            create_bare_customers(&mut tx, org_id, &missing).await?;
+            customers.extend(known_customers(&mut tx, org_id, &missing).await?);
         }
 
         let mut external_ids: Vec<&str> = events.iter().map(|e| e.external_id.as_str()).collect();
