@@ -2,15 +2,14 @@
 //! test), its share of negative comments and the friction it causes, stage by stage — all
 //! summed from maintained rollups, never from raw responses. Shared by the API and the page.
 
-use crate::reports::{all_surveys, all_touchpoints, estimate_fields};
+use crate::reports::{all_surveys, all_touchpoints, change_json, estimate_fields};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use touchpoint_domain::journey::{Friction, friction_ranking};
 use touchpoint_domain::metrics::{MetricKind, round1};
 use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{
-    DayHistogram, GroupReport, PeriodChange, Report, build_report, last_change, period_label,
-    period_starts,
+    DayHistogram, GroupReport, PeriodChange, Report, build_report, last_change, period_starts,
 };
 use touchpoint_domain::{DepartmentScope, Interval, OrgId, SurveyId, TouchpointId};
 use touchpoint_store::journeys::{Journey, PlacedTouchpoint};
@@ -78,14 +77,14 @@ async fn questions_of(
         .collect())
 }
 
-/// The journey as a user limited to `scope` may see it: touchpoints of other departments
-/// are left out of its stages.
-pub async fn visible_journey(
+/// The journeys as a user limited to `scope` may see them: touchpoints of other departments
+/// are left out of their stages (one lookup for all of them).
+pub async fn visible_journeys(
     store: &Store,
     org_id: OrgId,
-    mut journey: Journey,
+    mut journeys: Vec<Journey>,
     scope: &DepartmentScope,
-) -> Result<Journey, StoreError> {
+) -> Result<Vec<Journey>, StoreError> {
     if !scope.is_all() {
         let visible: std::collections::HashSet<TouchpointId> =
             all_touchpoints(store, org_id, scope)
@@ -93,11 +92,24 @@ pub async fn visible_journey(
                 .iter()
                 .map(|t| t.id)
                 .collect();
-        for stage in &mut journey.stages {
+        for stage in journeys.iter_mut().flat_map(|j| j.stages.iter_mut()) {
             stage.touchpoints.retain(|t| visible.contains(&t.id));
         }
     }
-    Ok(journey)
+    Ok(journeys)
+}
+
+/// One journey as a user limited to `scope` may see it (see [`visible_journeys`]).
+pub async fn visible_journey(
+    store: &Store,
+    org_id: OrgId,
+    journey: Journey,
+    scope: &DepartmentScope,
+) -> Result<Journey, StoreError> {
+    let mut visible = visible_journeys(store, org_id, vec![journey], scope).await?;
+    visible
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a journey vanished".into()))
 }
 
 pub async fn journey_map(
@@ -209,21 +221,6 @@ pub async fn journey_map(
         stages,
         friction,
     })
-}
-
-fn change_json(interval: Interval, change: Option<&PeriodChange>) -> Value {
-    match change {
-        Some(change) => json!({
-            "from_period": period_label(interval, change.from_day),
-            "to_period": period_label(interval, change.to_day),
-            "difference": round1(change.comparison.difference),
-            "ci95": [round1(change.comparison.ci95.0), round1(change.comparison.ci95.1)],
-            "p_value": (change.comparison.p_value * 10_000.0).round() / 10_000.0,
-            "significant": change.comparison.significant,
-            "test": change.comparison.test,
-        }),
-        None => Value::Null,
-    }
 }
 
 fn friction_json(rank: usize, f: &Friction<TouchpointId>) -> Value {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use touchpoint_domain::metrics::{Breakdown, Estimate, MetricKind, round1};
 use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{
-    DayHistogram, PeriodPoint, Report, build_report, period_label, period_starts,
+    DayHistogram, PeriodChange, PeriodPoint, Report, build_report, period_label, period_starts,
 };
 use touchpoint_domain::{DepartmentScope, Interval, OrgId};
 use touchpoint_store::{Cursor, GroupBy, Page, Store, StoreError, Survey, TextFilter, Touchpoint};
@@ -168,6 +168,22 @@ fn series_json(interval: Interval, points: &[PeriodPoint]) -> Value {
         .collect()
 }
 
+/// The change between the last two periods as the API shows it; `null` without one.
+pub fn change_json(interval: Interval, change: Option<&PeriodChange>) -> Value {
+    match change {
+        Some(change) => json!({
+            "from_period": period_label(interval, change.from_day),
+            "to_period": period_label(interval, change.to_day),
+            "difference": round1(change.comparison.difference),
+            "ci95": [round1(change.comparison.ci95.0), round1(change.comparison.ci95.1)],
+            "p_value": (change.comparison.p_value * 10_000.0).round() / 10_000.0,
+            "significant": change.comparison.significant,
+            "test": change.comparison.test,
+        }),
+        None => Value::Null,
+    }
+}
+
 pub fn report_json(
     survey: &Survey,
     request: &MetricRequest,
@@ -190,18 +206,7 @@ pub fn report_json(
     );
     body.insert(
         "change".into(),
-        match &report.change {
-            Some(change) => json!({
-                "from_period": period_label(request.interval, change.from_day),
-                "to_period": period_label(request.interval, change.to_day),
-                "difference": round1(change.comparison.difference),
-                "ci95": [round1(change.comparison.ci95.0), round1(change.comparison.ci95.1)],
-                "p_value": (change.comparison.p_value * 10_000.0).round() / 10_000.0,
-                "significant": change.comparison.significant,
-                "test": change.comparison.test,
-            }),
-            None => Value::Null,
-        },
+        change_json(request.interval, report.change.as_ref()),
     );
     if let Some(group_by) = request.group_by {
         let groups: Vec<Value> = report

@@ -5,7 +5,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, parse_id};
 use super::rfc3339;
 use crate::AppState;
-use crate::journey_map::{MapRequest, journey_map, map_json, visible_journey};
+use crate::journey_map::{MapRequest, journey_map, map_json, visible_journey, visible_journeys};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -44,13 +44,19 @@ fn store_error(error: StoreError) -> ApiError {
     }
 }
 
-async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
+/// The journey with every touchpoint, whoever asks (for the map, which narrows it itself).
+async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
     let id: JourneyId = parse_id(id, "journey")?;
-    let journey = state
+    state
         .store
         .journey(caller.principal.org_id, id)
         .await
-        .map_err(store_error)?;
+        .map_err(store_error)
+}
+
+/// The journey as the caller may see it (see [`visible_journey`]).
+async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
+    let journey = load_whole(state, caller, id).await?;
     Ok(visible_journey(
         &state.store,
         caller.principal.org_id,
@@ -62,10 +68,8 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey>
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let org_id = caller.principal.org_id;
-    let mut journeys = Vec::new();
-    for journey in state.store.journeys(org_id).await? {
-        journeys.push(visible_journey(&state.store, org_id, journey, &caller.departments).await?);
-    }
+    let journeys = state.store.journeys(org_id).await?;
+    let journeys = visible_journeys(&state.store, org_id, journeys, &caller.departments).await?;
     Ok(Json(
         json!({"items": journeys.iter().map(journey_json).collect::<Vec<_>>()}),
     ))
@@ -266,7 +270,7 @@ pub async fn map(
     ApiQuery(q): ApiQuery<MapQuery>,
 ) -> ApiResult<Json<Value>> {
     let request = map_request(&q, day_of_ms(touchpoint_store::now_ms()))?;
-    let journey = load(&state, &caller, &id).await?;
+    let journey = load_whole(&state, &caller, &id).await?;
     let map = journey_map(
         &state.store,
         caller.principal.org_id,
