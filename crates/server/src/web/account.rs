@@ -78,12 +78,12 @@ fn posted_link_hash(
     state: &AppState,
     headers: &HeaderMap,
     token: &str,
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     let (language, _) = ui_language(None, headers, None);
     if !same_origin(headers, &state.settings.public_url) {
-        return Err(WebError::forbidden(language).into_response());
+        return Err(Box::new(WebError::forbidden(language).into_response()));
     }
-    link_hash(token).map_err(|error| link_error(language, error))
+    link_hash(token).map_err(|error| Box::new(link_error(language, error)))
 }
 
 #[derive(askama::Template)]
@@ -195,7 +195,7 @@ pub async fn accept_invitation(
     let (language, _) = ui_language(None, &headers, None);
     let token_hash = match posted_link_hash(&state, &headers, &token) {
         Ok(hash) => hash,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let invitation = match state
         .store
@@ -371,7 +371,7 @@ pub async fn reset(
     let (language, _) = ui_language(None, &headers, None);
     let token_hash = match posted_link_hash(&state, &headers, &token) {
         Ok(hash) => hash,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let user = match state
         .store
