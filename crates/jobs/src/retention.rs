@@ -43,6 +43,25 @@ pub async fn schedule(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Queues a run of `org_id`'s policies now (besides the daily one) and audits the request as
+/// `retention.request_run`. Returns the job's id.
+pub async fn request_run(
+    store: &Store,
+    org_id: OrgId,
+    context: &AuditContext,
+) -> Result<touchpoint_domain::JobId, StoreError> {
+    let job_id = store.enqueue_job(&job(org_id, now_ms())).await?;
+    let entry = touchpoint_store::AuditEntry {
+        org_id,
+        action: "retention.request_run",
+        target_type: Some("job"),
+        target_id: Some(job_id.to_string()),
+        summary: json!({"before": null, "after": {"job_id": job_id}}),
+    };
+    store.append_audit(context, &entry).await?;
+    Ok(job_id)
+}
+
 /// The organisation a retention job is for.
 pub fn org_of(payload: &serde_json::Value) -> Result<OrgId, StoreError> {
     payload

@@ -13,7 +13,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use touchpoint_domain::FieldError;
 use touchpoint_domain::retention::{DataClass, RetentionPolicy};
-use touchpoint_store::AuditEntry;
 use touchpoint_store::retention::{RetentionRun, StoredPolicy};
 
 /// Runs listed by `GET /retention`.
@@ -152,21 +151,11 @@ pub async fn run_now(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let org_id = caller.principal.org_id;
-    let job = touchpoint_jobs::retention::job(org_id, touchpoint_store::now_ms());
-    let job_id = state.store.enqueue_job(&job).await?;
-    state
-        .store
-        .append_audit(
-            &caller.audit(),
-            &AuditEntry {
-                org_id,
-                action: "retention.request_run",
-                target_type: Some("job"),
-                target_id: Some(job_id.to_string()),
-                summary: json!({"before": null, "after": {"job_id": job_id}}),
-            },
-        )
-        .await?;
+    let job_id = touchpoint_jobs::retention::request_run(
+        &state.store,
+        caller.principal.org_id,
+        &caller.audit(),
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"job_id": job_id}))))
 }

@@ -10,12 +10,11 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::json;
 use touchpoint_domain::Language;
 use touchpoint_domain::retention::{
     DataClass, MAX_DAYS, MIN_DAYS, RetentionAction, RetentionPolicy,
 };
-use touchpoint_store::{AuditEntry, StoreError};
+use touchpoint_store::StoreError;
 
 const RECENT_RUNS: usize = 20;
 
@@ -203,22 +202,7 @@ pub async fn submit(
         )
     };
     if field("intent") == "run" {
-        let job = touchpoint_jobs::retention::job(org_id, touchpoint_store::now_ms());
-        let job_id = state
-            .store
-            .enqueue_job(&job)
-            .await
-            .map_err(|e| WebError::internal(language, e))?;
-        let entry = AuditEntry {
-            org_id,
-            action: "retention.request_run",
-            target_type: Some("job"),
-            target_id: Some(job_id.to_string()),
-            summary: json!({"before": null, "after": {"job_id": job_id}}),
-        };
-        state
-            .store
-            .append_audit(&context, &entry)
+        touchpoint_jobs::retention::request_run(&state.store, org_id, &context)
             .await
             .map_err(|e| WebError::internal(language, e))?;
         return Ok(Redirect::to("/app/retention?done=queued").into_response());
