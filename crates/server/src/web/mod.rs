@@ -280,11 +280,6 @@ pub struct Chrome {
     pub a: &'static account_texts::AccountTexts,
 }
 
-/// Who may invite, deactivate and reactivate users in the web app (the permission table).
-pub fn may_manage_users(user: &touchpoint_store::accounts::User) -> bool {
-    user.role.may(Permission::ManageUsers)
-}
-
 impl Chrome {
     fn new(language: Language, signed_in: &SignedIn, path: &str) -> Chrome {
         let user = &signed_in.user;
