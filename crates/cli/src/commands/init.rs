@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use touchpoint_domain::Language;
 use touchpoint_server::auth::{check_password_strength, hash_password, new_api_token};
 use touchpoint_store::StoreError;
-use touchpoint_store::accounts::Initialisation;
+use touchpoint_store::accounts::{Initialisation, Initialised};
 
 pub(super) fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
@@ -64,6 +64,13 @@ pub async fn init(
         }
         Err(other) => return Err(other.into()),
     };
+    print_created(&init, &done, &token, json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `init` and `organisation create` print: the new organisation, its owner and the
+/// first API token (shown only now), as text or as one JSON object.
+pub(crate) fn print_created(init: &Initialisation, done: &Initialised, token: &str, json: bool) {
     if json {
         println!(
             "{}",
@@ -71,11 +78,10 @@ pub async fn init(
         );
     } else {
         println!("Organisation:  {} ({})", init.org_name, done.org_id);
-        println!("Admin:         {} ({})", init.email, done.user_id);
+        println!("Owner:         {} ({})", init.email, done.user_id);
         println!("API token:     {token}");
         println!("Keep the token safe: it is shown only now.");
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -71,16 +71,6 @@ pub async fn create(config: &Config, new: NewOrganisation, json: bool) -> anyhow
         }
         Err(other) => return Err(other.into()),
     };
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({"org_id": done.org_id, "user_id": done.user_id, "api_token": token})
-        );
-    } else {
-        println!("Organisation:  {} ({})", init.org_name, done.org_id);
-        println!("Owner:         {} ({})", init.email, done.user_id);
-        println!("API token:     {token}");
-        println!("Keep the token safe: it is shown only now.");
-    }
+    super::init::print_created(&init, &done, &token, json);
     Ok(ExitCode::SUCCESS)
 }
