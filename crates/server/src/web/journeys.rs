@@ -17,7 +17,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashSet;
-use touchpoint_domain::journey::{JourneyDraft, JourneyFields, Layout, stage_name};
+use touchpoint_domain::journey::{
+    JourneyDraft, JourneyFields, LayoutDraft, StageLayoutDraft, stage_name,
+};
 use touchpoint_domain::metrics::MetricKind;
 use touchpoint_domain::{Interval, JourneyId, Language, StageId, TouchpointId};
 use touchpoint_store::StoreError;
@@ -473,6 +475,81 @@ fn edit_layout(layout: &mut Vec<(StageId, Vec<TouchpointId>)>, form: &Form) -> O
     Some(())
 }
 
+/// Why an editor action changed nothing.
+enum EditRefused {
+    /// The form's input, in words for the page.
+    Invalid(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for EditRefused {
+    fn from(error: StoreError) -> Self {
+        EditRefused::Store(error)
+    }
+}
+
+fn invalid(errors: Vec<touchpoint_domain::FieldError>) -> EditRefused {
+    EditRefused::Invalid(
+        errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// Carries out one editor action; a new layout is checked exactly as the API's.
+async fn apply_edit(
+    state: &AppState,
+    org_id: touchpoint_domain::OrgId,
+    journey: &Journey,
+    form: &Form,
+    context: &touchpoint_store::AuditContext,
+) -> Result<(), EditRefused> {
+    let store = &state.store;
+    let stage: Option<StageId> = form.text("stage").parse().ok();
+    let missing = || EditRefused::Store(StoreError::NotFound);
+    match form.text("intent").as_str() {
+        "add_stage" => {
+            let name = stage_name(Some(&form.text("name"))).map_err(invalid)?;
+            store.add_stage(org_id, journey.id, &name, context).await?;
+        }
+        "rename_stage" => {
+            let stage = stage.ok_or_else(missing)?;
+            let name = stage_name(Some(&form.text("name"))).map_err(invalid)?;
+            store
+                .rename_stage(org_id, journey.id, stage, &name, context)
+                .await?;
+        }
+        "delete_stage" => {
+            let stage = stage.ok_or_else(missing)?;
+            store
+                .delete_stage(org_id, journey.id, stage, context)
+                .await?;
+        }
+        _ => {
+            let mut stages = layout_of(journey);
+            edit_layout(&mut stages, form).ok_or_else(missing)?;
+            let draft = LayoutDraft {
+                stages: stages
+                    .into_iter()
+                    .map(|(id, touchpoints)| StageLayoutDraft {
+                        id: id.to_string(),
+                        touchpoint_ids: touchpoints.iter().map(|t| t.to_string()).collect(),
+                    })
+                    .collect(),
+            };
+            let stage_ids: Vec<StageId> = journey.stages.iter().map(|s| s.id).collect();
+            let known = store.touchpoint_ids(org_id).await?;
+            let layout = draft.validate(&stage_ids, &known).map_err(|_| missing())?;
+            store
+                .set_layout(org_id, journey.id, &layout, context)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// One editor action: `intent` is `add_stage`, `rename_stage`, `delete_stage`, `stage_left`,
 /// `stage_right`, `place`, `up`, `down` or `remove`.
 pub async fn edit(
@@ -489,77 +566,12 @@ pub async fn edit(
     let form = Form::parse(&body);
     let org_id = signed_in.user.org_id;
     let context = signed_in.audit(peer.0);
-    let stage: Option<StageId> = form.text("stage").parse().ok();
-    let outcome = match form.text("intent").as_str() {
-        "add_stage" => match stage_name(Some(&form.text("name"))) {
-            Ok(name) => state
-                .store
-                .add_stage(org_id, journey.id, &name, &context)
-                .await
-                .map(|_| ()),
-            Err(errors) => Err(StoreError::Conflict {
-                constraint: errors
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }),
-        },
-        "rename_stage" => match (stage, stage_name(Some(&form.text("name")))) {
-            (Some(stage), Ok(name)) => state
-                .store
-                .rename_stage(org_id, journey.id, stage, &name, &context)
-                .await
-                .map(|_| ()),
-            (None, _) => Err(StoreError::NotFound),
-            (_, Err(errors)) => Err(StoreError::Conflict {
-                constraint: errors
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }),
-        },
-        "delete_stage" => match stage {
-            Some(stage) => state
-                .store
-                .delete_stage(org_id, journey.id, stage, &context)
-                .await
-                .map(|_| ()),
-            None => Err(StoreError::NotFound),
-        },
-        _ => {
-            let mut stages = layout_of(&journey);
-            match edit_layout(&mut stages, &form) {
-                Some(()) => {
-                    let known: HashSet<TouchpointId> = state
-                        .store
-                        .touchpoint_ids(org_id)
-                        .await
-                        .map_err(|e| WebError::internal(language, e))?;
-                    let valid = stages
-                        .iter()
-                        .flat_map(|(_, tps)| tps.iter())
-                        .all(|tp| known.contains(tp));
-                    if valid {
-                        state
-                            .store
-                            .set_layout(org_id, journey.id, &Layout { stages }, &context)
-                            .await
-                            .map(|_| ())
-                    } else {
-                        Err(StoreError::NotFound)
-                    }
-                }
-                None => Err(StoreError::NotFound),
-            }
-        }
-    };
-    let problem = match outcome {
+    let problem = match apply_edit(&state, org_id, &journey, &form, &context).await {
         Ok(()) => return Ok(Redirect::to(&format!("/app/journeys/{}", journey.id)).into_response()),
-        Err(StoreError::Conflict { constraint }) => constraint,
-        Err(StoreError::NotFound) => t.journey_not_in_journey.to_owned(),
-        Err(e) => return Err(WebError::internal(language, e)),
+        Err(EditRefused::Invalid(problem)) => problem,
+        Err(EditRefused::Store(StoreError::Conflict { constraint })) => constraint,
+        Err(EditRefused::Store(StoreError::NotFound)) => t.journey_not_in_journey.to_owned(),
+        Err(EditRefused::Store(e)) => return Err(WebError::internal(language, e)),
     };
     let page = journey_page(
         &state,
