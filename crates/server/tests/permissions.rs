@@ -606,8 +606,16 @@ async fn scoped_layouts_keep_hidden_touchpoints(backend: TestBackend) {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let journey = created.json();
     let id = journey["id"].as_str().expect("id").to_owned();
-    let stage = |i: usize| journey["stages"][i]["id"].as_str().expect("stage").to_owned();
-    let (own, other) = (org.own_touchpoint.to_string(), org.other_touchpoint.to_string());
+    let stage = |i: usize| {
+        journey["stages"][i]["id"]
+            .as_str()
+            .expect("stage")
+            .to_owned()
+    };
+    let (own, other) = (
+        org.own_touchpoint.to_string(),
+        org.other_touchpoint.to_string(),
+    );
     let uri = format!("/api/v1/journeys/{id}/layout");
     let layout = |first: Vec<&str>, second: Vec<&str>| {
         json!({"stages": [
@@ -626,7 +634,12 @@ async fn scoped_layouts_keep_hidden_touchpoints(backend: TestBackend) {
     let analyst = org.actor("analyst@service").token.clone();
     // The other department's touchpoint cannot be placed by the scoped analyst ...
     let refused = put(analyst.clone(), layout(vec![], vec![&own, &other])).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
     // ... and moving their own touchpoint leaves it in its stage and place.
     let moved = put(analyst, layout(vec![], vec![&own])).await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
@@ -643,7 +656,11 @@ async fn scoped_layouts_keep_hidden_touchpoints(backend: TestBackend) {
                 .collect()
         })
         .collect();
-    assert_eq!(seen, vec![vec![], vec![own.clone()]], "the analyst sees their own");
+    assert_eq!(
+        seen,
+        vec![vec![], vec![own.clone()]],
+        "the analyst sees their own"
+    );
     let whole = get_json(&fx, owner, &format!("/api/v1/journeys/{id}")).await;
     let placed = |i: usize| -> Vec<String> {
         whole["stages"][i]["touchpoints"]
@@ -653,7 +670,11 @@ async fn scoped_layouts_keep_hidden_touchpoints(backend: TestBackend) {
             .map(|t| t["id"].as_str().expect("id").to_owned())
             .collect()
     };
-    assert_eq!(placed(0), vec![other.clone()], "the hidden touchpoint stayed");
+    assert_eq!(
+        placed(0),
+        vec![other.clone()],
+        "the hidden touchpoint stayed"
+    );
     assert_eq!(placed(1), vec![own.clone()]);
 }
 

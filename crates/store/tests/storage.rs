@@ -949,7 +949,13 @@ async fn jobs_claim_retry_and_lease(store: Store, _db: TestDatabase) {
     assert_eq!(store.purge_finished_jobs(later, 0).await.expect("purge"), 1);
     assert_eq!(store.count_jobs(JobState::Done).await.expect("count"), 0);
     assert_eq!(store.count_jobs(JobState::Failed).await.expect("count"), 1);
-    assert_eq!(store.purge_finished_jobs(later, later).await.expect("purge"), 1);
+    assert_eq!(
+        store
+            .purge_finished_jobs(later, later)
+            .await
+            .expect("purge"),
+        1
+    );
     assert_eq!(store.count_jobs(JobState::Failed).await.expect("count"), 0);
     assert_eq!(store.count_jobs(JobState::Queued).await.expect("count"), 1);
 }

@@ -566,7 +566,9 @@ pub async fn edit(
         &journey,
         &form,
         &context,
-    ).await {
+    )
+    .await
+    {
         Ok(()) => return Ok(Redirect::to(&format!("/app/journeys/{}", journey.id)).into_response()),
         Err(EditRefused::Invalid(problem)) => problem,
         Err(EditRefused::Store(StoreError::Conflict { constraint })) => constraint,
