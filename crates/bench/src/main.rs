@@ -11,6 +11,7 @@ mod customers;
 mod events;
 mod journey_map;
 mod metrics;
+mod paths;
 mod server;
 mod startup;
 mod stats;
@@ -43,6 +44,8 @@ enum Command {
     JourneyMap(journey_map::JourneyMapArgs),
     /// Bulk-load responses through the store, then time the metrics endpoint on them
     Metrics(metrics::MetricsArgs),
+    /// Journey paths over many customers: load events through the store, then time reading and computing the paths
+    Paths(paths::PathsArgs),
     /// Cold start, idle memory and graceful stop of `touchpoint serve`
     Startup(startup::StartupArgs),
     /// The submission path without HTTP: `Store::submit_response` from concurrent tasks
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
             Command::Events(args) => events::run(args).await,
             Command::Metrics(args) => metrics::run(args).await,
             Command::JourneyMap(args) => journey_map::run(args).await,
+            Command::Paths(args) => paths::run(args).await,
             Command::Startup(args) => startup::run(args).await,
             Command::StoreSubmit(args) => writer::run(args).await,
             Command::CustomersImport(args) => customers::run(args).await,

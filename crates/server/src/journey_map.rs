@@ -60,7 +60,7 @@ pub struct JourneyMap {
 }
 
 /// Every (survey, question) of the organisation that measures `kind`.
-async fn questions_of(
+pub(crate) async fn questions_of(
     store: &Store,
     org_id: OrgId,
     kind: MetricKind,

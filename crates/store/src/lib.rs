@@ -21,6 +21,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod migrate;
 pub mod page;
+pub mod paths;
 pub mod privacy;
 pub mod responses;
 pub mod retention;

@@ -48,7 +48,7 @@ fn store_error(error: StoreError) -> ApiError {
 }
 
 /// The journey with every touchpoint, whoever asks (for the map, which narrows it itself).
-async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
+pub(super) async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
     let id: JourneyId = parse_id(id, "journey")?;
     state
         .store

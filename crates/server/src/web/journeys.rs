@@ -79,6 +79,9 @@ struct FrictionRow {
 struct JourneyPage {
     lang: &'static str,
     t: &'static Texts,
+    /// The link to the paths page (its texts live with it).
+    p: &'static super::paths::PathTexts,
+    metric_key: &'static str,
     chrome: Chrome,
     id: String,
     name: String,
@@ -386,6 +389,8 @@ async fn journey_page(
     Ok(JourneyPage {
         lang: language.as_str(),
         t,
+        p: super::paths::texts(language),
+        metric_key: kind.as_str(),
         chrome: Chrome::new(language, signed_in, &format!("/app/journeys/{id}")),
         name: map.name.clone(),
         description: map.description.clone(),
