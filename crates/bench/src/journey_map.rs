@@ -4,7 +4,7 @@
 //! `GET /journeys/{id}/map` on it and checks that its event volumes add up to what was loaded.
 
 use crate::api::{Api, CHANNELS, nps_survey, timed_gets};
-use crate::server::{Binary, Memory, load_average, make_data_dir};
+use crate::server::{Binary, Memory, init_and_open, load_average, loaded_data_dir};
 use crate::stats::Latency;
 use crate::submit::ms;
 use anyhow::{Context, bail};
@@ -18,11 +18,10 @@ use std::time::{Duration, Instant};
 use touchpoint_domain::event::NewEvent;
 use touchpoint_domain::journey::{JourneyFields, Layout};
 use touchpoint_domain::touchpoint::TouchpointFields;
-use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition};
+use touchpoint_domain::{NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_store::events::EventOutcome;
-use touchpoint_store::{AuditContext, Store, StoreOptions, SubmitOutcome};
+use touchpoint_store::{AuditContext, SubmitOutcome};
 
-const MANIFEST: &str = "bench-journey-map.json";
 const STAGES: [&str; 7] = [
     "Awareness",
     "Purchase",
@@ -107,20 +106,16 @@ struct MapReport {
 }
 
 pub async fn run(args: JourneyMapArgs) -> anyhow::Result<bool> {
-    let (data_dir, manifest) = match &args.reuse {
-        Some(dir) => {
-            let text = std::fs::read_to_string(dir.join(MANIFEST))
-                .with_context(|| format!("{} has no {MANIFEST}", dir.display()))?;
-            (dir.clone(), serde_json::from_str::<Manifest>(&text)?)
-        }
-        None => {
-            let dir = make_data_dir(args.data_dir.as_deref(), "journey-map")?;
-            eprintln!("data directory: {} (kept for --reuse)", dir.display());
-            let manifest = load(&args, &dir).await?;
-            std::fs::write(dir.join(MANIFEST), serde_json::to_string_pretty(&manifest)?)?;
-            (dir, manifest)
-        }
-    };
+    let (data_dir, manifest) = loaded_data_dir(
+        args.reuse.as_deref(),
+        args.data_dir.as_deref(),
+        "journey-map",
+        |dir| {
+            let args = &args;
+            async move { load(args, &dir).await }
+        },
+    )
+    .await?;
     if args.load_only {
         return Ok(true);
     }
@@ -134,15 +129,7 @@ fn touchpoint_key(i: usize) -> String {
 
 async fn load(args: &JourneyMapArgs, data_dir: &Path) -> anyhow::Result<Manifest> {
     let binary = Binary::new(&args.binary, args.database_url.clone())?;
-    let init = binary.init(data_dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("touchpoint.db").display()
-        )
-    });
-    let store = Store::open(&url, StoreOptions::default()).await?;
-    let org_id: OrgId = init.org_id.parse()?;
+    let (init, store, org_id) = init_and_open(&binary, data_dir).await?;
     let system = AuditContext::system();
 
     let mut touchpoints = Vec::new();
@@ -350,7 +337,7 @@ async fn measure(
         first["overall"]["n"],
         first["friction"].as_array().map_or(0, Vec::len)
     );
-    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check.clone()).await?;
+    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check).await?;
     let mismatches = usize::from(!check(&first)?) + timed.mismatches;
     let memory_after = server.memory()?;
     let load_after = load_average();

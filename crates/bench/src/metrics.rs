@@ -2,7 +2,7 @@
 //! validation and rollup code as the API), then times the metrics endpoint on them.
 
 use crate::api::{Api, CHANNELS, COMMENTS, nps_survey, timed_gets};
-use crate::server::{Binary, Memory, load_average, make_data_dir};
+use crate::server::{Binary, Memory, init_and_open, load_average, loaded_data_dir};
 use crate::stats::Latency;
 use crate::submit::ms;
 use anyhow::{Context, bail};
@@ -15,11 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use touchpoint_domain::touchpoint::TouchpointFields;
-use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition, TouchpointId};
+use touchpoint_domain::{NewResponse, ResponseDraft, SurveyDefinition, TouchpointId};
 use touchpoint_store::AuditContext;
-use touchpoint_store::{Store, StoreOptions, SubmitOutcome};
-
-const MANIFEST: &str = "bench-metrics.json";
+use touchpoint_store::SubmitOutcome;
 
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
@@ -99,42 +97,25 @@ struct QueryReport {
 }
 
 pub async fn run(args: MetricsArgs) -> anyhow::Result<bool> {
-    let (data_dir, manifest) = match &args.reuse {
-        Some(dir) => {
-            let text = std::fs::read_to_string(dir.join(MANIFEST))
-                .with_context(|| format!("{} has no {MANIFEST}", dir.display()))?;
-            (dir.clone(), serde_json::from_str::<Manifest>(&text)?)
-        }
-        None => {
-            let dir = make_data_dir(args.data_dir.as_deref(), "metrics")?;
-            eprintln!("data directory: {} (kept for --reuse)", dir.display());
-            let manifest = load(&args, &dir).await?;
-            std::fs::write(dir.join(MANIFEST), serde_json::to_string_pretty(&manifest)?)?;
-            (dir, manifest)
-        }
-    };
+    let (data_dir, manifest) = loaded_data_dir(
+        args.reuse.as_deref(),
+        args.data_dir.as_deref(),
+        "metrics",
+        |dir| {
+            let args = &args;
+            async move { load(args, &dir).await }
+        },
+    )
+    .await?;
     if args.load_only {
         return Ok(true);
     }
     measure(&args, &data_dir, &manifest).await
 }
 
-fn sqlite_url(data_dir: &Path) -> String {
-    format!(
-        "sqlite://{}?mode=rwc",
-        data_dir.join("touchpoint.db").display()
-    )
-}
-
 async fn load(args: &MetricsArgs, data_dir: &Path) -> anyhow::Result<Manifest> {
     let binary = Binary::new(&args.binary, args.database_url.clone())?;
-    let init = binary.init(data_dir)?;
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| sqlite_url(data_dir));
-    let store = Store::open(&url, StoreOptions::default()).await?;
-    let org_id: OrgId = init.org_id.parse()?;
+    let (init, store, org_id) = init_and_open(&binary, data_dir).await?;
     let mut touchpoints = Vec::new();
     for i in 0..args.touchpoints {
         let fields = TouchpointFields {
@@ -347,7 +328,7 @@ async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> an
         "first answer: n = {}, value = {}, {periods} periods, {groups} groups",
         first["n"], first["value"]
     );
-    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check.clone()).await?;
+    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check).await?;
     let n_mismatches = usize::from(!check(&first)?) + timed.mismatches;
     let memory_after = server.memory()?;
     let load_after = load_average();

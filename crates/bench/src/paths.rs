@@ -3,7 +3,7 @@
 //! `Store::journey_visits` into `PathsBuilder` exactly as the server does, and timed. Reports
 //! the read + compute time, events per second and the process's peak memory.
 
-use crate::server::{Memory, make_data_dir};
+use crate::server::{Memory, database_url, make_data_dir};
 use anyhow::Context;
 use clap::Args;
 use rand::{Rng, SeedableRng};
@@ -53,12 +53,7 @@ struct Report {
 
 pub async fn run(args: PathsArgs) -> anyhow::Result<bool> {
     let data_dir = make_data_dir(None, "paths")?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("touchpoint.db").display()
-        )
-    });
+    let url = database_url(args.database_url.as_deref(), &data_dir);
     let backend = if url.starts_with("postgres") {
         "postgres"
     } else {

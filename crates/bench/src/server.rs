@@ -364,3 +364,61 @@ pub fn load_average() -> f64 {
         .and_then(|s| s.split_whitespace().next().and_then(|l| l.parse().ok()))
         .unwrap_or(f64::NAN)
 }
+
+/// The database of a benchmark: `database_url`, or SQLite in `data_dir`.
+pub fn database_url(database_url: Option<&str>, data_dir: &Path) -> String {
+    database_url.map(str::to_owned).unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("touchpoint.db").display()
+        )
+    })
+}
+
+/// `touchpoint init` in `data_dir`, then the same database opened through the store, for
+/// loading data without HTTP.
+pub async fn init_and_open(
+    binary: &Binary,
+    data_dir: &Path,
+) -> anyhow::Result<(
+    InitOutput,
+    touchpoint_store::Store,
+    touchpoint_domain::OrgId,
+)> {
+    let init = binary.init(data_dir)?;
+    let url = database_url(binary.database_url.as_deref(), data_dir);
+    let store =
+        touchpoint_store::Store::open(&url, touchpoint_store::StoreOptions::default()).await?;
+    let org_id = init.org_id.parse()?;
+    Ok((init, store, org_id))
+}
+
+/// A loaded data directory and what it holds: the one `reuse` names (its manifest read
+/// back), or a new one (`data_dir` or a temporary one) that `load` fills (manifest written,
+/// so it can be measured again with `--reuse`).
+pub async fn loaded_data_dir<M, F, Fut>(
+    reuse: Option<&Path>,
+    data_dir: Option<&Path>,
+    kind: &str,
+    load: F,
+) -> anyhow::Result<(PathBuf, M)>
+where
+    M: serde::Serialize + serde::de::DeserializeOwned,
+    F: FnOnce(PathBuf) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<M>>,
+{
+    let manifest_name = format!("bench-{kind}.json");
+    if let Some(dir) = reuse {
+        let text = std::fs::read_to_string(dir.join(&manifest_name))
+            .with_context(|| format!("{} has no {manifest_name}", dir.display()))?;
+        return Ok((dir.to_owned(), serde_json::from_str(&text)?));
+    }
+    let dir = make_data_dir(data_dir, kind)?;
+    eprintln!("data directory: {} (kept for --reuse)", dir.display());
+    let manifest = load(dir.clone()).await?;
+    std::fs::write(
+        dir.join(&manifest_name),
+        serde_json::to_string_pretty(&manifest)?,
+    )?;
+    Ok((dir, manifest))
+}

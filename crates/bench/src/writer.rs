@@ -4,7 +4,7 @@
 //! group-commit writer from the cost of HTTP and of those reads.
 
 use crate::api::{CHANNELS, COMMENTS, nps_survey};
-use crate::server::{Binary, load_average, make_data_dir, own_cpu_seconds};
+use crate::server::{Binary, init_and_open, load_average, make_data_dir, own_cpu_seconds};
 use crate::stats::{Latency, new_histogram, record};
 use anyhow::{Context, bail};
 use clap::Args;
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{NewResponse, OrgId, ResponseDraft, SurveyDefinition, TouchpointId};
 use touchpoint_store::AuditContext;
-use touchpoint_store::{Store, StoreOptions, SubmitOutcome, Survey};
+use touchpoint_store::{Store, SubmitOutcome, Survey};
 
 #[derive(Debug, Args)]
 pub struct StoreSubmitArgs {
@@ -65,15 +65,7 @@ struct Shared {
 pub async fn run(args: StoreSubmitArgs) -> anyhow::Result<bool> {
     let data_dir = make_data_dir(None, "store-submit")?;
     let binary = Binary::new(&args.binary, args.database_url.clone())?;
-    let init = binary.init(&data_dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("touchpoint.db").display()
-        )
-    });
-    let store = Store::open(&url, StoreOptions::default()).await?;
-    let org_id: OrgId = init.org_id.parse()?;
+    let (init, store, org_id) = init_and_open(&binary, &data_dir).await?;
     let mut touchpoints = Vec::new();
     for i in 0..6 {
         let fields = TouchpointFields {
