@@ -91,7 +91,8 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<WriteJob>) {
     }
 }
 
-/// Writes responses and their rollup increments in one transaction.
+/// Writes responses, their rollup increments and their customers' latest experience in one
+/// transaction.
 pub(crate) async fn write_batch(
     pool: &AnyPool,
     responses: &[&PendingResponse],
@@ -123,6 +124,7 @@ pub(crate) async fn write_batch(
         .rows_affected();
         if inserted == 1 {
             deltas.add(response);
+            crate::latest::record(&mut tx, &crate::latest::of_pending(response)).await?;
             outcomes.push(SubmitOutcome::Created(response.id));
             continue;
         }
