@@ -131,6 +131,18 @@ const API: &[(&str, &str, Row)] = &[
         ANALYSTS_201,
     ),
     ("post", "/events", ANALYSTS_200),
+    // The value attribute is not declared in the fixture: 422 once the role may read.
+    (
+        "get",
+        "/customers/at-risk",
+        [422, 422, 422, 422, 422, 422, 403, 403],
+    ),
+    ("get", "/segments", CUSTOMERS_200),
+    ("post", "/segments", ANALYSTS_201),
+    ("get", "/segments/{id}", CUSTOMERS_404),
+    ("put", "/segments/{id}", ANALYSTS_404),
+    ("delete", "/segments/{id}", ANALYSTS_404),
+    ("get", "/segments/{id}/customers", CUSTOMERS_404),
 ];
 
 /// The hand-written table: signed-in pages.
@@ -248,6 +260,7 @@ fn api_request(org: &Org, method: &str, path: &str, principal: &str) -> (String,
         "/metrics" | "/text/themes" | "/text/recurring" | "/text/emerging" => {
             format!("{uri}?survey_id={survey}")
         }
+        "/customers/at-risk" => format!("{uri}?value=customer_value"),
         _ => uri,
     };
     let body = match (method, path) {
@@ -283,6 +296,9 @@ fn api_request(org: &Org, method: &str, path: &str, principal: &str) -> (String,
         ("put", "/customer-settings") => Some(json!({"unknown_customers": "create"})),
         ("post", "/customers/bulk") => Some(json!({"external_id": "x"})),
         ("put", "/customers/by-external-id/{external_id}") => Some(json!({"name": tag})),
+        ("post", "/segments") | ("put", "/segments/{id}") => {
+            Some(json!({"name": format!("Segment of {tag}")}))
+        }
         ("post", "/events") => Some(json!({"events": [{
             "external_id": format!("evt-{tag}"), "customer_external_id": format!("cust-{tag}"),
             "touchpoint": org.other_touchpoint, "channel": "web", "type": "visit",
