@@ -195,6 +195,15 @@ const PAGES: &[(&str, &str, Row)] = &[
     ("post", "/app/tokens/{id}/revoke", [404; 8]),
     ("get", "/app/retention", ADMINS_200),
     ("post", "/app/retention", ADMINS_303),
+    ("get", "/app/at-risk", CUSTOMERS_200),
+    ("get", "/app/segments", CUSTOMERS_200),
+    (
+        "post",
+        "/app/segments",
+        [303, 303, 303, 303, 403, 403, 403, 403],
+    ),
+    ("get", "/app/segments/{id}", CUSTOMERS_404),
+    ("post", "/app/segments/{id}", ANALYSTS_404),
 ];
 
 fn survey_body(org: &Org, name: &str) -> Value {
@@ -372,6 +381,14 @@ fn page_request(
             ],
         ),
         ("post", "/app/retention") => (path.to_owned(), vec![("intent", "run".to_owned())]),
+        ("post", "/app/segments") => (
+            path.to_owned(),
+            vec![("name", format!("Web segment {tag}"))],
+        ),
+        ("post", "/app/segments/{id}") => (
+            path.replace("{id}", &uuid::Uuid::now_v7().to_string()),
+            vec![("intent", "save".to_owned()), ("name", "X".to_owned())],
+        ),
         _ => (
             path.replace("{id}", &org.other_survey.to_string()),
             Vec::new(),

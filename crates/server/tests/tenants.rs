@@ -133,6 +133,11 @@ const PAGES: &[(&str, &str, Probe)] = &[
     ("post", "/app/tokens/{id}/revoke", NotFound),
     ("get", "/app/retention", Clean(200)),
     ("post", "/app/retention", Clean(303)),
+    ("get", "/app/at-risk", Clean(200)),
+    ("get", "/app/segments", Clean(200)),
+    ("post", "/app/segments", Clean(303)),
+    ("get", "/app/segments/{id}", NotFound),
+    ("post", "/app/segments/{id}", NotFound),
     // Last: it ends the prober's own sessions.
     ("post", "/app/account/sessions", Clean(303)),
 ];
@@ -564,6 +569,16 @@ async fn isolation(backend: TestBackend) {
                 ("post", "/app/retention") => {
                     ((*path).to_owned(), vec![("intent", "run".to_owned())])
                 }
+                ("post", "/app/segments") => {
+                    ((*path).to_owned(), vec![("name", "Web probe".to_owned())])
+                }
+                ("get", "/app/segments/{id}") => {
+                    (format!("/app/segments/{}", extra.segment), Vec::new())
+                }
+                ("post", "/app/segments/{id}") => (
+                    format!("/app/segments/{}", extra.segment),
+                    vec![("intent", "delete".to_owned())],
+                ),
                 _ => (
                     path.replace("{id}", &them.own_survey.to_string()),
                     Vec::new(),
