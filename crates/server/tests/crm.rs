@@ -332,6 +332,7 @@ async fn segments_validate_every_field_and_change_nothing_when_refused(app: Test
         )
         .await;
     let before = app.ok(&format!("/segments/{id}")).await;
+    assert_eq!(before["customer_count"], json!(2), "b1 and b2");
     assert_eq!(
         before["conditions"],
         json!([{"type": "attribute", "key": "vip", "equals": true}])

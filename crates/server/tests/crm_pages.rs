@@ -172,6 +172,10 @@ async fn at_risk_and_segment_pages() {
     let id = segments[0].id;
     let (_, _, list) = send(&app, get("/app/segments?done=saved", Some(&cookie))).await;
     assert!(list.contains("Segment saved.") && list.contains("plan is one of Business, Gold"));
+    assert!(
+        list.contains(r#"<td class="num">1</td>"#),
+        "one member: Kim"
+    );
     // Only Kim is a Business detractor worth at least 500.
     let (_, _, members) = send(
         &app,

@@ -441,6 +441,19 @@ impl Store {
         segment_from_row(&row, &definitions)
     }
 
+    /// How many customers a segment with these conditions holds now.
+    pub async fn count_segment_members(&self, org_id: OrgId, segment: &[Condition]) -> Result<i64> {
+        let mut conditions = Conditions::new(2);
+        push_segment(&mut conditions, segment, "c.id", now_ms());
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM customers c WHERE c.org_id = $1{}",
+            conditions.sql()
+        );
+        let statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());
+        let row = conditions.bind(statement).fetch_one(self.read()).await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Every segment of the organisation, by name (at most a few hundred: configuration).
     pub async fn segments(&self, org_id: OrgId) -> Result<Vec<Segment>> {
         let definitions = self.attribute_definitions(org_id).await?;

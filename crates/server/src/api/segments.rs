@@ -100,7 +100,13 @@ pub async fn get(
         .segment(caller.principal.org_id, id)
         .await
         .map_err(not_found)?;
-    Ok(Json(segment_json(&segment)))
+    let members = state
+        .store
+        .count_segment_members(caller.principal.org_id, &segment.conditions)
+        .await?;
+    let mut body = segment_json(&segment);
+    body["customer_count"] = json!(members);
+    Ok(Json(body))
 }
 
 pub async fn update(

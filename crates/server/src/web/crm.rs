@@ -451,6 +451,7 @@ impl SegmentForm {
 }
 
 struct SegmentRow {
+    count: i64,
     href: String,
     at_risk: String,
     name: String,
@@ -564,9 +565,21 @@ async fn render_segments(
             .filter(|d| d.attribute_type == AttributeType::Number)
             .collect::<Vec<_>>(),
     );
+    let mut counts = Vec::with_capacity(segments.len());
+    for s in &segments {
+        counts.push(
+            state
+                .store
+                .count_segment_members(org_id, &s.conditions)
+                .await
+                .map_err(internal)?,
+        );
+    }
     let rows = segments
         .iter()
-        .map(|s| SegmentRow {
+        .zip(counts)
+        .map(|(s, count)| SegmentRow {
+            count,
             href: format!("/app/segments/{}", s.id),
             at_risk: match &value_key {
                 Some(key) => format!("/app/at-risk?value={key}&segment={}", s.id),

@@ -65,6 +65,7 @@ pub struct CrmTexts {
     pub name_taken: &'static str,
     pub condition_problem: &'static str,
     pub members: &'static str,
+    pub customers: &'static str,
 }
 
 pub static DE: CrmTexts = CrmTexts {
@@ -127,6 +128,7 @@ pub static DE: CrmTexts = CrmTexts {
     name_taken: "Ein Segment mit diesem Namen gibt es schon.",
     condition_problem: "Bitte prüfen",
     members: "Gefährdete Kunden dieses Segments",
+    customers: "Kunden",
 };
 
 pub static EN: CrmTexts = CrmTexts {
@@ -189,6 +191,7 @@ pub static EN: CrmTexts = CrmTexts {
     name_taken: "A segment of this name exists already.",
     condition_problem: "Please check",
     members: "At-risk customers of this segment",
+    customers: "Customers",
 };
 
 pub fn texts(language: Language) -> &'static CrmTexts {
