@@ -62,9 +62,9 @@ pub async fn metric_report(
         };
         store
             .scan_rollup_rows(
-                survey,
+                survey.org_id,
                 &touchpoint_store::ScanQuery {
-                    question_id: &request.question_id,
+                    questions: &[(survey.id, request.question_id.clone())],
                     from_day: request.from_day,
                     to_day: request.to_day,
                     group,

@@ -34,6 +34,7 @@ on_both_backends!(
     segments_validate_every_field_and_change_nothing_when_refused,
     segment_filters_on_lists_and_their_permissions,
     at_risk_list_orders_by_value_and_pages,
+    journey_map_of_a_segment,
 );
 
 struct TestApp {
@@ -586,4 +587,101 @@ async fn at_risk_list_orders_by_value_and_pages(app: TestApp) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
+}
+
+async fn journey_map_of_a_segment(app: TestApp) {
+    app.created(
+        "/customer-attributes",
+        json!({"key": "plan", "type": "string"}),
+    )
+    .await;
+    let touchpoint = app
+        .created(
+            "/touchpoints",
+            json!({"name": "Hotline", "channel": "phone"}),
+        )
+        .await;
+    let touchpoint_id = touchpoint["id"].as_str().expect("touchpoint").to_owned();
+    let survey = app
+        .created(
+            "/surveys",
+            json!({"name": "Hotline", "languages": ["en"], "touchpoint_id": touchpoint_id,
+                "questions": [{"id": "nps", "type": "nps", "text": {"en": "Recommend us?"}}]}),
+        )
+        .await;
+    let survey_id = survey["id"].as_str().expect("survey").to_owned();
+    let journey = app
+        .created("/journeys", json!({"name": "Support", "stages": ["Call"]}))
+        .await;
+    let journey_id = journey["id"].as_str().expect("journey").to_owned();
+    let stage = journey["stages"][0]["id"]
+        .as_str()
+        .expect("stage")
+        .to_owned();
+    let (status, body) = app
+        .json(
+            Method::PUT,
+            &format!("/journeys/{journey_id}/layout"),
+            json!({"stages": [{"id": stage, "touchpoint_ids": [touchpoint_id]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Business: 10, 9, 2 → NPS 100 · (2 − 1)/3 = 33.3; everyone adds Private 0, 0 → −20.
+    for (who, plan, nps) in [
+        ("a", "Business", 10),
+        ("b", "Business", 9),
+        ("c", "Business", 2),
+        ("d", "Private", 0),
+        ("e", "Private", 0),
+    ] {
+        let (status, body) = app
+            .json(
+                Method::PUT,
+                &format!("/customers/by-external-id/{who}"),
+                json!({"attributes": {"plan": plan}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        app.created(
+            &format!("/surveys/{survey_id}/responses"),
+            json!({"answers": {"nps": nps}, "customer_external_id": who,
+                   "submitted_at": "2026-11-10T10:00:00Z"}),
+        )
+        .await;
+    }
+    let business = app
+        .segment(
+            "Business",
+            json!([{"type": "attribute", "key": "plan", "equals": "Business"}]),
+        )
+        .await;
+    let range = "from=2026-11-01&to=2026-11-30";
+    let everyone = app.ok(&format!("/journeys/{journey_id}/map?{range}")).await;
+    let card = |map: &Value| map["stages"][0]["touchpoints"][0].clone();
+    assert_eq!(
+        (
+            card(&everyone)["value"].clone(),
+            card(&everyone)["n"].clone()
+        ),
+        (json!(-20.0), json!(5))
+    );
+    let segment_map = app
+        .ok(&format!(
+            "/journeys/{journey_id}/map?{range}&segment={business}"
+        ))
+        .await;
+    assert_eq!(
+        (
+            card(&segment_map)["value"].clone(),
+            card(&segment_map)["n"].clone()
+        ),
+        (json!(33.3), json!(3))
+    );
+    let (status, _) = app
+        .get(&format!(
+            "/journeys/{journey_id}/map?segment={}",
+            uuid::Uuid::now_v7()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -476,9 +476,9 @@ async fn isolation(backend: TestBackend) {
         }
     }
 
-    for (me, them, extra) in [
-        (&acme, &globex, &globex_extra),
-        (&globex, &acme, &acme_extra),
+    for (me, them, extra, own) in [
+        (&acme, &globex, &globex_extra, &acme_extra),
+        (&globex, &acme, &acme_extra, &globex_extra),
     ] {
         let mut foreign = markers(them);
         foreign.extend(extra.markers.iter().cloned());
@@ -619,6 +619,10 @@ async fn isolation(backend: TestBackend) {
             format!("/api/v1/responses?touchpoint_id={}", them.own_touchpoint),
             format!("/api/v1/responses?segment={}", extra.segment),
             format!("/api/v1/customers?segment={}", extra.segment),
+            format!(
+                "/api/v1/journeys/{}/map?segment={}",
+                own.journey, extra.segment
+            ),
             format!(
                 "/api/v1/metrics?survey_id={}&segment={}",
                 me.own_survey, extra.segment

@@ -97,14 +97,17 @@ pub enum ScanGroup<'a> {
     Dimension(GroupBy),
     /// A customer attribute of the responding customer.
     Attribute(&'a AttributeGrouping),
+    /// `touchpoint|sentiment` of analysed comments, as [`TouchpointRollupQuery::by_sentiment`].
+    TouchpointSentiment,
 }
 
-/// What [`Store::scan_rollup_rows`] computes from raw responses: the same rows as
-/// [`Store::rollup_rows`], for filters and groups the rollups do not have (segments, customer
-/// attributes).
+/// What [`Store::scan_rollup_rows`] computes from raw responses: the rows
+/// [`Store::rollup_rows`] or [`Store::rollups_by_touchpoint`] give, for filters and groups the
+/// rollups do not have (segments, customer attributes).
 #[derive(Debug, Clone, Copy)]
 pub struct ScanQuery<'a> {
-    pub question_id: &'a str,
+    /// The (survey, question) pairs whose scores count, all of one metric.
+    pub questions: &'a [(SurveyId, String)],
     pub from_day: i64,
     pub to_day: i64,
     pub group: ScanGroup<'a>,
@@ -487,17 +490,43 @@ impl Store {
             .collect()
     }
 
-    /// The rows [`Store::rollup_rows`] would give, computed from the responses themselves:
-    /// for segment filters and customer-attribute groups, which the rollups do not keep. One
-    /// query reads the survey's responses in the period (with the segment, text filters and the
-    /// grouping attribute as SQL), and their scores are summed into histograms here.
+    /// The rows [`Store::rollup_rows`] (one question) or [`Store::rollups_by_touchpoint`]
+    /// (several) would give, computed from the responses themselves: for segment filters and
+    /// customer-attribute groups, which the rollups do not keep. ONE query reads the period's
+    /// responses to the questions' surveys (with the segment, the text filters and the grouping
+    /// attribute as SQL), and their scores are summed into histograms here.
     pub async fn scan_rollup_rows(
         &self,
-        survey: &Survey,
+        org_id: OrgId,
         query: &ScanQuery<'_>,
     ) -> Result<Vec<RollupRow>> {
         use futures_util::TryStreamExt;
-        let mut conditions = crate::filter::Conditions::new(6);
+        use std::collections::HashMap;
+        let mut definitions: HashMap<SurveyId, (Survey, Vec<&str>)> = HashMap::new();
+        for (survey_id, question_id) in query.questions {
+            if !definitions.contains_key(survey_id) {
+                let survey = self.survey(org_id, *survey_id).await?;
+                definitions.insert(*survey_id, (survey, Vec::new()));
+            }
+            if let Some((_, questions)) = definitions.get_mut(survey_id) {
+                questions.push(question_id.as_str());
+            }
+        }
+        if definitions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conditions = crate::filter::Conditions::new(5);
+        let survey_ids: Vec<crate::filter::Value> = definitions
+            .keys()
+            .map(|id| crate::filter::Value::Text(id.to_string()))
+            .collect();
+        conditions.push_values(
+            &format!(
+                "r.survey_id IN ({})",
+                vec!["?"; survey_ids.len()].join(", ")
+            ),
+            survey_ids,
+        );
         match (&query.filter.theme, &query.filter.sentiment) {
             (Some(theme), Some(sentiment)) => conditions.push_values(
                 "EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme_id = ? AND t.sentiment = ?)",
@@ -510,10 +539,7 @@ impl Store {
                 "EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme_id = ?)",
                 Some(theme),
             ),
-            (None, Some(sentiment)) => conditions.push_text(
-                "EXISTS (SELECT 1 FROM response_analyses a WHERE a.response_id = r.id AND a.sentiment = ?)",
-                Some(sentiment),
-            ),
+            (None, Some(sentiment)) => conditions.push_text("ra.sentiment = ?", Some(sentiment)),
             (None, None) => {}
         }
         if let Some(segment) = query.segment {
@@ -530,12 +556,16 @@ impl Store {
             _ => String::new(),
         };
         let sql = format!(
-            "SELECT r.answers, r.submitted_at, r.touchpoint_id, r.channel, r.language,              ga.value_text AS g_text, ga.value_num AS g_num FROM responses r              LEFT JOIN customer_attributes ga ON ga.customer_id = r.customer_id AND ga.key = $5              WHERE r.org_id = $1 AND r.survey_id = $2 AND r.submitted_at >= $3 AND r.submitted_at < $4{}",
+            "SELECT r.survey_id, r.answers, r.submitted_at, r.touchpoint_id, r.channel, r.language, \
+             ga.value_text AS g_text, ga.value_num AS g_num, ra.sentiment AS comment_sentiment \
+             FROM responses r \
+             LEFT JOIN customer_attributes ga ON ga.customer_id = r.customer_id AND ga.key = $4 \
+             LEFT JOIN response_analyses ra ON ra.response_id = r.id \
+             WHERE r.org_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3{}",
             conditions.sql()
         );
         let statement = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(survey.org_id.to_string())
-            .bind(survey.id.to_string())
+            .bind(org_id.to_string())
             .bind(query.from_day * touchpoint_domain::period::MS_PER_DAY)
             .bind((query.to_day + 1) * touchpoint_domain::period::MS_PER_DAY)
             .bind(attribute_key);
@@ -543,30 +573,43 @@ impl Store {
         let mut rows = statement.fetch(self.read());
         let mut sums: BTreeMap<(i64, String), Histogram> = BTreeMap::new();
         while let Some(row) = rows.try_next().await? {
-            let answers: Answers = serde_json::from_str(&row.try_get::<String, _>("answers")?)?;
-            let Some((_, kind, score)) = answers
-                .metric_scores(&survey.definition)
-                .find(|(q, _, _)| *q == query.question_id)
-            else {
+            let survey_id: SurveyId = crate::accounts::parse(&row, "survey_id")?;
+            let Some((survey, questions)) = definitions.get(&survey_id) else {
                 continue;
+            };
+            let touchpoint = || -> Result<String> {
+                Ok(row
+                    .try_get::<Option<String>, _>("touchpoint_id")?
+                    .unwrap_or_default())
             };
             let group = match query.group {
                 ScanGroup::None => String::new(),
-                ScanGroup::Dimension(GroupBy::Touchpoint) => row
-                    .try_get::<Option<String>, _>("touchpoint_id")?
-                    .unwrap_or_default(),
+                ScanGroup::Dimension(GroupBy::Touchpoint) => touchpoint()?,
                 ScanGroup::Dimension(GroupBy::Channel) => row.try_get("channel")?,
                 ScanGroup::Dimension(GroupBy::Language) => row.try_get("language")?,
                 ScanGroup::Attribute(grouping) => grouping.group_of(
                     row.try_get::<Option<String>, _>("g_text")?.as_deref(),
                     row.try_get::<Option<f64>, _>("g_num")?,
                 ),
+                ScanGroup::TouchpointSentiment => {
+                    match row.try_get::<Option<String>, _>("comment_sentiment")? {
+                        Some(sentiment) => format!("{}|{sentiment}", touchpoint()?),
+                        // Only analysed comments count here.
+                        None => continue,
+                    }
+                }
             };
             let day = period_of(query.period_starts, day_of_ms(row.try_get("submitted_at")?));
-            sums.entry((day, group))
-                .or_default()
-                .add(kind, score)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let answers: Answers = serde_json::from_str(&row.try_get::<String, _>("answers")?)?;
+            for (_, kind, score) in answers
+                .metric_scores(&survey.definition)
+                .filter(|(q, _, _)| questions.contains(q))
+            {
+                sums.entry((day, group.clone()))
+                    .or_default()
+                    .add(kind, score)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
         }
         Ok(sums
             .into_iter()

@@ -543,12 +543,13 @@ async fn segments_filter_customers_responses_and_metrics(store: Store, _db: Test
         .expect("responses");
     assert_eq!(everyone.items.len(), 3);
     // The metric scan of the segment: one row, NPS answers 10 and 3.
+    let nps_question = [(s.id, "nps".to_owned())];
     let today = touchpoint_domain::period::day_of_ms(touchpoint_store::now_ms());
     let rows = store
         .scan_rollup_rows(
-            &s,
+            org_id,
             &ScanQuery {
-                question_id: "nps",
+                questions: &nps_question,
                 from_day: today - 30,
                 to_day: today,
                 group: ScanGroup::None,
@@ -625,12 +626,18 @@ async fn segments_are_audited_and_names_unique(store: Store, _db: TestDatabase) 
     );
 }
 
+fn sorted(mut rows: Vec<touchpoint_store::RollupRow>) -> Vec<touchpoint_store::RollupRow> {
+    rows.sort_by_key(|r| (r.day, r.group.clone()));
+    rows
+}
+
 async fn attribute_groups_and_scans_agree_with_rollups(store: Store, _db: TestDatabase) {
     let org_id = org(&store).await;
     let s = survey(&store, org_id).await;
     population(&store, org_id, &s).await;
     let today = touchpoint_domain::period::day_of_ms(touchpoint_store::now_ms());
     let starts = [today - 30, today - 7];
+    let nps_question = [(s.id, "nps".to_owned())];
     // Without segment or attribute, the scan gives exactly the rollups' rows.
     for group_by in [None, Some(GroupBy::Channel), Some(GroupBy::Touchpoint)] {
         let rolled = store
@@ -650,9 +657,9 @@ async fn attribute_groups_and_scans_agree_with_rollups(store: Store, _db: TestDa
             .expect("rollups");
         let scanned = store
             .scan_rollup_rows(
-                &s,
+                org_id,
                 &ScanQuery {
-                    question_id: "nps",
+                    questions: &nps_question,
                     from_day: today - 30,
                     to_day: today,
                     group: group_by.map_or(ScanGroup::None, ScanGroup::Dimension),
@@ -663,7 +670,81 @@ async fn attribute_groups_and_scans_agree_with_rollups(store: Store, _db: TestDa
             )
             .await
             .expect("scan");
-        assert_eq!(scanned, rolled, "{group_by:?}");
+        assert_eq!(sorted(scanned), sorted(rolled), "{group_by:?}");
+    }
+    // The journey map's sums (several questions, per touchpoint and per comment sentiment).
+    let ids: Vec<_> = store
+        .list_responses(
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+            &ResponseQuery::default(),
+            &Cursor::start(),
+            50,
+        )
+        .await
+        .expect("responses")
+        .items
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    let records: Vec<_> = store
+        .analysis_targets(&ids)
+        .await
+        .expect("targets")
+        .into_iter()
+        .map(|target| {
+            let record = touchpoint_store::text::AnalysisRecord {
+                language: "en".into(),
+                sentiment: "negative".into(),
+                score: -0.5,
+                analysis: json!({}),
+                themes: Vec::new(),
+            };
+            (target, record)
+        })
+        .collect();
+    assert_eq!(records.len(), 1, "B's comment");
+    store.save_analyses(&records, "test").await.expect("save");
+    let both = [(s.id, "nps".to_owned()), (s.id, "csat".to_owned())];
+    for by_sentiment in [false, true] {
+        let rolled = store
+            .rollups_by_touchpoint(
+                org_id,
+                &touchpoint_store::TouchpointRollupQuery {
+                    questions: &both,
+                    from_day: today - 30,
+                    to_day: today,
+                    period_starts: &starts,
+                    by_sentiment,
+                },
+            )
+            .await
+            .expect("rollups");
+        let scanned = store
+            .scan_rollup_rows(
+                org_id,
+                &ScanQuery {
+                    questions: &both,
+                    from_day: today - 30,
+                    to_day: today,
+                    group: if by_sentiment {
+                        ScanGroup::TouchpointSentiment
+                    } else {
+                        ScanGroup::Dimension(GroupBy::Touchpoint)
+                    },
+                    filter: &Default::default(),
+                    segment: None,
+                    period_starts: &starts,
+                },
+            )
+            .await
+            .expect("scan");
+        assert!(!rolled.is_empty());
+        assert_eq!(
+            sorted(scanned),
+            sorted(rolled),
+            "by sentiment: {by_sentiment}"
+        );
     }
     let definitions = store.attribute_definitions(org_id).await.expect("defs");
     let by_plan = AttributeGrouping::resolve("plan", None, &definitions).expect("plan");
@@ -675,9 +756,9 @@ async fn attribute_groups_and_scans_agree_with_rollups(store: Store, _db: TestDa
     ] {
         let rows = store
             .scan_rollup_rows(
-                &s,
+                org_id,
                 &ScanQuery {
-                    question_id: "nps",
+                    questions: &nps_question,
                     from_day: today - 30,
                     to_day: today,
                     group: ScanGroup::Attribute(grouping),
