@@ -194,3 +194,64 @@ pub fn urlencode(raw: &str) -> String {
         })
         .collect()
 }
+
+/// Latencies of one GET, `requests` times one after another and then `requests` times from
+/// `concurrency` tasks, every answer passed to `check`; also the number of answers it refused.
+pub struct TimedGets {
+    pub sequential: hdrhistogram::Histogram<u64>,
+    pub concurrent: hdrhistogram::Histogram<u64>,
+    pub mismatches: usize,
+}
+
+pub async fn timed_gets<F>(
+    api: &Api,
+    query: &str,
+    requests: usize,
+    concurrency: usize,
+    check: F,
+) -> anyhow::Result<TimedGets>
+where
+    F: Fn(&Value) -> anyhow::Result<bool> + Clone + Send + 'static,
+{
+    use crate::stats::{new_histogram, record};
+    use std::time::Instant;
+    let mut sequential = new_histogram()?;
+    let mut mismatches = 0;
+    for _ in 0..requests {
+        let sent = Instant::now();
+        let body = api.get(query).await?;
+        record(&mut sequential, sent.elapsed());
+        mismatches += usize::from(!check(&body)?);
+    }
+    let workers = concurrency.max(1);
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        // Exactly `requests` in all, split as evenly as possible.
+        let per_task = requests / workers + usize::from(worker < requests % workers);
+        let api = api.clone();
+        let query = query.to_owned();
+        let check = check.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut h = new_histogram()?;
+            let mut refused = 0;
+            for _ in 0..per_task {
+                let sent = Instant::now();
+                let body = api.get(&query).await?;
+                record(&mut h, sent.elapsed());
+                refused += usize::from(!check(&body)?);
+            }
+            anyhow::Ok((h, refused))
+        }));
+    }
+    let mut concurrent = new_histogram()?;
+    for task in tasks {
+        let (h, refused) = task.await??;
+        concurrent.add(&h)?;
+        mismatches += refused;
+    }
+    Ok(TimedGets {
+        sequential,
+        concurrent,
+        mismatches,
+    })
+}

@@ -36,6 +36,10 @@ pub struct EventsArgs {
     /// Touchpoints to spread the events over
     #[arg(long, default_value_t = 8)]
     touchpoints: usize,
+    /// Events occurred up to this many minutes ago, uniformly (default 90 days: a backfill;
+    /// 60 is closer to a live stream, whose times, and so one index, grow in order)
+    #[arg(long, default_value_t = 60 * 24 * 90)]
+    spread_minutes: i64,
     /// Database URL for the server (default: SQLite in the temporary data directory)
     #[arg(long)]
     database_url: Option<String>,
@@ -47,6 +51,7 @@ struct Report {
     backend: String,
     concurrency: usize,
     batch: usize,
+    spread_minutes: i64,
     duration_s: f64,
     requests: u64,
     events_acked: u64,
@@ -95,6 +100,7 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<bool> {
             requests.clone(),
         );
         let customers = args.customers.max(1);
+        let spread = args.spread_minutes.max(1);
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(task as u64);
             let mut latency = new_histogram()?;
@@ -104,7 +110,7 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<bool> {
                 let events: Vec<Value> = (0..batch)
                     .map(|_| {
                         seq += 1;
-                        let at = now - chrono::Duration::minutes(rng.random_range(0..60 * 24 * 90));
+                        let at = now - chrono::Duration::minutes(rng.random_range(0..spread));
                         json!({
                             "external_id": format!("bench-{task}-{seq}"),
                             "customer_external_id": format!("C-{}", rng.random_range(0..customers)),
@@ -160,6 +166,7 @@ pub async fn run(args: EventsArgs) -> anyhow::Result<bool> {
         backend: backend.to_owned(),
         concurrency: args.concurrency,
         batch,
+        spread_minutes: args.spread_minutes,
         duration_s: elapsed.as_secs_f64(),
         requests: requests.load(Ordering::Relaxed),
         events_acked: acked,

@@ -9,7 +9,9 @@
 mod api;
 mod customers;
 mod events;
+mod journey_map;
 mod metrics;
+mod paths;
 mod server;
 mod startup;
 mod stats;
@@ -38,8 +40,12 @@ enum Command {
     Submit(submit::SubmitArgs),
     /// Send interaction events over HTTP in batches, then check the server counted every one
     Events(events::EventsArgs),
+    /// Load a million customers and ten million events through the store, then time the journey map
+    JourneyMap(journey_map::JourneyMapArgs),
     /// Bulk-load responses through the store, then time the metrics endpoint on them
     Metrics(metrics::MetricsArgs),
+    /// Journey paths over many customers: load events through the store, then time reading and computing the paths
+    Paths(paths::PathsArgs),
     /// Cold start, idle memory and graceful stop of `touchpoint serve`
     Startup(startup::StartupArgs),
     /// The submission path without HTTP: `Store::submit_response` from concurrent tasks
@@ -67,6 +73,8 @@ fn main() -> ExitCode {
             Command::Submit(args) => submit::run(args).await,
             Command::Events(args) => events::run(args).await,
             Command::Metrics(args) => metrics::run(args).await,
+            Command::JourneyMap(args) => journey_map::run(args).await,
+            Command::Paths(args) => paths::run(args).await,
             Command::Startup(args) => startup::run(args).await,
             Command::StoreSubmit(args) => writer::run(args).await,
             Command::CustomersImport(args) => customers::run(args).await,

@@ -1,9 +1,9 @@
 //! `metrics`: loads millions of responses through the store's own bulk path (the same
 //! validation and rollup code as the API), then times the metrics endpoint on them.
 
-use crate::api::{Api, CHANNELS, COMMENTS, nps_survey};
+use crate::api::{Api, CHANNELS, COMMENTS, nps_survey, timed_gets};
 use crate::server::{Binary, Memory, load_average, make_data_dir};
-use crate::stats::{Latency, new_histogram, record};
+use crate::stats::Latency;
 use crate::submit::ms;
 use anyhow::{Context, bail};
 use chrono::{Datelike, Months, NaiveDate, SecondsFormat, Utc};
@@ -323,7 +323,8 @@ async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> an
         manifest.survey_id, manifest.from, manifest.to
     );
 
-    let check = |body: &Value| -> anyhow::Result<bool> {
+    let loaded = manifest.loaded;
+    let check = move |body: &Value| -> anyhow::Result<bool> {
         let n = body["n"].as_u64().context("no n in the metrics answer")?;
         let groups = body["groups"].as_array().context("no groups")?;
         let group_n: u64 = groups.iter().filter_map(|g| g["n"].as_u64()).sum();
@@ -333,56 +334,21 @@ async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> an
             .iter()
             .filter_map(|p| p["n"].as_u64())
             .sum();
-        Ok(n == manifest.loaded && group_n == n && series_n == n)
+        Ok(n == loaded && group_n == n && series_n == n)
     };
 
     let load_before = load_average();
     let first_started = Instant::now();
     let first = api.get(&query).await?;
     let first_request = first_started.elapsed();
-    let mut n_mismatches = usize::from(!check(&first)?);
     let periods = first["series"].as_array().map_or(0, Vec::len);
     let groups = first["groups"].as_array().map_or(0, Vec::len);
     eprintln!(
         "first answer: n = {}, value = {}, {periods} periods, {groups} groups",
         first["n"], first["value"]
     );
-
-    let mut sequential = new_histogram()?;
-    for _ in 0..args.requests {
-        let sent = Instant::now();
-        let body = api.get(&query).await?;
-        record(&mut sequential, sent.elapsed());
-        n_mismatches += usize::from(!check(&body)?);
-    }
-
-    let workers = args.concurrency.max(1);
-    let mut tasks = Vec::new();
-    for worker in 0..workers {
-        // Exactly `requests` in all, split as evenly as possible.
-        let per_task = args.requests / workers + usize::from(worker < args.requests % workers);
-        let api = api.clone();
-        let query = query.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut h = new_histogram()?;
-            let mut bodies = Vec::with_capacity(per_task);
-            for _ in 0..per_task {
-                let sent = Instant::now();
-                let body = api.get(&query).await?;
-                record(&mut h, sent.elapsed());
-                bodies.push(body);
-            }
-            anyhow::Ok((h, bodies))
-        }));
-    }
-    let mut concurrent = new_histogram()?;
-    for task in tasks {
-        let (h, bodies) = task.await??;
-        concurrent.add(&h)?;
-        for body in &bodies {
-            n_mismatches += usize::from(!check(body)?);
-        }
-    }
+    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check.clone()).await?;
+    let n_mismatches = usize::from(!check(&first)?) + timed.mismatches;
     let memory_after = server.memory()?;
     let load_after = load_average();
     server.stop()?;
@@ -398,8 +364,8 @@ async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> an
         query,
         cold_start_ms: ms(cold_start),
         first_request_ms: ms(first_request),
-        sequential: Latency::of(&sequential),
-        concurrent: Latency::of(&concurrent),
+        sequential: Latency::of(&timed.sequential),
+        concurrent: Latency::of(&timed.concurrent),
         concurrency: args.concurrency,
         n_mismatches,
         server_memory_idle: memory_idle,

@@ -166,6 +166,29 @@ impl LayoutDraft {
     }
 }
 
+impl Layout {
+    /// Puts back the touchpoints the editor could not see: a user limited to some departments
+    /// lays out only their touchpoints, and every other touchpoint of the journey (`before`,
+    /// the whole current layout) keeps its stage and its place there.
+    pub fn with_hidden(
+        mut self,
+        before: &[(StageId, Vec<TouchpointId>)],
+        visible: &HashSet<TouchpointId>,
+    ) -> Layout {
+        for (stage, touchpoints) in &mut self.stages {
+            let Some((_, old)) = before.iter().find(|(id, _)| id == stage) else {
+                continue;
+            };
+            for (place, hidden) in old.iter().enumerate() {
+                if !visible.contains(hidden) {
+                    touchpoints.insert(place.min(touchpoints.len()), *hidden);
+                }
+            }
+        }
+        self
+    }
+}
+
 /// How much one touchpoint pulls the journey's score down.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Friction<K> {
@@ -255,6 +278,38 @@ mod tests {
         .expect_err("invalid");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "description", "stages[1]", "stages[2]"]);
+    }
+
+    #[test]
+    fn hidden_touchpoints_keep_their_stage_and_place() {
+        let stage = |i: u128| StageId::from(uuid::Uuid::from_u128(i));
+        let tp = |i: u128| TouchpointId::from(uuid::Uuid::from_u128(i));
+        // Stage 1: a, H, b; stage 2: H2. The editor sees a, b, c and moves b before a, c in 2.
+        let before = vec![
+            (stage(1), vec![tp(10), tp(90), tp(11)]),
+            (stage(2), vec![tp(91)]),
+        ];
+        let visible: HashSet<TouchpointId> = [tp(10), tp(11), tp(12)].into_iter().collect();
+        let edited = Layout {
+            stages: vec![(stage(2), vec![tp(12)]), (stage(1), vec![tp(11), tp(10)])],
+        }
+        .with_hidden(&before, &visible);
+        assert_eq!(
+            edited.stages,
+            vec![
+                (stage(2), vec![tp(91), tp(12)]),
+                (stage(1), vec![tp(11), tp(90), tp(10)]),
+            ]
+        );
+        // A hidden touchpoint beyond the end of a shorter stage goes last.
+        let shorter = Layout {
+            stages: vec![(stage(1), vec![]), (stage(2), vec![])],
+        }
+        .with_hidden(&before, &visible);
+        assert_eq!(
+            shorter.stages,
+            vec![(stage(1), vec![tp(90)]), (stage(2), vec![tp(91)])]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod journey;
 pub mod language;
 pub mod metrics;
+pub mod paths;
 pub mod period;
 pub mod permissions;
 pub mod report;

@@ -14,8 +14,12 @@ use tokio::sync::watch;
 use touchpoint_store::jobs::{Job, NewJob};
 use touchpoint_store::{Store, StoreError, now_ms};
 
-/// Removes expired web sessions.
+/// Hourly housekeeping: removes expired web sessions and finished jobs past their keeping time.
 pub const SWEEP_SESSIONS: &str = "sessions.sweep";
+
+/// How long finished jobs are kept: done ones a week, failed ones (with their last error) 30 days.
+const KEEP_DONE_JOBS_MS: i64 = 7 * 86_400_000;
+const KEEP_FAILED_JOBS_MS: i64 = 30 * 86_400_000;
 
 const LEASE_MS: i64 = 5 * 60_000;
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -160,8 +164,13 @@ impl Worker {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         match job.kind.as_str() {
             SWEEP_SESSIONS => {
-                let removed = self.store.delete_expired_sessions(now_ms()).await?;
-                tracing::debug!(removed, "swept expired sessions");
+                let now = now_ms();
+                let sessions = self.store.delete_expired_sessions(now).await?;
+                let jobs = self
+                    .store
+                    .purge_finished_jobs(now - KEEP_DONE_JOBS_MS, now - KEEP_FAILED_JOBS_MS)
+                    .await?;
+                tracing::debug!(sessions, jobs, "swept expired sessions and finished jobs");
                 Ok(())
             }
             touchpoint_store::ANALYZE_RESPONSES => {

@@ -5,18 +5,21 @@
 
 use crate::reports::{all_surveys, all_touchpoints, change_json, estimate_fields};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use touchpoint_domain::journey::{Friction, friction_ranking};
+use std::collections::{HashMap, HashSet};
+use touchpoint_domain::journey::{Friction, Layout, LayoutDraft, friction_ranking};
 use touchpoint_domain::metrics::{MetricKind, round1};
 use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{
     DayHistogram, GroupReport, PeriodChange, Report, build_report, last_change, period_starts,
 };
 use touchpoint_domain::segment::Condition;
-use touchpoint_domain::{DepartmentScope, Interval, OrgId, SurveyId, TouchpointId};
+use touchpoint_domain::{
+    DepartmentScope, FieldError, Interval, OrgId, StageId, SurveyId, TouchpointId,
+};
 use touchpoint_store::journeys::{Journey, PlacedTouchpoint};
 use touchpoint_store::{
-    RollupRow, ScanGroup, ScanQuery, Store, StoreError, TextFilter, TouchpointRollupQuery,
+    AuditContext, RollupRow, ScanGroup, ScanQuery, Store, StoreError, TextFilter,
+    TouchpointRollupQuery,
 };
 
 /// The map's sums per touchpoint (or `touchpoint|sentiment`): from the rollups, or — for a
@@ -96,7 +99,7 @@ pub struct JourneyMap {
 }
 
 /// Every (survey, question) of the organisation that measures `kind`.
-async fn questions_of(
+pub(crate) async fn questions_of(
     store: &Store,
     org_id: OrgId,
     kind: MetricKind,
@@ -115,6 +118,19 @@ async fn questions_of(
         .collect())
 }
 
+/// The touchpoints a user limited to `scope` may see (one lookup).
+async fn visible_touchpoint_ids(
+    store: &Store,
+    org_id: OrgId,
+    scope: &DepartmentScope,
+) -> Result<HashSet<TouchpointId>, StoreError> {
+    Ok(all_touchpoints(store, org_id, scope)
+        .await?
+        .iter()
+        .map(|t| t.id)
+        .collect())
+}
+
 /// The journeys as a user limited to `scope` may see them: touchpoints of other departments
 /// are left out of their stages (one lookup for all of them).
 pub async fn visible_journeys(
@@ -124,17 +140,60 @@ pub async fn visible_journeys(
     scope: &DepartmentScope,
 ) -> Result<Vec<Journey>, StoreError> {
     if !scope.is_all() {
-        let visible: std::collections::HashSet<TouchpointId> =
-            all_touchpoints(store, org_id, scope)
-                .await?
-                .iter()
-                .map(|t| t.id)
-                .collect();
+        let visible = visible_touchpoint_ids(store, org_id, scope).await?;
         for stage in journeys.iter_mut().flat_map(|j| j.stages.iter_mut()) {
             stage.touchpoints.retain(|t| visible.contains(&t.id));
         }
     }
     Ok(journeys)
+}
+
+/// A journey's current layout: its stages in order, each with its touchpoints in order.
+pub fn layout_of(journey: &Journey) -> Vec<(StageId, Vec<TouchpointId>)> {
+    journey
+        .stages
+        .iter()
+        .map(|s| (s.id, s.touchpoints.iter().map(|t| t.id).collect()))
+        .collect()
+}
+
+/// Why a new layout was not applied.
+#[derive(Debug)]
+pub enum LayoutRefusal {
+    Invalid(Vec<FieldError>),
+    Store(StoreError),
+}
+
+impl From<StoreError> for LayoutRefusal {
+    fn from(error: StoreError) -> Self {
+        LayoutRefusal::Store(error)
+    }
+}
+
+/// Lays out `journey` (whole, as stored) as a user limited to `scope` drew it, for the API and
+/// the editor page alike: they may place only touchpoints they can see, and the touchpoints
+/// hidden from them keep their stage and place ([`Layout::with_hidden`]).
+pub async fn apply_layout(
+    store: &Store,
+    org_id: OrgId,
+    scope: &DepartmentScope,
+    journey: &Journey,
+    draft: LayoutDraft,
+    context: &AuditContext,
+) -> Result<Journey, LayoutRefusal> {
+    let visible = if scope.is_all() {
+        store.touchpoint_ids(org_id).await?
+    } else {
+        visible_touchpoint_ids(store, org_id, scope).await?
+    };
+    let stages: Vec<StageId> = journey.stages.iter().map(|s| s.id).collect();
+    let layout: Layout = draft
+        .validate(&stages, &visible)
+        .map_err(LayoutRefusal::Invalid)?
+        .with_hidden(&layout_of(journey), &visible);
+    Ok(store
+        .set_layout(org_id, journey.id, &layout, context)
+        .await?)
 }
 
 /// One journey as a user limited to `scope` may see it (see [`visible_journeys`]).

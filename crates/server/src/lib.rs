@@ -13,6 +13,7 @@ mod health;
 pub mod i18n;
 pub mod insights;
 pub mod journey_map;
+pub mod journey_paths;
 pub mod limits;
 pub mod mail;
 pub mod public;

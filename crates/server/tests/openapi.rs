@@ -2650,6 +2650,22 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "map query",
     );
+    let paths_uri = format!(
+        "/journeys/{journey_id}/paths?from=2025-01-01&to=2025-12-31&top=5&repeat_touchpoint={touchpoint_id}&before_stage={purchase}"
+    );
+    let paths = live.get("/journeys/{id}/paths", &paths_uri).await;
+    expect(&paths, StatusCode::OK, "journey paths");
+    assert_eq!(paths.json()["repeat"]["groups"][3]["contacts"], "3+");
+    expect(
+        &live
+            .get(
+                "/journeys/{id}/paths",
+                &format!("/journeys/{journey_id}/paths?top=0&repeat_touchpoint=nope&before_stage={purchase}"),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "paths query",
+    );
     expect(
         &live
             .send(

@@ -111,6 +111,7 @@ const API: &[(&str, &str, Row)] = &[
     ("delete", "/journeys/{id}/stages/{stage_id}", ANALYSTS_404),
     ("put", "/journeys/{id}/layout", ANALYSTS_404),
     ("get", "/journeys/{id}/map", [404; 8]),
+    ("get", "/journeys/{id}/paths", [404; 8]),
     ("get", "/customer-attributes", CUSTOMERS_200),
     ("post", "/customer-attributes", ANALYSTS_201),
     ("get", "/customer-settings", CUSTOMERS_200),
@@ -189,6 +190,7 @@ const PAGES: &[(&str, &str, Row)] = &[
         [303, 303, 303, 303, 403, 403, 403, 403],
     ),
     ("get", "/app/journeys/{id}", [404; 8]),
+    ("get", "/app/journeys/{id}/paths", [404; 8]),
     ("post", "/app/journeys/{id}/edit", ANALYSTS_404),
     ("get", "/app/tokens", ALL_200),
     ("post", "/app/tokens", [201; 8]),
@@ -617,6 +619,108 @@ async fn scoped_users_see_their_department_sqlite() {
 #[tokio::test]
 async fn scoped_users_see_their_department_postgres() {
     scoped_users_see_their_department(TestBackend::Postgres).await;
+}
+
+/// A user limited to a department lays out a journey holding another department's
+/// touchpoint: they cannot place it, and their layout leaves it where it was.
+async fn scoped_layouts_keep_hidden_touchpoints(backend: TestBackend) {
+    let Some(fx) = fixture(backend).await else {
+        return;
+    };
+    let org = organisation(&fx, "Acme", "acme").await;
+    let owner = org.owner_token();
+    let created = call(
+        &fx.app,
+        "post",
+        "/api/v1/journeys",
+        Some(owner),
+        None,
+        Some(json!({"name": "Shared", "stages": ["First", "Second"]})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let journey = created.json();
+    let id = journey["id"].as_str().expect("id").to_owned();
+    let stage = |i: usize| {
+        journey["stages"][i]["id"]
+            .as_str()
+            .expect("stage")
+            .to_owned()
+    };
+    let (own, other) = (
+        org.own_touchpoint.to_string(),
+        org.other_touchpoint.to_string(),
+    );
+    let uri = format!("/api/v1/journeys/{id}/layout");
+    let layout = |first: Vec<&str>, second: Vec<&str>| {
+        json!({"stages": [
+            {"id": stage(0), "touchpoint_ids": first},
+            {"id": stage(1), "touchpoint_ids": second},
+        ]})
+    };
+    let put = |token: String, body: Value| {
+        let app = fx.app.clone();
+        let uri = uri.clone();
+        async move { call(&app, "put", &uri, Some(&token), None, Some(body)).await }
+    };
+    let reply = put(owner.to_owned(), layout(vec![&other, &own], vec![])).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    let analyst = org.actor("analyst@service").token.clone();
+    // The other department's touchpoint cannot be placed by the scoped analyst ...
+    let refused = put(analyst.clone(), layout(vec![], vec![&own, &other])).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    // ... and moving their own touchpoint leaves it in its stage and place.
+    let moved = put(analyst, layout(vec![], vec![&own])).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let seen: Vec<Vec<String>> = moved.json()["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            s["touchpoints"]
+                .as_array()
+                .expect("touchpoints")
+                .iter()
+                .map(|t| t["id"].as_str().expect("id").to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![vec![], vec![own.clone()]],
+        "the analyst sees their own"
+    );
+    let whole = get_json(&fx, owner, &format!("/api/v1/journeys/{id}")).await;
+    let placed = |i: usize| -> Vec<String> {
+        whole["stages"][i]["touchpoints"]
+            .as_array()
+            .expect("touchpoints")
+            .iter()
+            .map(|t| t["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        placed(0),
+        vec![other.clone()],
+        "the hidden touchpoint stayed"
+    );
+    assert_eq!(placed(1), vec![own.clone()]);
+}
+
+#[tokio::test]
+async fn scoped_layouts_keep_hidden_touchpoints_sqlite() {
+    scoped_layouts_keep_hidden_touchpoints(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn scoped_layouts_keep_hidden_touchpoints_postgres() {
+    scoped_layouts_keep_hidden_touchpoints(TestBackend::Postgres).await;
 }
 
 /// Refusals are precise, audited on administrative routes, change nothing; only owners touch

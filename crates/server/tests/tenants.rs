@@ -78,6 +78,7 @@ const API: &[(&str, &str, Probe)] = &[
     ("delete", "/journeys/{id}/stages/{stage_id}", NotFound),
     ("put", "/journeys/{id}/layout", NotFound),
     ("get", "/journeys/{id}/map", NotFound),
+    ("get", "/journeys/{id}/paths", NotFound),
     ("get", "/customer-attributes", Clean(200)),
     ("post", "/customer-attributes", Clean(201)),
     ("get", "/customer-settings", Clean(200)),
@@ -127,6 +128,7 @@ const PAGES: &[(&str, &str, Probe)] = &[
     ("get", "/app/journeys", Clean(200)),
     ("post", "/app/journeys", Clean(303)),
     ("get", "/app/journeys/{id}", NotFound),
+    ("get", "/app/journeys/{id}/paths", NotFound),
     ("post", "/app/journeys/{id}/edit", NotFound),
     ("get", "/app/tokens", Clean(200)),
     ("post", "/app/tokens", Clean(201)),
@@ -543,6 +545,9 @@ async fn isolation(backend: TestBackend) {
                 ),
                 ("get", "/app/journeys/{id}") => {
                     (format!("/app/journeys/{}", extra.journey), Vec::new())
+                }
+                ("get", "/app/journeys/{id}/paths") => {
+                    (format!("/app/journeys/{}/paths", extra.journey), Vec::new())
                 }
                 ("post", "/app/journeys/{id}/edit") => (
                     format!("/app/journeys/{}/edit", extra.journey),

@@ -4,6 +4,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use chrono::Datelike;
 use serde_json::json;
 use touchpoint_domain::{Language, NewResponse, ResponseDraft, SurveyDefinition};
 use touchpoint_server::{AppState, ServerSettings, build_app};
@@ -31,11 +32,22 @@ async fn fixture(settings: ServerSettings) -> Fixture {
         "feedfeedfeedfeedfeedfeedfeedfeed",
     )
     .await;
+    // Forty responses this month and twenty in the month before, whatever today's date: the
+    // dashboard's trend and the chart's line need two neighbouring months.
     let now = chrono::Utc::now();
+    let month_start = now
+        .date_naive()
+        .with_day(1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("first of the month")
+        .and_utc();
     let mut responses = Vec::new();
     for i in 0..60 {
-        let days_ago = if i < 40 { 0 } else { 40 };
-        let submitted = now - chrono::Duration::days(days_ago) - chrono::Duration::minutes(i);
+        let submitted = if i < 40 {
+            (now - chrono::Duration::seconds(i)).max(month_start)
+        } else {
+            month_start - chrono::Duration::days(10) - chrono::Duration::minutes(i)
+        };
         let draft: ResponseDraft = serde_json::from_value(json!({
             "answers": {"nps": i % 11, "why": if i == 0 { "Great <i>service</i>" } else { "ok" }},
             "language": "en",

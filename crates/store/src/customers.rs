@@ -13,7 +13,8 @@ use crate::accounts::parse;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::{Result, StoreError};
 use crate::filter::{
-    Conditions, ROWS_PER_STATEMENT, Value as Bind, row_placeholders, rows_with_keys,
+    Conditions, PARAMETERS_PER_STATEMENT, Value as Bind, row_placeholders, rows_per_statement,
+    rows_with_keys,
 };
 use crate::page::{Cursor, Page};
 use crate::{Store, new_id, now_ms};
@@ -29,14 +30,8 @@ use touchpoint_domain::{
     FieldError, Language, LineError, OrgId, UnknownCustomers, ValidCustomer,
 };
 
-/// Placeholders per multi-row statement. Far below the limits (SQLite 32,766, PostgreSQL
-/// 65,535) on purpose: sqlx binds SQLite parameters by name, and looking a name up walks the
-/// statement's parameter list, so binding grows with the square of the placeholder count
-/// (7,500 placeholders per statement made binding 63 % of an import's CPU time, 600 still 15 %).
-/// A hundred-odd placeholders still write ten customers or thirty attribute values per statement.
-const PLACEHOLDERS_PER_STATEMENT: usize = 150;
-/// External ids per lookup (one placeholder each).
-const IDS_PER_LOOKUP: usize = PLACEHOLDERS_PER_STATEMENT;
+/// External ids per lookup (one placeholder each, besides the organisation).
+const IDS_PER_LOOKUP: usize = PARAMETERS_PER_STATEMENT - 1;
 
 /// What an upsert did to one customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,25 +128,6 @@ pub(crate) fn definition_from_row(row: &AnyRow) -> Result<AttributeDefinition> {
     })
 }
 
-/// `($1, …, $n), ($n+1, …)`: `rows` groups of `width` placeholders, numbered from `first`.
-fn value_groups(rows: usize, width: usize, first: usize) -> String {
-    let mut sql = String::with_capacity(rows * width * 5);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..width {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", first + r * width + c));
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 /// Wraps the last placeholder of every group in a cast to a float, for numbers bound as text.
 fn numeric_last(groups: &str, width: usize) -> String {
     let mut out = String::with_capacity(groups.len() * 2);
@@ -238,7 +214,7 @@ async fn upsert_in(
     // One multi-row upsert per chunk; RETURNING gives the stored id even when a concurrent
     // writer inserted the same external id first.
     let mut written: HashMap<String, Written> = HashMap::with_capacity(to_write.len());
-    for chunk in to_write.chunks(PLACEHOLDERS_PER_STATEMENT / 15) {
+    for chunk in to_write.chunks(rows_per_statement(15)) {
         let sql = format!(
             "INSERT INTO customers (id, org_id, external_id, email, phone, name, name_key, language, \
              consent_email, consent_sms, consent_in_app, attributes, fingerprint, created_at, updated_at) \
@@ -249,7 +225,7 @@ async fn upsert_in(
              attributes = excluded.attributes, fingerprint = excluded.fingerprint, \
              updated_at = excluded.updated_at \
              RETURNING id, external_id, created_at",
-            value_groups(chunk.len(), 15, 1)
+            row_placeholders(chunk.len(), 15, 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (i, id, fingerprint) in chunk {
@@ -312,10 +288,10 @@ async fn upsert_in(
             }
         }
     }
-    for chunk in attribute_rows.chunks(PLACEHOLDERS_PER_STATEMENT / 5) {
+    for chunk in attribute_rows.chunks(rows_per_statement(5)) {
         let sql = format!(
             "INSERT INTO customer_attributes (org_id, customer_id, key, value_text, value_num) VALUES {}",
-            numeric_last(&value_groups(chunk.len(), 5, 1), 5)
+            numeric_last(&row_placeholders(chunk.len(), 5, 1), 5)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (customer_id, key, value) in chunk {
@@ -369,7 +345,7 @@ pub(crate) async fn create_bare_customers(
     external_ids: &[&str],
 ) -> Result<()> {
     let now = now_ms();
-    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in external_ids.chunks(rows_per_statement(10)) {
         let sql = format!(
             "INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, consent_in_app, \
              attributes, fingerprint, created_at, updated_at) VALUES {} \
@@ -687,10 +663,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_value_groups_with_a_numeric_last_column() {
-        assert_eq!(value_groups(2, 2, 3), "($3, $4), ($5, $6)");
+    fn builds_rows_with_a_numeric_last_column() {
+        assert_eq!(row_placeholders(2, 2, 3), "($3, $4), ($5, $6)");
         assert_eq!(
-            numeric_last(&value_groups(2, 2, 1), 2),
+            numeric_last(&row_placeholders(2, 2, 1), 2),
             "($1, CAST($2 AS DOUBLE PRECISION)), ($3, CAST($4 AS DOUBLE PRECISION))"
         );
         assert_eq!(placeholders(3, 2), "$2, $3, $4");

@@ -32,15 +32,23 @@ impl Backend {
     }
 
     /// Session settings applied to every new connection. SQLite: write-ahead log (readers never
-    /// block the writer), foreign keys enforced, wait instead of failing on a busy file, and
-    /// `synchronous = FULL` so a committed transaction survives power loss, not only a crash.
-    pub async fn prepare_connection(self, conn: &mut AnyConnection) -> sqlx::Result<()> {
+    /// block the writer), foreign keys enforced, wait instead of failing on a busy file,
+    /// `synchronous = FULL` so a committed transaction survives power loss, not only a crash,
+    /// and a page cache of `cache_mib` (SQLite's default of 2 MiB makes every insert into a
+    /// large index re-read and spill pages; the writer gets more than the readers).
+    pub async fn prepare_connection(
+        self,
+        conn: &mut AnyConnection,
+        cache_mib: u32,
+    ) -> sqlx::Result<()> {
         match self {
             Backend::Sqlite => {
-                conn.execute(
+                let kib = i64::from(cache_mib) * 1024;
+                conn.execute(sqlx::AssertSqlSafe(format!(
                     "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
-                )
+                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                     PRAGMA cache_size = -{kib};"
+                )))
                 .await?;
             }
             Backend::Postgres => {

@@ -6,7 +6,7 @@
 use crate::accounts::parse;
 use crate::customers::{create_bare_customers, known_customers};
 use crate::error::{Result, StoreError};
-use crate::filter::{ROWS_PER_STATEMENT, row_placeholders, rows_with_keys};
+use crate::filter::{row_placeholders, rows_per_statement, rows_with_keys};
 use crate::page::{Cursor, Page};
 use crate::{Store, Transaction, new_id, now_ms};
 use serde_json::Value;
@@ -247,7 +247,7 @@ impl Store {
         }
 
         let mut rollups: BTreeMap<(String, i64, String), i64> = BTreeMap::new();
-        for chunk in inserts.chunks(ROWS_PER_STATEMENT) {
+        for chunk in inserts.chunks(rows_per_statement(12)) {
             let sql = format!(
                 "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
                  properties, fingerprint, occurred_at, received_at) VALUES {}",
@@ -280,7 +280,7 @@ impl Store {
             query.execute(&mut *tx).await?;
         }
         let rollups: Vec<_> = rollups.into_iter().collect();
-        for chunk in rollups.chunks(ROWS_PER_STATEMENT) {
+        for chunk in rollups.chunks(rows_per_statement(5)) {
             let sql = format!(
                 "INSERT INTO event_rollups (org_id, touchpoint_id, day, type, n) VALUES {} \
                  ON CONFLICT (org_id, touchpoint_id, day, type) DO UPDATE SET n = event_rollups.n + excluded.n",

@@ -104,8 +104,18 @@ impl Conditions {
     }
 }
 
-/// Rows per multi-row statement or key list: far below every backend's parameter limit.
-pub(crate) const ROWS_PER_STATEMENT: usize = 200;
+/// Parameters per multi-row statement or key list. Far below the limits (SQLite 32,766,
+/// PostgreSQL 65,535) on purpose: sqlx binds SQLite parameters by name, and looking a name up
+/// walks the statement's parameter list, so binding grows with the square of the parameter
+/// count (7,500 per statement made binding 63 % of a customer import's CPU time, 2,400 a third
+/// of the event writer's). A hundred-odd still write ten customers or a dozen events per
+/// statement.
+pub(crate) const PARAMETERS_PER_STATEMENT: usize = 150;
+
+/// Rows of `columns` values each per multi-row statement.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (PARAMETERS_PER_STATEMENT / columns.max(1)).max(1)
+}
 
 /// `($first, …), (…)`: placeholders for `rows` rows of `columns` values each.
 pub(crate) fn row_placeholders(rows: usize, columns: usize, first: usize) -> String {
@@ -129,7 +139,7 @@ pub(crate) async fn rows_with_keys(
     keys: &[&str],
 ) -> crate::Result<Vec<sqlx::any::AnyRow>> {
     let mut rows = Vec::new();
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+    for chunk in keys.chunks(PARAMETERS_PER_STATEMENT - 1) {
         let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
         let sql = format!("{select} ({})", list.join(", "));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id.to_string());

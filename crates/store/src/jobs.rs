@@ -130,6 +130,22 @@ impl Store {
         Ok(())
     }
 
+    /// Removes finished jobs: done ones last touched before `done_before`, failed ones before
+    /// `failed_before` (kept longer, for the operator to read their last error). Returns how
+    /// many went. Without this the table, and every scan of it, grows with each response.
+    pub async fn purge_finished_jobs(&self, done_before: i64, failed_before: i64) -> Result<u64> {
+        let removed = sqlx::query(
+            "DELETE FROM jobs WHERE (state = 'done' AND updated_at < $1) \
+             OR (state = 'failed' AND updated_at < $2)",
+        )
+        .bind(done_before)
+        .bind(failed_before)
+        .execute(self.write())
+        .await?
+        .rows_affected();
+        Ok(removed)
+    }
+
     /// How many jobs are in `state` (for tests, readiness and the operator).
     pub async fn count_jobs(&self, state: JobState) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = $1")

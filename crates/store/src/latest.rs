@@ -221,7 +221,7 @@ pub(crate) async fn customers_of(
     response_ids: &[String],
 ) -> Result<Vec<String>> {
     let mut customers = Vec::new();
-    for chunk in response_ids.chunks(crate::filter::ROWS_PER_STATEMENT) {
+    for chunk in response_ids.chunks(crate::filter::PARAMETERS_PER_STATEMENT) {
         let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT DISTINCT customer_id FROM customer_latest WHERE response_id IN ({})",

@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod migrate;
 pub mod page;
+pub mod paths;
 pub mod privacy;
 pub mod responses;
 pub mod retention;
@@ -88,6 +89,11 @@ pub struct StoreOptions {
     pub max_connections: u32,
 }
 
+/// SQLite page cache of the one writer connection and of each reader, in MiB (upper bounds:
+/// pages are cached as they are used).
+const WRITER_CACHE_MIB: u32 = 64;
+const READER_CACHE_MIB: u32 = 16;
+
 impl Default for StoreOptions {
     fn default() -> Self {
         Self { max_connections: 8 }
@@ -101,22 +107,26 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend =
             Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact(url)))?;
-        let pool_options = |max: u32| {
+        let pool_options = |max: u32, cache_mib: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_connect(move |conn, _meta| {
-                    Box::pin(async move { backend.prepare_connection(conn).await })
+                    Box::pin(async move { backend.prepare_connection(conn, cache_mib).await })
                 })
         };
         let (read, write) = match backend {
             Backend::Sqlite => {
-                let write = pool_options(1).connect(url).await?;
-                let read = pool_options(options.max_connections).connect(url).await?;
+                let write = pool_options(1, WRITER_CACHE_MIB).connect(url).await?;
+                let read = pool_options(options.max_connections, READER_CACHE_MIB)
+                    .connect(url)
+                    .await?;
                 (read, write)
             }
             Backend::Postgres => {
-                let pool = pool_options(options.max_connections).connect(url).await?;
+                let pool = pool_options(options.max_connections, READER_CACHE_MIB)
+                    .connect(url)
+                    .await?;
                 (pool.clone(), pool)
             }
         };

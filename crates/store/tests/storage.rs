@@ -917,6 +917,47 @@ async fn jobs_claim_retry_and_lease(store: Store, _db: TestDatabase) {
     store.complete_job(third.id).await.expect("complete");
     assert_eq!(store.count_jobs(JobState::Done).await.expect("count"), 1);
     assert!(!store.has_pending_job("demo").await.expect("query"));
+
+    // Purging finished jobs: done ones before their cut, failed ones before theirs (kept
+    // longer), queued ones never.
+    let once = NewJob {
+        kind: "once".into(),
+        run_after: 0,
+        max_attempts: 1,
+        ..job.clone()
+    };
+    store.enqueue_job(&once).await.expect("enqueue");
+    store
+        .enqueue_job(&NewJob {
+            run_after: i64::MAX / 2,
+            ..job.clone()
+        })
+        .await
+        .expect("enqueue");
+    let failing = store
+        .claim_job(3_000, 1_000)
+        .await
+        .expect("claim")
+        .expect("due");
+    assert_eq!(failing.kind, "once");
+    store
+        .fail_job(failing.id, "gave up", None)
+        .await
+        .expect("fail");
+    let later = touchpoint_store::now_ms() + 1;
+    assert_eq!(store.purge_finished_jobs(0, 0).await.expect("purge"), 0);
+    assert_eq!(store.purge_finished_jobs(later, 0).await.expect("purge"), 1);
+    assert_eq!(store.count_jobs(JobState::Done).await.expect("count"), 0);
+    assert_eq!(store.count_jobs(JobState::Failed).await.expect("count"), 1);
+    assert_eq!(
+        store
+            .purge_finished_jobs(later, later)
+            .await
+            .expect("purge"),
+        1
+    );
+    assert_eq!(store.count_jobs(JobState::Failed).await.expect("count"), 0);
+    assert_eq!(store.count_jobs(JobState::Queued).await.expect("count"), 1);
 }
 
 async fn reopening_applies_no_migration_twice(store: Store, db: TestDatabase) {

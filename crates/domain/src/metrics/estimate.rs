@@ -104,7 +104,7 @@ fn csat(h: &Histogram, n: u64) -> Option<(f64, (f64, f64), Breakdown)> {
 
 /// Wilson score interval for a proportion `p` out of `n`, as shares in [0, 1]:
 /// `(p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n)`.
-fn wilson(p: f64, n: f64) -> (f64, f64) {
+pub(crate) fn wilson(p: f64, n: f64) -> (f64, f64) {
     let z2 = Z95 * Z95;
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;

@@ -19,6 +19,7 @@ mod summary;
 mod properties;
 
 pub use compare::{Comparison, compare};
+pub(crate) use estimate::wilson;
 pub use estimate::{Breakdown, Estimate, SMALL_SAMPLE, estimate};
 pub use histogram::{Histogram, ScoreOutOfRange};
 pub use kind::MetricKind;

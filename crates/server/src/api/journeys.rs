@@ -5,7 +5,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, parse_id};
 use super::rfc3339;
 use crate::AppState;
-use crate::journey_map::{MapRequest, journey_map, map_json, visible_journey, visible_journeys};
+use crate::journey_map::{
+    LayoutRefusal, MapRequest, apply_layout, journey_map, map_json, visible_journey,
+    visible_journeys,
+};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -45,7 +48,7 @@ fn store_error(error: StoreError) -> ApiError {
 }
 
 /// The journey with every touchpoint, whoever asks (for the map, which narrows it itself).
-async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
+pub(super) async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
     let id: JourneyId = parse_id(id, "journey")?;
     state
         .store
@@ -210,18 +213,22 @@ pub async fn set_layout(
     Path(id): Path<String>,
     ApiJson(draft): ApiJson<LayoutDraft>,
 ) -> ApiResult<Json<Value>> {
-    let journey = load(&state, &caller, &id).await?;
+    let journey = load_whole(&state, &caller, &id).await?;
     let org_id = caller.principal.org_id;
-    let stages: Vec<StageId> = journey.stages.iter().map(|s| s.id).collect();
-    let known = state.store.touchpoint_ids(org_id).await?;
-    let layout = draft
-        .validate(&stages, &known)
-        .map_err(ApiError::Validation)?;
-    let updated = state
-        .store
-        .set_layout(org_id, journey.id, &layout, &caller.audit())
-        .await
-        .map_err(store_error)?;
+    let updated = apply_layout(
+        &state.store,
+        org_id,
+        &caller.departments,
+        &journey,
+        draft,
+        &caller.audit(),
+    )
+    .await
+    .map_err(|refusal| match refusal {
+        LayoutRefusal::Invalid(errors) => ApiError::Validation(errors),
+        LayoutRefusal::Store(error) => store_error(error),
+    })?;
+    let updated = visible_journey(&state.store, org_id, updated, &caller.departments).await?;
     Ok(Json(journey_json(&updated)))
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod invitations;
 pub(crate) mod journeys;
 pub(crate) mod metrics;
 mod openapi;
+pub(crate) mod paths;
 pub(crate) mod privacy;
 pub(crate) mod responses;
 pub(crate) mod retention;
@@ -115,6 +116,7 @@ pub fn routes() -> ApiRoutes {
     )
     .route("/journeys/{id}/layout", &["put"], put(journeys::set_layout))
     .route("/journeys/{id}/map", &["get"], get(journeys::map))
+    .route("/journeys/{id}/paths", &["get"], get(paths::get))
     .route("/text/themes", &["get"], get(text::themes))
     .route("/text/recurring", &["get"], get(text::recurring))
     .route("/text/emerging", &["get"], get(text::emerging))
@@ -393,6 +395,12 @@ pub const ROUTE_PERMISSIONS: &[(&str, &str, Need, Permission)] = &[
     (
         "get",
         "/journeys/{id}/map",
+        R(Resource::Journeys),
+        P::ReadDashboards,
+    ),
+    (
+        "get",
+        "/journeys/{id}/paths",
         R(Resource::Journeys),
         P::ReadDashboards,
     ),

@@ -9,7 +9,7 @@ use super::pages::{Headline, headline, last_twelve_months};
 use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
 use crate::AppState;
 use crate::i18n::{self, Texts};
-use crate::journey_map::{Card, MapRequest, journey_map};
+use crate::journey_map::{Card, LayoutRefusal, MapRequest, apply_layout, journey_map, layout_of};
 use crate::limits::PeerAddress;
 use crate::reports::all_touchpoints;
 use axum::body::Bytes;
@@ -79,6 +79,9 @@ struct FrictionRow {
 struct JourneyPage {
     lang: &'static str,
     t: &'static Texts,
+    /// The link to the paths page (its texts live with it).
+    p: &'static super::paths::PathTexts,
+    metric_key: &'static str,
     chrome: Chrome,
     id: String,
     name: String,
@@ -387,6 +390,8 @@ async fn journey_page(
     Ok(JourneyPage {
         lang: language.as_str(),
         t,
+        p: super::paths::texts(language),
+        metric_key: kind.as_str(),
         chrome: Chrome::new(language, signed_in, &format!("/app/journeys/{id}")),
         name: map.name.clone(),
         description: map.description.clone(),
@@ -408,15 +413,6 @@ async fn journey_page(
         may_edit: may_edit(signed_in),
         problems,
     })
-}
-
-/// The journey's current layout, to be changed by one editor action.
-fn layout_of(journey: &Journey) -> Vec<(StageId, Vec<TouchpointId>)> {
-    journey
-        .stages
-        .iter()
-        .map(|s| (s.id, s.touchpoints.iter().map(|t| t.id).collect()))
-        .collect()
 }
 
 /// Moves the item at `index` one place by `step` (−1 or +1), if there is room.
@@ -503,6 +499,7 @@ fn invalid(errors: Vec<touchpoint_domain::FieldError>) -> EditRefused {
 async fn apply_edit(
     state: &AppState,
     org_id: touchpoint_domain::OrgId,
+    scope: &touchpoint_domain::DepartmentScope,
     journey: &Journey,
     form: &Form,
     context: &touchpoint_store::AuditContext,
@@ -540,12 +537,13 @@ async fn apply_edit(
                     })
                     .collect(),
             };
-            let stage_ids: Vec<StageId> = journey.stages.iter().map(|s| s.id).collect();
-            let known = store.touchpoint_ids(org_id).await?;
-            let layout = draft.validate(&stage_ids, &known).map_err(|_| missing())?;
-            store
-                .set_layout(org_id, journey.id, &layout, context)
-                .await?;
+            let whole = store.journey(org_id, journey.id).await?;
+            apply_layout(store, org_id, scope, &whole, draft, context)
+                .await
+                .map_err(|refusal| match refusal {
+                    LayoutRefusal::Invalid(_) => missing(),
+                    LayoutRefusal::Store(error) => EditRefused::Store(error),
+                })?;
         }
     }
     Ok(())
@@ -567,7 +565,16 @@ pub async fn edit(
     let form = Form::parse(&body);
     let org_id = signed_in.user.org_id;
     let context = signed_in.audit(peer.0);
-    let problem = match apply_edit(&state, org_id, &journey, &form, &context).await {
+    let problem = match apply_edit(
+        &state,
+        org_id,
+        &signed_in.departments,
+        &journey,
+        &form,
+        &context,
+    )
+    .await
+    {
         Ok(()) => return Ok(Redirect::to(&format!("/app/journeys/{}", journey.id)).into_response()),
         Err(EditRefused::Invalid(problem)) => problem,
         Err(EditRefused::Store(StoreError::Conflict { constraint })) => constraint,

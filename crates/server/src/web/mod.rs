@@ -19,6 +19,7 @@ mod form;
 pub(crate) use form::Form;
 mod journeys;
 mod pages;
+pub(crate) mod paths;
 mod retention;
 pub mod session;
 mod tokens;
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/journeys", get(journeys::list).post(journeys::create))
         .route("/app/journeys/{id}", get(journeys::page))
         .route("/app/journeys/{id}/edit", post(journeys::edit))
+        .route("/app/journeys/{id}/paths", get(paths::page))
         .route("/app/tokens", get(tokens::page).post(tokens::create))
         .route("/app/tokens/{id}/revoke", post(tokens::revoke))
         .route(
@@ -125,6 +127,7 @@ pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("post", "/app/journeys", P::ManageJourneys),
     ("get", "/app/journeys/{id}", P::ReadDashboards),
     ("post", "/app/journeys/{id}/edit", P::ManageJourneys),
+    ("get", "/app/journeys/{id}/paths", P::ReadDashboards),
     ("get", "/app/tokens", P::ManageOwnTokens),
     ("post", "/app/tokens", P::ManageOwnTokens),
     ("post", "/app/tokens/{id}/revoke", P::ManageOwnTokens),

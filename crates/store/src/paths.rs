@@ -1,0 +1,100 @@
+//! What journey paths read: the events at one journey's touchpoints in a period, customer by
+//! customer in time order, and the customer-linked responses at those touchpoints. Both are
+//! streamed row by row to a callback, so memory stays with the caller's aggregates, not the rows.
+
+use crate::Store;
+use crate::accounts::parse;
+use crate::error::Result;
+use futures_util::TryStreamExt;
+use sqlx::Row;
+use touchpoint_domain::period::MS_PER_DAY;
+use touchpoint_domain::{Answers, CustomerId, JourneyId, OrgId, SurveyId, TouchpointId};
+
+/// Days `from_day..=to_day` as milliseconds `[from, to)`.
+fn bounds(from_day: i64, to_day: i64) -> (i64, i64) {
+    (
+        from_day.saturating_mul(MS_PER_DAY),
+        to_day.saturating_add(1).saturating_mul(MS_PER_DAY),
+    )
+}
+
+/// A customer's response at one of the journey's touchpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JourneyAnswers {
+    pub customer_id: CustomerId,
+    pub survey_id: SurveyId,
+    pub touchpoint_id: TouchpointId,
+    pub answers: Answers,
+}
+
+impl Store {
+    /// Calls `visit(customer, touchpoint)` for every event at a touchpoint of `journey_id`
+    /// that occurred in days `from_day..=to_day`, ordered by customer, then time (then event
+    /// id, so ties are stable). Returns the number of events.
+    pub async fn journey_visits(
+        &self,
+        org_id: OrgId,
+        journey_id: JourneyId,
+        from_day: i64,
+        to_day: i64,
+        mut visit: impl FnMut(CustomerId, TouchpointId),
+    ) -> Result<u64> {
+        let (from, to) = bounds(from_day, to_day);
+        let mut rows = sqlx::query(
+            "SELECT e.customer_id, e.touchpoint_id FROM events e \
+             JOIN stage_touchpoints st ON st.touchpoint_id = e.touchpoint_id \
+             JOIN journey_stages js ON js.id = st.stage_id \
+             WHERE e.org_id = $1 AND js.org_id = $1 AND js.journey_id = $2 \
+             AND e.occurred_at >= $3 AND e.occurred_at < $4 \
+             ORDER BY e.customer_id, e.occurred_at, e.id",
+        )
+        .bind(org_id.to_string())
+        .bind(journey_id.to_string())
+        .bind(from)
+        .bind(to)
+        .fetch(self.read());
+        let mut n = 0u64;
+        while let Some(row) = rows.try_next().await? {
+            visit(parse(&row, "customer_id")?, parse(&row, "touchpoint_id")?);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Calls `each` for every response linked to a customer, submitted in days
+    /// `from_day..=to_day` at a touchpoint of `journey_id` (the response's own touchpoint, or
+    /// its survey's, as stored at submission).
+    pub async fn journey_answers(
+        &self,
+        org_id: OrgId,
+        journey_id: JourneyId,
+        from_day: i64,
+        to_day: i64,
+        mut each: impl FnMut(JourneyAnswers),
+    ) -> Result<u64> {
+        let (from, to) = bounds(from_day, to_day);
+        let mut rows = sqlx::query(
+            "SELECT r.customer_id, r.survey_id, r.touchpoint_id, r.answers FROM responses r \
+             JOIN stage_touchpoints st ON st.touchpoint_id = r.touchpoint_id \
+             JOIN journey_stages js ON js.id = st.stage_id \
+             WHERE r.org_id = $1 AND js.org_id = $1 AND js.journey_id = $2 \
+             AND r.customer_id IS NOT NULL AND r.submitted_at >= $3 AND r.submitted_at < $4",
+        )
+        .bind(org_id.to_string())
+        .bind(journey_id.to_string())
+        .bind(from)
+        .bind(to)
+        .fetch(self.read());
+        let mut n = 0u64;
+        while let Some(row) = rows.try_next().await? {
+            each(JourneyAnswers {
+                customer_id: parse(&row, "customer_id")?,
+                survey_id: parse(&row, "survey_id")?,
+                touchpoint_id: parse(&row, "touchpoint_id")?,
+                answers: serde_json::from_str(&row.try_get::<String, _>("answers")?)?,
+            });
+            n += 1;
+        }
+        Ok(n)
+    }
+}
