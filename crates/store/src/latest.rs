@@ -93,9 +93,8 @@ pub(crate) fn of_pending(response: &PendingResponse) -> Vec<Latest> {
     .entries()
 }
 
-const UPSERT: &str = "INSERT INTO customer_latest (org_id, customer_id, metric, score, submitted_at, \
-     response_id, survey_id, question_id, touchpoint_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-     ON CONFLICT (customer_id, metric) DO UPDATE SET score = excluded.score, \
+/// The upsert's tail: a stored row is replaced only by a newer one.
+const NEWER_WINS: &str = "ON CONFLICT (customer_id, metric) DO UPDATE SET score = excluded.score, \
      submitted_at = excluded.submitted_at, response_id = excluded.response_id, \
      survey_id = excluded.survey_id, question_id = excluded.question_id, \
      touchpoint_id = excluded.touchpoint_id \
@@ -103,21 +102,47 @@ const UPSERT: &str = "INSERT INTO customer_latest (org_id, customer_id, metric, 
      OR (excluded.submitted_at = customer_latest.submitted_at \
      AND excluded.response_id > customer_latest.response_id)";
 
-/// Records rows, each replacing the stored one only when it is newer.
+const COLUMNS: usize = 9;
+
+/// Records rows, each replacing the stored one only when it is newer. Multi-row statements;
+/// within one call only the newest row per (customer, metric) is sent, since one statement
+/// may not update a row twice.
 pub(crate) async fn record(tx: &mut Transaction<'_>, rows: &[Latest]) -> Result<()> {
+    let mut newest: HashMap<(&str, MetricKind), &Latest> = HashMap::new();
     for row in rows {
-        sqlx::query(UPSERT)
-            .bind(row.org_id.clone())
-            .bind(row.customer_id.clone())
-            .bind(row.metric.as_str())
-            .bind(row.score)
-            .bind(row.submitted_at)
-            .bind(row.response_id.clone())
-            .bind(row.survey_id.clone())
-            .bind(row.question_id.clone())
-            .bind(row.touchpoint_id.clone())
-            .execute(&mut **tx)
-            .await?;
+        let key = (row.customer_id.as_str(), row.metric);
+        match newest.get(&key) {
+            Some(kept) if !row.is_newer_than(kept) => {}
+            _ => {
+                newest.insert(key, row);
+            }
+        }
+    }
+    let mut unique: Vec<&Latest> = newest.into_values().collect();
+    // A stable order: concurrent writers lock rows in the same order.
+    unique.sort_by(|a, b| {
+        (&a.customer_id, a.metric.as_str()).cmp(&(&b.customer_id, b.metric.as_str()))
+    });
+    for chunk in unique.chunks(crate::filter::rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO customer_latest (org_id, customer_id, metric, score, submitted_at, \
+             response_id, survey_id, question_id, touchpoint_id) VALUES {} {NEWER_WINS}",
+            crate::filter::row_placeholders(chunk.len(), COLUMNS, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(row.org_id.clone())
+                .bind(row.customer_id.clone())
+                .bind(row.metric.as_str())
+                .bind(row.score)
+                .bind(row.submitted_at)
+                .bind(row.response_id.clone())
+                .bind(row.survey_id.clone())
+                .bind(row.question_id.clone())
+                .bind(row.touchpoint_id.clone());
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

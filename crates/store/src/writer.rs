@@ -100,6 +100,7 @@ pub(crate) async fn write_batch(
     let mut tx = pool.begin().await?;
     let mut deltas = RollupDeltas::default();
     let mut outcomes = Vec::with_capacity(responses.len());
+    let mut latest = Vec::new();
     for response in responses {
         let inserted = sqlx::query(
             "INSERT INTO responses (id, org_id, survey_id, touchpoint_id, language, channel, answers, \
@@ -124,7 +125,7 @@ pub(crate) async fn write_batch(
         .rows_affected();
         if inserted == 1 {
             deltas.add(response);
-            crate::latest::record(&mut tx, &crate::latest::of_pending(response)).await?;
+            latest.extend(crate::latest::of_pending(response));
             outcomes.push(SubmitOutcome::Created(response.id));
             continue;
         }
@@ -145,6 +146,7 @@ pub(crate) async fn write_batch(
         });
     }
     rollups::apply(&mut tx, &deltas).await?;
+    crate::latest::record(&mut tx, &latest).await?;
     let to_analyse: Vec<String> = responses
         .iter()
         .zip(&outcomes)
