@@ -68,3 +68,7 @@ typed_id!(
     /// users may be limited to some.
     DepartmentId
 );
+typed_id!(
+    /// A saved filter over customers.
+    SegmentId
+);

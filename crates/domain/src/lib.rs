@@ -19,6 +19,7 @@ pub mod report;
 pub mod response;
 pub mod retention;
 pub mod roles;
+pub mod segment;
 pub mod survey;
 pub mod totp;
 pub mod touchpoint;

@@ -29,6 +29,9 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
     pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
         if self.0.is_empty() {
             Ok(value)

@@ -1,6 +1,7 @@
 //! The journey map: for one journey, each touchpoint's score (n, interval, trend with its
 //! test), its share of negative comments and the friction it causes, stage by stage — all
-//! summed from maintained rollups, never from raw responses. Shared by the API and the page.
+//! summed from maintained rollups, never from raw responses (except for a segment's map, which
+//! the rollups cannot give). Shared by the API and the page.
 
 use crate::reports::{all_surveys, all_touchpoints, change_json, estimate_fields};
 use serde_json::{Value, json};
@@ -11,18 +12,56 @@ use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{
     DayHistogram, GroupReport, PeriodChange, Report, build_report, last_change, period_starts,
 };
+use touchpoint_domain::segment::Condition;
 use touchpoint_domain::{
     DepartmentScope, FieldError, Interval, OrgId, StageId, SurveyId, TouchpointId,
 };
 use touchpoint_store::journeys::{Journey, PlacedTouchpoint};
-use touchpoint_store::{AuditContext, Store, StoreError, TouchpointRollupQuery};
+use touchpoint_store::{
+    AuditContext, RollupRow, ScanGroup, ScanQuery, Store, StoreError, TextFilter,
+    TouchpointRollupQuery,
+};
 
-#[derive(Debug, Clone, Copy)]
+/// The map's sums per touchpoint (or `touchpoint|sentiment`): from the rollups, or — for a
+/// segment, which the rollups do not know — from the same scan as segment metrics.
+async fn sums(
+    store: &Store,
+    org_id: OrgId,
+    query: &TouchpointRollupQuery<'_>,
+    segment: Option<&[Condition]>,
+) -> Result<Vec<RollupRow>, StoreError> {
+    let Some(segment) = segment else {
+        return store.rollups_by_touchpoint(org_id, query).await;
+    };
+    let filter = TextFilter::default();
+    store
+        .scan_rollup_rows(
+            org_id,
+            &ScanQuery {
+                questions: query.questions,
+                from_day: query.from_day,
+                to_day: query.to_day,
+                group: if query.by_sentiment {
+                    ScanGroup::TouchpointSentiment
+                } else {
+                    ScanGroup::Dimension(touchpoint_store::GroupBy::Touchpoint)
+                },
+                filter: &filter,
+                segment: Some(segment),
+                period_starts: query.period_starts,
+            },
+        )
+        .await
+}
+
+#[derive(Debug, Clone)]
 pub struct MapRequest {
     pub kind: MetricKind,
     pub from_day: i64,
     pub to_day: i64,
     pub interval: Interval,
+    /// Only responses of a segment's members (computed from the responses, not the rollups).
+    pub segment: Option<Vec<Condition>>,
 }
 
 /// Analysed comments among a touchpoint's answers.
@@ -194,8 +233,8 @@ pub async fn journey_map(
         .touchpoints()
         .map(|t| (t.id.to_string(), ()))
         .collect();
-    let rows: Vec<DayHistogram> = store
-        .rollups_by_touchpoint(org_id, &query(false))
+    let segment = request.segment.as_deref();
+    let rows: Vec<DayHistogram> = sums(store, org_id, &query(false), segment)
         .await?
         .into_iter()
         .filter(|r| members.contains_key(&r.group))
@@ -214,7 +253,7 @@ pub async fn journey_map(
         true,
     );
     let mut comments: HashMap<String, CommentCounts> = HashMap::new();
-    for row in store.rollups_by_touchpoint(org_id, &query(true)).await? {
+    for row in sums(store, org_id, &query(true), segment).await? {
         let Some((touchpoint, sentiment)) = row.group.split_once('|') else {
             continue;
         };
@@ -293,7 +332,7 @@ fn friction_json(rank: usize, f: &Friction<TouchpointId>) -> Value {
 }
 
 pub fn map_json(map: &JourneyMap) -> Value {
-    let request = map.request;
+    let request = &map.request;
     let mut overall = estimate_fields(map.overall.estimate.as_ref());
     overall.insert(
         "change".into(),

@@ -8,8 +8,11 @@ use touchpoint_domain::period::date_of_day;
 use touchpoint_domain::report::{
     DayHistogram, PeriodChange, PeriodPoint, Report, build_report, period_label, period_starts,
 };
+use touchpoint_domain::segment::{AttributeGrouping, NO_VALUE_GROUP};
 use touchpoint_domain::{DepartmentScope, Interval, OrgId};
-use touchpoint_store::{Cursor, GroupBy, Page, Store, StoreError, Survey, TextFilter, Touchpoint};
+use touchpoint_store::{
+    Cursor, GroupBy, Page, ScanGroup, Segment, Store, StoreError, Survey, TextFilter, Touchpoint,
+};
 
 #[derive(Debug, Clone)]
 pub struct MetricRequest {
@@ -21,6 +24,21 @@ pub struct MetricRequest {
     pub group_by: Option<GroupBy>,
     /// Only analysed comments with this theme and/or sentiment.
     pub filter: TextFilter,
+    /// Groups by a customer attribute instead of `group_by`.
+    pub attribute: Option<AttributeGrouping>,
+    /// Only responses of this segment's members.
+    pub segment: Option<Segment>,
+}
+
+impl MetricRequest {
+    /// Whether the report is computed from the responses rather than the rollups.
+    fn needs_scan(&self) -> bool {
+        self.attribute.is_some() || self.segment.is_some()
+    }
+
+    fn is_grouped(&self) -> bool {
+        self.group_by.is_some() || self.attribute.is_some()
+    }
 }
 
 pub async fn metric_report(
@@ -34,20 +52,44 @@ pub async fn metric_report(
         Interval::Day => Vec::new(),
         interval => period_starts(interval, request.from_day, request.to_day),
     };
-    let rows = store
-        .rollup_rows(
-            survey.org_id,
-            survey.id,
-            &touchpoint_store::RollupQuery {
-                question_id: &request.question_id,
-                from_day: request.from_day,
-                to_day: request.to_day,
-                group_by: request.group_by,
-                filter: &request.filter,
-                period_starts: &starts,
-            },
-        )
-        .await?;
+    // Segments and customer attributes are not rollup dimensions: those reports scan the
+    // period's responses into the same rows.
+    let rows = if request.needs_scan() {
+        let group = match (&request.attribute, request.group_by) {
+            (Some(grouping), _) => ScanGroup::Attribute(grouping),
+            (None, Some(group_by)) => ScanGroup::Dimension(group_by),
+            (None, None) => ScanGroup::None,
+        };
+        store
+            .scan_rollup_rows(
+                survey.org_id,
+                &touchpoint_store::ScanQuery {
+                    questions: &[(survey.id, request.question_id.clone())],
+                    from_day: request.from_day,
+                    to_day: request.to_day,
+                    group,
+                    filter: &request.filter,
+                    segment: request.segment.as_ref().map(|s| s.conditions.as_slice()),
+                    period_starts: &starts,
+                },
+            )
+            .await?
+    } else {
+        store
+            .rollup_rows(
+                survey.org_id,
+                survey.id,
+                &touchpoint_store::RollupQuery {
+                    question_id: &request.question_id,
+                    from_day: request.from_day,
+                    to_day: request.to_day,
+                    group_by: request.group_by,
+                    filter: &request.filter,
+                    period_starts: &starts,
+                },
+            )
+            .await?
+    };
     let days: Vec<DayHistogram> = rows
         .into_iter()
         // A period may start before `from_day`; its row counts from `from_day` on.
@@ -63,7 +105,7 @@ pub async fn metric_report(
         request.from_day,
         request.to_day,
         &days,
-        request.group_by.is_some(),
+        request.is_grouped(),
     ))
 }
 
@@ -208,6 +250,38 @@ pub fn report_json(
         "change".into(),
         change_json(request.interval, report.change.as_ref()),
     );
+    if let Some(segment) = &request.segment {
+        body.insert(
+            "segment".into(),
+            json!({"id": segment.id, "name": segment.name}),
+        );
+    }
+    if let Some(grouping) = &request.attribute {
+        let groups: Vec<Value> = report
+            .groups
+            .iter()
+            .map(|g| {
+                let mut fields = estimate_fields(g.estimate.as_ref());
+                let (key, label) = if g.key == NO_VALUE_GROUP {
+                    (Value::Null, "(none)".to_owned())
+                } else {
+                    (json!(g.key), g.key.clone())
+                };
+                fields.insert("key".into(), key);
+                fields.insert("label".into(), json!(label));
+                fields.insert("series".into(), series_json(request.interval, &g.series));
+                Value::Object(fields)
+            })
+            .collect();
+        body.insert(
+            "group_by".into(),
+            json!(format!("attribute:{}", grouping.key)),
+        );
+        if !grouping.bins.is_empty() {
+            body.insert("bins".into(), json!(grouping.bins));
+        }
+        body.insert("groups".into(), json!(groups));
+    }
     if let Some(group_by) = request.group_by {
         let groups: Vec<Value> = report
             .groups

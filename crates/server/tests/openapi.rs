@@ -2232,6 +2232,199 @@ async fn live_answers_match_the_documented_statuses_and_schemas() {
         "bulk upsert as JSON",
     );
 
+    // Segments, the segment filter, attribute groups and the at-risk list.
+    expect(
+        &live
+            .json(
+                "post",
+                "/customer-attributes",
+                "/customer-attributes",
+                json!({"key": "customer_value", "type": "number"}),
+            )
+            .await,
+        StatusCode::CREATED,
+        "declare a value attribute",
+    );
+    expect(
+        &live
+            .json(
+                "put",
+                upsert,
+                "/customers/by-external-id/crm-9",
+                json!({"attributes": {"segment": "Business", "customer_value": 900}}),
+            )
+            .await,
+        StatusCode::CREATED,
+        "a valuable customer",
+    );
+    let crm_survey = live
+        .json(
+            "post",
+            "/surveys",
+            "/surveys",
+            json!({"name": "CRM", "languages": ["en"], "questions": [
+                {"id": "nps", "type": "nps", "text": {"en": "Recommend us?"}}]}),
+        )
+        .await;
+    expect(
+        &crm_survey,
+        StatusCode::CREATED,
+        "a survey for the CRM link",
+    );
+    let survey_id = crm_survey.json()["id"].as_str().expect("id").to_owned();
+    expect(
+        &live
+            .json(
+                "post",
+                "/surveys/{id}/responses",
+                &format!("/surveys/{survey_id}/responses"),
+                json!({"answers": {"nps": 2}, "customer_external_id": "crm-9"}),
+            )
+            .await,
+        StatusCode::CREATED,
+        "a detractor answer of the customer",
+    );
+    let segment_body = json!({"name": "Business", "description": "B2B",
+        "conditions": [{"type": "attribute", "key": "segment", "equals": "Business"},
+                       {"type": "nps_category", "one_of": ["detractor", "none"]}]});
+    let segment = live
+        .json("post", "/segments", "/segments", segment_body.clone())
+        .await;
+    expect(&segment, StatusCode::CREATED, "create a segment");
+    let segment_id = segment.json()["id"].as_str().expect("id").to_owned();
+    expect(
+        &live
+            .json("post", "/segments", "/segments", segment_body.clone())
+            .await,
+        StatusCode::CONFLICT,
+        "a segment name twice",
+    );
+    expect(
+        &live
+            .json(
+                "post",
+                "/segments",
+                "/segments",
+                json!({"name": "Bad", "conditions": [{"type": "attribute", "key": "plan", "equals": "x"}]}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a segment on an undeclared attribute",
+    );
+    let segment_uri = format!("/segments/{segment_id}");
+    expect(
+        &live.get("/segments/{id}", &segment_uri).await,
+        StatusCode::OK,
+        "get a segment",
+    );
+    expect(
+        &live.get("/segments", "/segments").await,
+        StatusCode::OK,
+        "list segments",
+    );
+    expect(
+        &live
+            .json("put", "/segments/{id}", &segment_uri, segment_body)
+            .await,
+        StatusCode::OK,
+        "replace a segment",
+    );
+    let members = live
+        .get(
+            "/segments/{id}/customers",
+            &format!("{segment_uri}/customers?limit=10"),
+        )
+        .await;
+    expect(&members, StatusCode::OK, "segment members");
+    assert_eq!(members.json()["items"].as_array().map(Vec::len), Some(2));
+    expect(
+        &live
+            .get("/customers", &format!("/customers?segment={segment_id}"))
+            .await,
+        StatusCode::OK,
+        "customers of a segment",
+    );
+    expect(
+        &live
+            .get("/responses", &format!("/responses?segment={segment_id}"))
+            .await,
+        StatusCode::OK,
+        "responses of a segment",
+    );
+    let by_segment = live
+        .get(
+            "/metrics",
+            &format!(
+                "/metrics?survey_id={survey_id}&segment={segment_id}&group_by=attribute:segment"
+            ),
+        )
+        .await;
+    expect(
+        &by_segment,
+        StatusCode::OK,
+        "metrics of a segment by attribute",
+    );
+    assert_eq!(by_segment.json()["n"], json!(1));
+    expect(
+        &live
+            .get(
+                "/metrics",
+                &format!(
+                    "/metrics?survey_id={survey_id}&group_by=attribute:customer_value&bins=500,1000"
+                ),
+            )
+            .await,
+        StatusCode::OK,
+        "metrics by binned value",
+    );
+    expect(
+        &live
+            .get(
+                "/metrics",
+                &format!("/metrics?survey_id={survey_id}&group_by=attribute:customer_value"),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a number attribute without bins",
+    );
+    let at_risk = live
+        .get(
+            "/customers/at-risk",
+            &format!("/customers/at-risk?value=customer_value&segment={segment_id}"),
+        )
+        .await;
+    expect(&at_risk, StatusCode::OK, "at-risk customers");
+    assert_eq!(at_risk.json()["items"].as_array().map(Vec::len), Some(1));
+    expect(
+        &live
+            .get("/customers/at-risk", "/customers/at-risk?value=segment")
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a value attribute that is not a number",
+    );
+    expect(
+        &live
+            .send("delete", "/segments/{id}", &segment_uri, None, true)
+            .await,
+        StatusCode::NO_CONTENT,
+        "delete a segment",
+    );
+    expect(
+        &live.get("/segments/{id}", &segment_uri).await,
+        StatusCode::NOT_FOUND,
+        "a deleted segment",
+    );
+    expect(
+        &live
+            .get(
+                "/metrics",
+                &format!("/metrics?survey_id={survey_id}&segment={segment_id}"),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "metrics of a deleted segment",
+    );
+
     // Events: a batch with valid, invalid, replayed and conflicting events; the timeline.
     let batch = json!({"events": [
         {"external_id": "evt-1", "customer_external_id": "crm-1", "touchpoint": touchpoint_id,

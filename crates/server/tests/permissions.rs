@@ -132,6 +132,18 @@ const API: &[(&str, &str, Row)] = &[
         ANALYSTS_201,
     ),
     ("post", "/events", ANALYSTS_200),
+    // The value attribute is not declared in the fixture: 422 once the role may read.
+    (
+        "get",
+        "/customers/at-risk",
+        [422, 422, 422, 422, 422, 422, 403, 403],
+    ),
+    ("get", "/segments", CUSTOMERS_200),
+    ("post", "/segments", ANALYSTS_201),
+    ("get", "/segments/{id}", CUSTOMERS_404),
+    ("put", "/segments/{id}", ANALYSTS_404),
+    ("delete", "/segments/{id}", ANALYSTS_404),
+    ("get", "/segments/{id}/customers", CUSTOMERS_404),
 ];
 
 /// The hand-written table: signed-in pages.
@@ -185,6 +197,15 @@ const PAGES: &[(&str, &str, Row)] = &[
     ("post", "/app/tokens/{id}/revoke", [404; 8]),
     ("get", "/app/retention", ADMINS_200),
     ("post", "/app/retention", ADMINS_303),
+    ("get", "/app/at-risk", CUSTOMERS_200),
+    ("get", "/app/segments", CUSTOMERS_200),
+    (
+        "post",
+        "/app/segments",
+        [303, 303, 303, 303, 403, 403, 403, 403],
+    ),
+    ("get", "/app/segments/{id}", CUSTOMERS_404),
+    ("post", "/app/segments/{id}", ANALYSTS_404),
 ];
 
 fn survey_body(org: &Org, name: &str) -> Value {
@@ -250,6 +271,7 @@ fn api_request(org: &Org, method: &str, path: &str, principal: &str) -> (String,
         "/metrics" | "/text/themes" | "/text/recurring" | "/text/emerging" => {
             format!("{uri}?survey_id={survey}")
         }
+        "/customers/at-risk" => format!("{uri}?value=customer_value"),
         _ => uri,
     };
     let body = match (method, path) {
@@ -285,6 +307,9 @@ fn api_request(org: &Org, method: &str, path: &str, principal: &str) -> (String,
         ("put", "/customer-settings") => Some(json!({"unknown_customers": "create"})),
         ("post", "/customers/bulk") => Some(json!({"external_id": "x"})),
         ("put", "/customers/by-external-id/{external_id}") => Some(json!({"name": tag})),
+        ("post", "/segments") | ("put", "/segments/{id}") => {
+            Some(json!({"name": format!("Segment of {tag}")}))
+        }
         ("post", "/events") => Some(json!({"events": [{
             "external_id": format!("evt-{tag}"), "customer_external_id": format!("cust-{tag}"),
             "touchpoint": org.other_touchpoint, "channel": "web", "type": "visit",
@@ -358,6 +383,14 @@ fn page_request(
             ],
         ),
         ("post", "/app/retention") => (path.to_owned(), vec![("intent", "run".to_owned())]),
+        ("post", "/app/segments") => (
+            path.to_owned(),
+            vec![("name", format!("Web segment {tag}"))],
+        ),
+        ("post", "/app/segments/{id}") => (
+            path.replace("{id}", &uuid::Uuid::now_v7().to_string()),
+            vec![("intent", "save".to_owned()), ("name", "X".to_owned())],
+        ),
         _ => (
             path.replace("{id}", &org.other_survey.to_string()),
             Vec::new(),

@@ -93,6 +93,14 @@ const API: &[(&str, &str, Probe)] = &[
     ("put", "/customers/by-external-id/{external_id}", Clean(201)),
     // An event at the other's touchpoint is rejected on its own, nothing shown.
     ("post", "/events", Clean(200)),
+    // Limited to the other's segment.
+    ("get", "/customers/at-risk", NotFound),
+    ("get", "/segments", Clean(200)),
+    ("post", "/segments", Clean(201)),
+    ("get", "/segments/{id}", NotFound),
+    ("put", "/segments/{id}", NotFound),
+    ("delete", "/segments/{id}", NotFound),
+    ("get", "/segments/{id}/customers", NotFound),
 ];
 
 const PAGES: &[(&str, &str, Probe)] = &[
@@ -127,6 +135,11 @@ const PAGES: &[(&str, &str, Probe)] = &[
     ("post", "/app/tokens/{id}/revoke", NotFound),
     ("get", "/app/retention", Clean(200)),
     ("post", "/app/retention", Clean(303)),
+    ("get", "/app/at-risk", Clean(200)),
+    ("get", "/app/segments", Clean(200)),
+    ("post", "/app/segments", Clean(303)),
+    ("get", "/app/segments/{id}", NotFound),
+    ("post", "/app/segments/{id}", NotFound),
     // Last: it ends the prober's own sessions.
     ("post", "/app/account/sessions", Clean(303)),
 ];
@@ -139,6 +152,7 @@ struct Extras {
     customer: String,
     customer_external_id: String,
     invitation: String,
+    segment: String,
     markers: BTreeSet<String>,
 }
 
@@ -209,7 +223,26 @@ async fn extras(fx: &Fixture, org: &Org, tag: &str) -> Extras {
     )
     .await;
     assert!(policy.status.is_success(), "{}", policy.text);
+    let declared = call(
+        &fx.app,
+        "post",
+        "/api/v1/customer-attributes",
+        token,
+        None,
+        Some(json!({"key": "customer_value", "type": "number"})),
+    )
+    .await;
+    assert!(declared.status.is_success(), "{}", declared.text);
+    let segment = post(
+        "/api/v1/segments".into(),
+        json!({"name": format!("Segment of {tag}"), "conditions": [
+            {"type": "attribute", "key": "customer_value", "min": 0}]}),
+    )
+    .await;
+    let segment_id = segment["id"].as_str().expect("segment").to_owned();
     let markers = [
+        segment_id.clone(),
+        format!("Segment of {tag}"),
         journey_id.clone(),
         stage.clone(),
         format!("Journey of {tag}"),
@@ -227,6 +260,7 @@ async fn extras(fx: &Fixture, org: &Org, tag: &str) -> Extras {
         customer: customer_id,
         customer_external_id: external_id,
         invitation: invitation_id,
+        segment: segment_id,
         markers,
     }
 }
@@ -275,6 +309,7 @@ fn api_request(
             &format!("/invitations/{}", extra.invitation),
         )
         .replace("/journeys/{id}", &format!("/journeys/{}", extra.journey))
+        .replace("/segments/{id}", &format!("/segments/{}", extra.segment))
         .replace("{stage_id}", &extra.stage)
         .replace("/customers/{id}", &format!("/customers/{}", extra.customer))
         .replace("{external_id}", &extra.customer_external_id)
@@ -308,6 +343,7 @@ fn api_request(
         "/metrics" | "/text/themes" | "/text/recurring" | "/text/emerging" => {
             format!("{uri}?survey_id={}", them.own_survey)
         }
+        "/customers/at-risk" => format!("{uri}?value=customer_value&segment={}", extra.segment),
         _ => uri,
     };
     let survey = |touchpoint| {
@@ -344,6 +380,7 @@ fn api_request(
         ("put", "/customer-settings") => Some(json!({"unknown_customers": "create"})),
         ("post", "/customers/bulk") => Some(json!({"external_id": "x"})),
         ("put", "/customers/by-external-id/{external_id}") => Some(json!({"name": "Probe"})),
+        ("post", "/segments") | ("put", "/segments/{id}") => Some(json!({"name": "Probe segment"})),
         ("post", "/events") => Some(json!({"events": [{
             "external_id": "probe-event", "customer_external_id": "probe-customer",
             "touchpoint": them.own_touchpoint, "channel": "web", "type": "visit",
@@ -441,9 +478,9 @@ async fn isolation(backend: TestBackend) {
         }
     }
 
-    for (me, them, extra) in [
-        (&acme, &globex, &globex_extra),
-        (&globex, &acme, &acme_extra),
+    for (me, them, extra, own) in [
+        (&acme, &globex, &globex_extra, &acme_extra),
+        (&globex, &acme, &acme_extra, &globex_extra),
     ] {
         let mut foreign = markers(them);
         foreign.extend(extra.markers.iter().cloned());
@@ -537,6 +574,16 @@ async fn isolation(backend: TestBackend) {
                 ("post", "/app/retention") => {
                     ((*path).to_owned(), vec![("intent", "run".to_owned())])
                 }
+                ("post", "/app/segments") => {
+                    ((*path).to_owned(), vec![("name", "Web probe".to_owned())])
+                }
+                ("get", "/app/segments/{id}") => {
+                    (format!("/app/segments/{}", extra.segment), Vec::new())
+                }
+                ("post", "/app/segments/{id}") => (
+                    format!("/app/segments/{}", extra.segment),
+                    vec![("intent", "delete".to_owned())],
+                ),
                 _ => (
                     path.replace("{id}", &them.own_survey.to_string()),
                     Vec::new(),
@@ -575,6 +622,16 @@ async fn isolation(backend: TestBackend) {
         for uri in [
             format!("/api/v1/responses?survey_id={}", them.own_survey),
             format!("/api/v1/responses?touchpoint_id={}", them.own_touchpoint),
+            format!("/api/v1/responses?segment={}", extra.segment),
+            format!("/api/v1/customers?segment={}", extra.segment),
+            format!(
+                "/api/v1/journeys/{}/map?segment={}",
+                own.journey, extra.segment
+            ),
+            format!(
+                "/api/v1/metrics?survey_id={}&segment={}",
+                me.own_survey, extra.segment
+            ),
         ] {
             let reply = call(&fx.app, "get", &uri, Some(me.owner_token()), None, None).await;
             if !matches!(reply.status.as_u16(), 404 | 422) {

@@ -24,6 +24,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use std::collections::HashMap;
 use touchpoint_domain::customer::{PreparedBatch, prepare_batch};
+use touchpoint_domain::segment::Condition;
 use touchpoint_domain::{
     AttributeDefinition, AttributeType, AttributeValue, BatchReport, CustomerDraft, CustomerId,
     FieldError, Language, LineError, OrgId, UnknownCustomers, ValidCustomer,
@@ -92,12 +93,14 @@ pub struct CustomerQuery {
     pub language: Option<Language>,
     /// A prefix of the name (any case) or of the e-mail address.
     pub search: Option<String>,
+    /// Only members of a segment with these conditions.
+    pub segment: Option<Vec<Condition>>,
 }
 
-const COLUMNS: &str = "c.id, c.external_id, c.email, c.phone, c.name, c.language, c.consent_email, \
+pub(crate) const COLUMNS: &str = "c.id, c.external_id, c.email, c.phone, c.name, c.language, c.consent_email, \
      c.consent_sms, c.consent_in_app, c.attributes, c.created_at, c.updated_at";
 
-fn from_row(row: &AnyRow) -> Result<Customer> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Customer> {
     let attributes: String = row.try_get("attributes")?;
     Ok(Customer {
         id: parse(row, "id")?,
@@ -115,7 +118,7 @@ fn from_row(row: &AnyRow) -> Result<Customer> {
     })
 }
 
-fn definition_from_row(row: &AnyRow) -> Result<AttributeDefinition> {
+pub(crate) fn definition_from_row(row: &AnyRow) -> Result<AttributeDefinition> {
     let raw: String = row.try_get("type")?;
     Ok(AttributeDefinition {
         key: row.try_get("key")?,
@@ -541,6 +544,9 @@ impl Store {
             conditions.push_int(column, wanted.map(flag));
         }
         conditions.push_text("c.language = ?", query.language.map(|l| l.as_str()));
+        if let Some(segment) = &query.segment {
+            crate::segments::push_segment(&mut conditions, segment, "c.id", now_ms());
+        }
         if let Some(search) = query.search.as_deref().filter(|s| !s.trim().is_empty()) {
             let (low, high) = prefix_bounds(search.trim());
             conditions.push_values(

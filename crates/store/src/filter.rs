@@ -80,6 +80,11 @@ impl Conditions {
             .extend(ids.iter().map(|id| Value::Text(id.to_string())));
     }
 
+    /// The number of the placeholder after these conditions' own.
+    pub(crate) fn next_placeholder(&self) -> usize {
+        self.first + self.values.len()
+    }
+
     pub(crate) fn sql(&self) -> &str {
         &self.sql
     }

@@ -17,6 +17,7 @@ pub mod events;
 mod filter;
 pub mod jobs;
 pub mod journeys;
+mod latest;
 pub mod lifecycle;
 pub mod mail;
 pub mod migrate;
@@ -26,6 +27,7 @@ pub mod privacy;
 pub mod responses;
 pub mod retention;
 pub mod rollups;
+pub mod segments;
 pub mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -35,7 +37,11 @@ pub mod writer;
 
 pub use customers::{AttributeFilter, Customer, CustomerQuery, UpsertOutcome};
 pub use responses::{ResponseQuery, StoredResponse, SubmitOutcome};
-pub use rollups::{GroupBy, RollupKey, RollupQuery, RollupRow, TextFilter, TouchpointRollupQuery};
+pub use rollups::{
+    GroupBy, RollupKey, RollupQuery, RollupRow, ScanGroup, ScanQuery, TextFilter,
+    TouchpointRollupQuery,
+};
+pub use segments::{AtRiskCustomer, AtRiskQuery, LatestScore, RiskReason, Segment, ValueOrder};
 pub use surveys::{Survey, SurveyStatus};
 pub use touchpoints::Touchpoint;
 pub use writer::ANALYZE_RESPONSES;

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_retention"),
     migration!(11, "0011_journeys"),
     migration!(12, "0012_events"),
+    migration!(13, "0013_crm"),
 ];
 
 impl Migration {
@@ -84,6 +85,7 @@ pub async fn run_until(pool: &AnyPool, backend: Backend, last: i64) -> Result<Ve
             .execute(&mut *tx)
             .await
             .map_err(failed)?;
+        data_step(migration.version, &mut tx).await?;
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )
@@ -101,6 +103,15 @@ pub async fn run_until(pool: &AnyPool, backend: Backend, last: i64) -> Result<Ve
         applied_now.push(migration.version);
     }
     Ok(applied_now)
+}
+
+/// Data a migration fills from existing rows with Rust rather than SQL (it needs the survey
+/// definitions to read scores), in the migration's own transaction: all or nothing.
+async fn data_step(version: i64, tx: &mut crate::Transaction<'_>) -> Result<()> {
+    match version {
+        13 => crate::latest::backfill(tx).await,
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

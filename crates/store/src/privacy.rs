@@ -145,6 +145,11 @@ impl Store {
         }
         forget_in_jobs(&mut tx, &ids).await?;
         let events = crate::events::delete_customer_events(&mut tx, org_id, customer_id).await?;
+        sqlx::query("DELETE FROM customer_latest WHERE org_id = $1 AND customer_id = $2")
+            .bind(org_id.to_string())
+            .bind(customer_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         let attributes =
             sqlx::query("DELETE FROM customer_attributes WHERE org_id = $1 AND customer_id = $2")
                 .bind(org_id.to_string())

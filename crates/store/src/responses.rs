@@ -10,6 +10,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use touchpoint_domain::metrics::MetricKind;
+use touchpoint_domain::segment::Condition;
 use touchpoint_domain::{
     CustomerId, DepartmentScope, Language, NewResponse, OrgId, ResponseId, SurveyId, TouchpointId,
 };
@@ -77,6 +78,8 @@ pub struct ResponseQuery {
     pub to_ms: Option<i64>,
     /// Only responses with an analysed comment.
     pub commented: bool,
+    /// Only responses of customers in a segment with these conditions.
+    pub segment: Option<Vec<Condition>>,
 }
 
 const COLUMNS: &str = "r.id, r.survey_id, r.touchpoint_id, r.customer_id, r.language, r.channel, r.answers, r.external_id, \
@@ -223,6 +226,10 @@ impl Store {
              WHERE s.org_id = $1 AND tp.department_id IN (?))",
             scope,
         );
+        if let Some(segment) = &query.segment {
+            conditions.push_values("r.customer_id IS NOT NULL", Vec::new());
+            crate::segments::push_segment(&mut conditions, segment, "r.customer_id", now_ms());
+        }
         let commented = if query.commented {
             " AND a.response_id IS NOT NULL"
         } else {

@@ -141,9 +141,12 @@ pub(crate) async fn delete_responses(
         uncount_analysis(tx, &response.id, &response.contribution, &mut deltas).await?;
     }
     let found: Vec<String> = due.iter().map(|d| d.id.clone()).collect();
+    let customers = crate::latest::customers_of(tx, &found).await?;
     delete_where_id_in(tx, "response_analyses", "response_id", &found).await?;
     delete_where_id_in(tx, "responses", "id", &found).await?;
     apply(tx, &deltas).await?;
+    // Customers whose latest experience was among them: recomputed from what is left.
+    crate::latest::rebuild(tx, &customers).await?;
     Ok(found.len() as u64)
 }
 

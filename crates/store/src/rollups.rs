@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use touchpoint_domain::metrics::{Histogram, MetricKind};
 use touchpoint_domain::period::day_of_ms;
+use touchpoint_domain::segment::{AttributeGrouping, Condition};
 use touchpoint_domain::{Answers, OrgId, SurveyId};
 
 /// The dimensions a metric can be grouped by. Each maps to one rollup column.
@@ -86,6 +87,43 @@ pub struct RollupQuery<'a> {
     /// First days of the periods to sum into, ascending (the first at or before `from_day`);
     /// empty for one row per day. Summing in SQL returns a row per period instead of per day.
     pub period_starts: &'a [i64],
+}
+
+/// How a scan groups responses.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanGroup<'a> {
+    None,
+    /// A rollup dimension (touchpoint, channel, language).
+    Dimension(GroupBy),
+    /// A customer attribute of the responding customer.
+    Attribute(&'a AttributeGrouping),
+    /// `touchpoint|sentiment` of analysed comments, as [`TouchpointRollupQuery::by_sentiment`].
+    TouchpointSentiment,
+}
+
+/// What [`Store::scan_rollup_rows`] computes from raw responses: the rows
+/// [`Store::rollup_rows`] or [`Store::rollups_by_touchpoint`] give, for filters and groups the
+/// rollups do not have (segments, customer attributes).
+#[derive(Debug, Clone, Copy)]
+pub struct ScanQuery<'a> {
+    /// The (survey, question) pairs whose scores count, all of one metric.
+    pub questions: &'a [(SurveyId, String)],
+    pub from_day: i64,
+    pub to_day: i64,
+    pub group: ScanGroup<'a>,
+    pub filter: &'a TextFilter,
+    /// Only responses of customers in a segment with these conditions.
+    pub segment: Option<&'a [Condition]>,
+    /// As in [`RollupQuery::period_starts`].
+    pub period_starts: &'a [i64],
+}
+
+/// The first day of the period `day` falls in (`starts` ascending; empty: the day itself).
+fn period_of(starts: &[i64], day: i64) -> i64 {
+    match starts.partition_point(|s| *s <= day) {
+        0 => day,
+        i => starts[i - 1],
+    }
 }
 
 /// What [`Store::rollups_by_touchpoint`] sums: the given (survey, question) pairs, days
@@ -450,6 +488,137 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The rows [`Store::rollup_rows`] (one question) or [`Store::rollups_by_touchpoint`]
+    /// (several) would give, computed from the responses themselves: for segment filters and
+    /// customer-attribute groups, which the rollups do not keep. ONE query reads the period's
+    /// responses to the questions' surveys (with the segment, the text filters and the grouping
+    /// attribute as SQL), and their scores are summed into histograms here.
+    pub async fn scan_rollup_rows(
+        &self,
+        org_id: OrgId,
+        query: &ScanQuery<'_>,
+    ) -> Result<Vec<RollupRow>> {
+        use futures_util::TryStreamExt;
+        use std::collections::HashMap;
+        let mut definitions: HashMap<SurveyId, (Survey, Vec<&str>)> = HashMap::new();
+        for (survey_id, question_id) in query.questions {
+            if !definitions.contains_key(survey_id) {
+                let survey = self.survey(org_id, *survey_id).await?;
+                definitions.insert(*survey_id, (survey, Vec::new()));
+            }
+            if let Some((_, questions)) = definitions.get_mut(survey_id) {
+                questions.push(question_id.as_str());
+            }
+        }
+        if definitions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conditions = crate::filter::Conditions::new(5);
+        let survey_ids: Vec<crate::filter::Value> = definitions
+            .keys()
+            .map(|id| crate::filter::Value::Text(id.to_string()))
+            .collect();
+        conditions.push_values(
+            &format!(
+                "r.survey_id IN ({})",
+                vec!["?"; survey_ids.len()].join(", ")
+            ),
+            survey_ids,
+        );
+        match (&query.filter.theme, &query.filter.sentiment) {
+            (Some(theme), Some(sentiment)) => conditions.push_values(
+                "EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme_id = ? AND t.sentiment = ?)",
+                vec![
+                    crate::filter::Value::Text(theme.clone()),
+                    crate::filter::Value::Text(sentiment.clone()),
+                ],
+            ),
+            (Some(theme), None) => conditions.push_text(
+                "EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme_id = ?)",
+                Some(theme),
+            ),
+            (None, Some(sentiment)) => conditions.push_text("ra.sentiment = ?", Some(sentiment)),
+            (None, None) => {}
+        }
+        if let Some(segment) = query.segment {
+            conditions.push_values("r.customer_id IS NOT NULL", Vec::new());
+            crate::segments::push_segment(
+                &mut conditions,
+                segment,
+                "r.customer_id",
+                crate::now_ms(),
+            );
+        }
+        let attribute_key = match query.group {
+            ScanGroup::Attribute(grouping) => grouping.key.clone(),
+            _ => String::new(),
+        };
+        let sql = format!(
+            "SELECT r.survey_id, r.answers, r.submitted_at, r.touchpoint_id, r.channel, r.language, \
+             ga.value_text AS g_text, ga.value_num AS g_num, ra.sentiment AS comment_sentiment \
+             FROM responses r \
+             LEFT JOIN customer_attributes ga ON ga.customer_id = r.customer_id AND ga.key = $4 \
+             LEFT JOIN response_analyses ra ON ra.response_id = r.id \
+             WHERE r.org_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3{}",
+            conditions.sql()
+        );
+        let statement = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org_id.to_string())
+            .bind(query.from_day * touchpoint_domain::period::MS_PER_DAY)
+            .bind((query.to_day + 1) * touchpoint_domain::period::MS_PER_DAY)
+            .bind(attribute_key);
+        let statement = conditions.bind(statement);
+        let mut rows = statement.fetch(self.read());
+        let mut sums: BTreeMap<(i64, String), Histogram> = BTreeMap::new();
+        while let Some(row) = rows.try_next().await? {
+            let survey_id: SurveyId = crate::accounts::parse(&row, "survey_id")?;
+            let Some((survey, questions)) = definitions.get(&survey_id) else {
+                continue;
+            };
+            let touchpoint = || -> Result<String> {
+                Ok(row
+                    .try_get::<Option<String>, _>("touchpoint_id")?
+                    .unwrap_or_default())
+            };
+            let group = match query.group {
+                ScanGroup::None => String::new(),
+                ScanGroup::Dimension(GroupBy::Touchpoint) => touchpoint()?,
+                ScanGroup::Dimension(GroupBy::Channel) => row.try_get("channel")?,
+                ScanGroup::Dimension(GroupBy::Language) => row.try_get("language")?,
+                ScanGroup::Attribute(grouping) => grouping.group_of(
+                    row.try_get::<Option<String>, _>("g_text")?.as_deref(),
+                    row.try_get::<Option<f64>, _>("g_num")?,
+                ),
+                ScanGroup::TouchpointSentiment => {
+                    match row.try_get::<Option<String>, _>("comment_sentiment")? {
+                        Some(sentiment) => format!("{}|{sentiment}", touchpoint()?),
+                        // Only analysed comments count here.
+                        None => continue,
+                    }
+                }
+            };
+            let day = period_of(query.period_starts, day_of_ms(row.try_get("submitted_at")?));
+            let answers: Answers = serde_json::from_str(&row.try_get::<String, _>("answers")?)?;
+            for (_, kind, score) in answers
+                .metric_scores(&survey.definition)
+                .filter(|(q, _, _)| questions.contains(q))
+            {
+                sums.entry((day, group.clone()))
+                    .or_default()
+                    .add(kind, score)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+        }
+        Ok(sums
+            .into_iter()
+            .map(|((day, group), histogram)| RollupRow {
+                day,
+                group,
+                histogram,
+            })
+            .collect())
     }
 
     /// Every stored rollup row of a survey, keyed.

@@ -91,7 +91,8 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<WriteJob>) {
     }
 }
 
-/// Writes responses and their rollup increments in one transaction.
+/// Writes responses, their rollup increments and their customers' latest experience in one
+/// transaction.
 pub(crate) async fn write_batch(
     pool: &AnyPool,
     responses: &[&PendingResponse],
@@ -99,6 +100,7 @@ pub(crate) async fn write_batch(
     let mut tx = pool.begin().await?;
     let mut deltas = RollupDeltas::default();
     let mut outcomes = Vec::with_capacity(responses.len());
+    let mut latest = Vec::new();
     for response in responses {
         let inserted = sqlx::query(
             "INSERT INTO responses (id, org_id, survey_id, touchpoint_id, language, channel, answers, \
@@ -123,6 +125,7 @@ pub(crate) async fn write_batch(
         .rows_affected();
         if inserted == 1 {
             deltas.add(response);
+            latest.extend(crate::latest::of_pending(response));
             outcomes.push(SubmitOutcome::Created(response.id));
             continue;
         }
@@ -143,6 +146,7 @@ pub(crate) async fn write_batch(
         });
     }
     rollups::apply(&mut tx, &deltas).await?;
+    crate::latest::record(&mut tx, &latest).await?;
     let to_analyse: Vec<String> = responses
         .iter()
         .zip(&outcomes)

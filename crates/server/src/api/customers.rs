@@ -245,7 +245,15 @@ pub async fn list(
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::BadRequest(format!("invalid query parameters: {e}")))?;
     let definitions = state.store.attribute_definitions(org_id).await?;
-    let (query, limit, cursor) = customer_query(&pairs, &definitions)?;
+    let (segment, pairs): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(n, _)| n == "segment");
+    let (mut query, limit, cursor) = customer_query(&pairs, &definitions)?;
+    if let Some((_, raw)) = segment.last().filter(|(_, raw)| !raw.is_empty()) {
+        query.segment = Some(
+            super::segments::for_filter(&state, &caller, raw)
+                .await?
+                .conditions,
+        );
+    }
     let page = state
         .store
         .list_customers(

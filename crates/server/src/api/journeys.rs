@@ -238,6 +238,7 @@ pub struct MapQuery {
     from: Option<String>,
     to: Option<String>,
     interval: Option<String>,
+    segment: Option<String>,
 }
 
 /// Resolves the map's query: metric (default NPS) and period (as for `/metrics`).
@@ -264,6 +265,7 @@ pub fn map_request(q: &MapQuery, today: i64) -> ApiResult<MapRequest> {
                 from_day,
                 to_day,
                 interval,
+                segment: None,
             })
         }
         _ => Err(ApiError::Validation(errors)),
@@ -276,8 +278,15 @@ pub async fn map(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<MapQuery>,
 ) -> ApiResult<Json<Value>> {
-    let request = map_request(&q, day_of_ms(touchpoint_store::now_ms()))?;
+    let mut request = map_request(&q, day_of_ms(touchpoint_store::now_ms()))?;
     let journey = load_whole(&state, &caller, &id).await?;
+    if let Some(raw) = q.segment.as_deref().filter(|s| !s.is_empty()) {
+        request.segment = Some(
+            super::segments::for_filter(&state, &caller, raw)
+                .await?
+                .conditions,
+        );
+    }
     let map = journey_map(
         &state.store,
         caller.principal.org_id,

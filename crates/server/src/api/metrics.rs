@@ -10,9 +10,10 @@ use axum::extract::State;
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 use serde_json::Value;
-use touchpoint_domain::Interval;
 use touchpoint_domain::metrics::MetricKind;
 use touchpoint_domain::period::{date_of_day, day_of_date, day_of_ms};
+use touchpoint_domain::segment::AttributeGrouping;
+use touchpoint_domain::{AttributeDefinition, Interval};
 use touchpoint_store::{GroupBy, Survey};
 
 /// The longest range one request may cover (ten years).
@@ -29,6 +30,8 @@ pub struct MetricsQuery {
     group_by: Option<String>,
     theme: Option<String>,
     sentiment: Option<String>,
+    segment: Option<String>,
+    bins: Option<String>,
 }
 
 pub fn parse_day(raw: &str, field: &str) -> ApiResult<i64> {
@@ -45,9 +48,16 @@ pub fn parse_day(raw: &str, field: &str) -> ApiResult<i64> {
         })
 }
 
-/// Resolves a metrics query against `survey`; defaults: the survey's first metric question,
-/// its own metric, the last twelve calendar months, monthly.
-pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<MetricRequest> {
+/// Resolves a metrics query against `survey` (and, for `group_by=attribute:KEY`, the
+/// organisation's attribute `definitions`); defaults: the survey's first metric question,
+/// its own metric, the last twelve calendar months, monthly. The segment is resolved by the
+/// caller.
+pub fn resolve(
+    survey: &Survey,
+    q: &MetricsQuery,
+    today: i64,
+    definitions: &[AttributeDefinition],
+) -> ApiResult<MetricRequest> {
     let mut errors = Vec::new();
     let question = match q.question_id.as_deref() {
         Some(id) => match survey.definition.question(id) {
@@ -97,16 +107,32 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
             Some(_) => {}
         }
     }
+    let mut attribute = None;
     let group_by = match q.group_by.as_deref().filter(|g| !g.is_empty()) {
         None => None,
-        Some(raw) => GroupBy::parse(raw).or_else(|| {
-            errors.push(touchpoint_domain::FieldError::new(
-                "group_by",
-                "must be touchpoint, channel or language",
-            ));
-            None
-        }),
+        Some(raw) => match raw.strip_prefix("attribute:") {
+            Some(key) => {
+                match AttributeGrouping::resolve(key, q.bins.as_deref(), definitions) {
+                    Ok(grouping) => attribute = Some(grouping),
+                    Err(list) => errors.extend(list),
+                }
+                None
+            }
+            None => GroupBy::parse(raw).or_else(|| {
+                errors.push(touchpoint_domain::FieldError::new(
+                    "group_by",
+                    "must be touchpoint, channel, language or attribute:KEY",
+                ));
+                None
+            }),
+        },
     };
+    if attribute.is_none() && q.bins.as_deref().is_some_and(|b| !b.is_empty()) {
+        errors.push(touchpoint_domain::FieldError::new(
+            "bins",
+            "apply to group_by=attribute:KEY of a number attribute only",
+        ));
+    }
     let (interval, from_day, to_day) = resolve_range(
         q.from.as_deref(),
         q.to.as_deref(),
@@ -133,6 +159,8 @@ pub fn resolve(survey: &Survey, q: &MetricsQuery, today: i64) -> ApiResult<Metri
             interval,
             group_by,
             filter,
+            attribute,
+            segment: None,
         }),
         _ => Err(ApiError::Validation(errors)),
     }
@@ -204,7 +232,25 @@ pub async fn get(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::field("survey_id", "is required"))?;
     let survey = super::surveys::load(&state, &caller, survey_id).await?;
-    let request = resolve(&survey, &q, day_of_ms(touchpoint_store::now_ms()))?;
+    let by_attribute = q
+        .group_by
+        .as_deref()
+        .is_some_and(|g| g.starts_with("attribute:"));
+    let definitions = if by_attribute {
+        super::segments::require_customers(&caller, "grouping by a customer attribute")?;
+        state.store.attribute_definitions(org_id).await?
+    } else {
+        Vec::new()
+    };
+    let mut request = resolve(
+        &survey,
+        &q,
+        day_of_ms(touchpoint_store::now_ms()),
+        &definitions,
+    )?;
+    if let Some(raw) = q.segment.as_deref().filter(|s| !s.is_empty()) {
+        request.segment = Some(super::segments::for_filter(&state, &caller, raw).await?);
+    }
     let report = metric_report(&state.store, &survey, &request).await?;
     let labels = if request.group_by == Some(GroupBy::Touchpoint) {
         touchpoint_names(&state.store, org_id).await?

@@ -16,6 +16,7 @@ pub(crate) mod paths;
 pub(crate) mod privacy;
 pub(crate) mod responses;
 pub(crate) mod retention;
+pub(crate) mod segments;
 mod surveys;
 pub(crate) mod text;
 pub(crate) mod tokens;
@@ -148,6 +149,20 @@ pub fn routes() -> ApiRoutes {
         get(customers::settings).put(customers::update_settings),
     )
     .route("/customers", &["get"], get(customers::list))
+    .route("/customers/at-risk", &["get"], get(segments::at_risk))
+    .route(
+        "/segments",
+        &["get", "post"],
+        get(segments::list).post(segments::create),
+    )
+    .route(
+        "/segments/{id}",
+        &["get", "put", "delete"],
+        get(segments::get)
+            .put(segments::update)
+            .delete(segments::delete),
+    )
+    .route("/segments/{id}/customers", &["get"], get(segments::members))
     .route("/customers/bulk", &["post"], post(customers::bulk))
     .route(
         "/customers/{id}",
@@ -456,6 +471,43 @@ pub const ROUTE_PERMISSIONS: &[(&str, &str, Need, Permission)] = &[
         P::ManageCustomers,
     ),
     ("post", "/events", R(Resource::Events), P::SubmitResponses),
+    (
+        "get",
+        "/customers/at-risk",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    ("get", "/segments", R(Resource::Customers), P::ReadCustomers),
+    (
+        "post",
+        "/segments",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    (
+        "get",
+        "/segments/{id}",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
+    (
+        "put",
+        "/segments/{id}",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    (
+        "delete",
+        "/segments/{id}",
+        R(Resource::Customers),
+        P::ManageCustomers,
+    ),
+    (
+        "get",
+        "/segments/{id}/customers",
+        R(Resource::Customers),
+        P::ReadCustomers,
+    ),
 ];
 
 /// Routes anyone may call without a token.

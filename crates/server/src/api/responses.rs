@@ -87,6 +87,7 @@ pub struct ListQuery {
     language: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    segment: Option<String>,
     limit: Option<usize>,
     cursor: Option<String>,
 }
@@ -134,6 +135,14 @@ pub async fn list(
             .transpose()?
             .map(|d| (d + 1) * MS_PER_DAY),
         commented: false,
+        segment: match q.segment.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(
+                super::segments::for_filter(&state, &caller, raw)
+                    .await?
+                    .conditions,
+            ),
+        },
     };
     let page = state
         .store

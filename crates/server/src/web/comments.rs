@@ -660,6 +660,7 @@ pub async fn comments(
         from_ms: Some(first_day * MS_PER_DAY),
         to_ms: Some((last_day + 1) * MS_PER_DAY),
         commented: true,
+        segment: None,
     };
     let page = store
         .list_responses(

@@ -327,6 +327,7 @@ async fn journey_page(
         from_day,
         to_day,
         interval: Interval::Month,
+        segment: None,
     };
     let id = journey.id.to_string();
     let map = journey_map(

@@ -12,6 +12,8 @@ pub mod account_texts;
 mod audit;
 pub mod chart;
 mod comments;
+mod crm;
+pub mod crm_texts;
 pub mod csrf;
 mod form;
 pub(crate) use form::Form;
@@ -87,6 +89,9 @@ pub fn router() -> Router<AppState> {
         .route("/app/departments/{id}", post(access::rename_department))
         .route("/app/roles", get(access::roles))
         .route("/app/roles/{id}", post(access::set_role))
+        .route("/app/at-risk", get(crm::at_risk))
+        .route("/app/segments", get(crm::segments).post(crm::create))
+        .route("/app/segments/{id}", get(crm::segment).post(crm::edit))
         .layer(axum::middleware::from_fn(csrf::require))
 }
 
@@ -128,6 +133,11 @@ pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("post", "/app/tokens/{id}/revoke", P::ManageOwnTokens),
     ("get", "/app/retention", P::ManageRetention),
     ("post", "/app/retention", P::ManageRetention),
+    ("get", "/app/at-risk", P::ReadCustomers),
+    ("get", "/app/segments", P::ReadCustomers),
+    ("post", "/app/segments", P::ManageCustomers),
+    ("get", "/app/segments/{id}", P::ReadCustomers),
+    ("post", "/app/segments/{id}", P::ManageCustomers),
 ];
 
 /// The permission `method` (lower-case) on the page `path` needs, if it is a page.
@@ -281,6 +291,9 @@ pub struct Chrome {
     /// Whether user administration is in the navigation.
     pub may_manage_users: bool,
     pub a: &'static account_texts::AccountTexts,
+    /// Whether the customer pages (at risk, segments) are in the navigation.
+    pub may_read_customers: bool,
+    pub crm: &'static crm_texts::CrmTexts,
 }
 
 impl Chrome {
@@ -301,6 +314,8 @@ impl Chrome {
             may_audit: signed_in.may(Permission::ReadAudit),
             may_manage_users: signed_in.may(Permission::ManageUsers),
             a: account_texts::texts(language),
+            may_read_customers: signed_in.may(Permission::ReadCustomers),
+            crm: crm_texts::texts(language),
         }
     }
 }

@@ -244,6 +244,8 @@ fn request(question: &Question, kind: MetricKind, group_by: Option<GroupBy>) -> 
         interval: Interval::Month,
         group_by,
         filter: Default::default(),
+        attribute: None,
+        segment: None,
     }
 }
 
