@@ -120,6 +120,8 @@ const PAGES: &[(&str, &str, Probe)] = &[
     ("post", "/app/journeys", Clean(303)),
     ("get", "/app/journeys/{id}", NotFound),
     ("post", "/app/journeys/{id}/edit", NotFound),
+    ("get", "/app/customers", Clean(200)),
+    ("get", "/app/customers/{id}", NotFound),
     ("get", "/app/tokens", Clean(200)),
     ("post", "/app/tokens", Clean(201)),
     ("post", "/app/tokens/{id}/revoke", NotFound),
@@ -506,6 +508,9 @@ async fn isolation(backend: TestBackend) {
                 ),
                 ("get", "/app/journeys/{id}") => {
                     (format!("/app/journeys/{}", extra.journey), Vec::new())
+                }
+                ("get", "/app/customers/{id}") => {
+                    (format!("/app/customers/{}", extra.customer), Vec::new())
                 }
                 ("post", "/app/journeys/{id}/edit") => (
                     format!("/app/journeys/{}/edit", extra.journey),

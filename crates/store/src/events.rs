@@ -6,7 +6,7 @@
 use crate::accounts::parse;
 use crate::customers::{create_bare_customers, known_customers};
 use crate::error::{Result, StoreError};
-use crate::filter::{ROWS_PER_STATEMENT, row_placeholders, rows_with_keys};
+use crate::filter::{row_placeholders, rows_with_keys};
 use crate::page::{Cursor, Page};
 use crate::{Store, Transaction, new_id, now_ms};
 use serde_json::Value;
@@ -32,6 +32,14 @@ pub enum EventOutcome {
         message: String,
     },
 }
+
+/// Events per INSERT statement: 12 placeholders each, about 150 per statement. sqlx binds
+/// SQLite parameters by name, so binding grows with the square of the placeholder count (see
+/// `customers.rs`); at 200 rows (2,400 placeholders) a 100,000-event demo load spent most of
+/// its time binding.
+const EVENTS_PER_STATEMENT: usize = 12;
+/// Daily-count rows per upsert statement (5 placeholders each).
+const ROLLUPS_PER_STATEMENT: usize = 30;
 
 /// A stored event.
 #[derive(Debug, Clone, PartialEq)]
@@ -247,7 +255,7 @@ impl Store {
         }
 
         let mut rollups: BTreeMap<(String, i64, String), i64> = BTreeMap::new();
-        for chunk in inserts.chunks(ROWS_PER_STATEMENT) {
+        for chunk in inserts.chunks(EVENTS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
                  properties, fingerprint, occurred_at, received_at) VALUES {}",
@@ -280,7 +288,7 @@ impl Store {
             query.execute(&mut *tx).await?;
         }
         let rollups: Vec<_> = rollups.into_iter().collect();
-        for chunk in rollups.chunks(ROWS_PER_STATEMENT) {
+        for chunk in rollups.chunks(ROLLUPS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO event_rollups (org_id, touchpoint_id, day, type, n) VALUES {} \
                  ON CONFLICT (org_id, touchpoint_id, day, type) DO UPDATE SET n = event_rollups.n + excluded.n",

@@ -1886,6 +1886,26 @@ async fn customer_lists_filter_and_page(store: Store, _db: TestDatabase) {
     })
     .await;
     assert_eq!(by_email, vec!["k02", "k20", "k21", "k22", "k23", "k24"]);
+    // The external id as written: a prefix matches, another case does not.
+    let by_external_id = ids(CustomerQuery {
+        search: Some("k1".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_external_id.len(), 10);
+    assert!(by_external_id.iter().all(|id| id.starts_with("k1")));
+    let exact = ids(CustomerQuery {
+        search: Some(" k07 ".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(exact, vec!["k07"]);
+    let other_case = ids(CustomerQuery {
+        search: Some("K07".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(other_case.is_empty());
 }
 
 async fn responses_link_to_customers_by_policy(store: Store, _db: TestDatabase) {

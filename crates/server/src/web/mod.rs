@@ -13,6 +13,8 @@ mod audit;
 pub mod chart;
 mod comments;
 pub mod csrf;
+pub mod customer_texts;
+mod customers;
 mod form;
 pub(crate) use form::Form;
 mod journeys;
@@ -70,6 +72,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/journeys", get(journeys::list).post(journeys::create))
         .route("/app/journeys/{id}", get(journeys::page))
         .route("/app/journeys/{id}/edit", post(journeys::edit))
+        .route("/app/customers", get(customers::list))
+        .route("/app/customers/{id}", get(customers::timeline))
         .route("/app/tokens", get(tokens::page).post(tokens::create))
         .route("/app/tokens/{id}/revoke", post(tokens::revoke))
         .route(
@@ -120,6 +124,8 @@ pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("post", "/app/journeys", P::ManageJourneys),
     ("get", "/app/journeys/{id}", P::ReadDashboards),
     ("post", "/app/journeys/{id}/edit", P::ManageJourneys),
+    ("get", "/app/customers", P::ReadCustomers),
+    ("get", "/app/customers/{id}", P::ReadCustomers),
     ("get", "/app/tokens", P::ManageOwnTokens),
     ("post", "/app/tokens", P::ManageOwnTokens),
     ("post", "/app/tokens/{id}/revoke", P::ManageOwnTokens),
@@ -277,6 +283,10 @@ pub struct Chrome {
     pub may_audit: bool,
     /// Whether user administration is in the navigation.
     pub may_manage_users: bool,
+    /// Whether the customer directory is in the navigation.
+    pub may_read_customers: bool,
+    /// Texts of the customer pages (their navigation link).
+    pub c: &'static customer_texts::CustomerTexts,
     pub a: &'static account_texts::AccountTexts,
 }
 
@@ -297,6 +307,8 @@ impl Chrome {
             csrf: signed_in.csrf.clone(),
             may_audit: signed_in.may(Permission::ReadAudit),
             may_manage_users: signed_in.may(Permission::ManageUsers),
+            may_read_customers: signed_in.may(Permission::ReadCustomers),
+            c: customer_texts::texts(language),
             a: account_texts::texts(language),
         }
     }
