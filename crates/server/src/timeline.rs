@@ -108,12 +108,11 @@ pub async fn latest_scores(
         let Ok(survey_id) = r.survey_id.parse::<SurveyId>() else {
             continue;
         };
-        if !definitions.contains_key(&survey_id) {
-            let survey = store.survey(org_id, survey_id).await?;
-            definitions.insert(survey_id, survey.definition);
-        }
-        let Some(definition) = definitions.get(&survey_id) else {
-            continue;
+        let definition = match definitions.entry(survey_id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(store.survey(org_id, survey_id).await?.definition)
+            }
         };
         for (question, kind) in definition.metric_questions() {
             if let Some(score) = r.answers.get(&question.id).and_then(|v| v.as_i64()) {

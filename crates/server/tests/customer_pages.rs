@@ -237,11 +237,11 @@ impl TestApp {
     }
 }
 
+/// An event at `(touchpoint key, channel)`.
 fn event(
     id: &str,
     customer: &str,
-    touchpoint: &str,
-    channel: &str,
+    (touchpoint, channel): (&str, &str),
     kind: &str,
     outcome: Option<&str>,
     at: i64,
@@ -314,8 +314,7 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
         event(
             "e-call",
             "C-1",
-            "hotline",
-            "phone",
+            ("hotline", "phone"),
             "call.completed",
             Some("unresolved"),
             now - 3 * DAY,
@@ -324,8 +323,7 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
         event(
             "e-visit",
             "C-1",
-            "shop",
-            "store",
+            ("shop", "store"),
             "visit.completed",
             Some("resolved"),
             now - DAY,
@@ -334,8 +332,7 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
         event(
             "e-bob",
             "C-2",
-            "shop",
-            "store",
+            ("shop", "store"),
             "bob.event",
             None,
             now - DAY,
@@ -390,8 +387,7 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
             event(
                 &format!("bulk-{i:02}"),
                 "C-1",
-                "hotline",
-                "phone",
+                ("hotline", "phone"),
                 "usage.tick",
                 None,
                 now - 10 * DAY - i * 60_000,
