@@ -332,7 +332,9 @@ fn draft(
     }
 }
 
-/// One customer's events in the demo's year, oldest first, numbered `demo-{id}-001`, ….
+/// One customer's events in the demo's year, oldest first, numbered
+/// `demo-{file position}-{customerID}-001`, …: the position first, so that ids grow in the
+/// order the events are stored and the unique index on them is appended to, not scattered.
 pub(crate) fn customer_events(
     seed: u64,
     now: i64,
@@ -445,9 +447,9 @@ pub(crate) fn customer_events(
     let span = until - from;
     if span > DAY_MS {
         let sessions = if c.paperless {
-            rng.range(3, 7)
+            rng.range(1, 3)
         } else {
-            rng.range(0, 2)
+            rng.range(0, 1)
         };
         for _ in 0..sessions {
             let feature = rng.pick(&["invoice", "data_usage", "tariff", "roaming"]);
@@ -484,10 +486,7 @@ pub(crate) fn customer_events(
                 "invoice.issued",
                 Some(if paid { "paid" } else { "payment_reminder" }),
                 at,
-                props(&[
-                    ("amount", money(c.monthly_charges)),
-                    ("payment_method", json!(c.payment)),
-                ]),
+                props(&[("amount", money(c.monthly_charges))]),
             ));
         }
         k += 1;
@@ -618,7 +617,7 @@ pub(crate) fn customer_events(
     drafts.sort_by_key(|d| d.at);
     for (n, d) in drafts.into_iter().enumerate() {
         out.push(DemoEvent {
-            external_id: format!("demo-{}-{:03}", c.id, n + 1),
+            external_id: format!("demo-{:04}-{}-{:03}", index + 1, c.id, n + 1),
             customer_external_id: c.id.to_owned(),
             touchpoint_key: d.tp.to_owned(),
             channel: d.channel.to_owned(),

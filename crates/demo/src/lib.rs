@@ -180,7 +180,8 @@ pub struct DemoCustomer {
 /// One interaction event of a demo customer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DemoEvent {
-    /// `demo-{customerID}-001`, … in time order per customer.
+    /// `demo-0001-7590-VHVEG-001`, …: the customer's position in the file, its `customerID`
+    /// and the event's number in time order.
     pub external_id: String,
     pub customer_external_id: String,
     /// A key of [`DemoDataset::touchpoints`].

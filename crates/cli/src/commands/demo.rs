@@ -28,7 +28,7 @@ pub const DEMO_EMAIL: &str = "demo@nordwind.example";
 pub const DEMO_PASSWORD: &str = "touchpoint-demo";
 const CHUNK: usize = 2_000;
 /// Events per ingestion call (one transaction each).
-const EVENT_CHUNK: usize = 10_000;
+const EVENT_CHUNK: usize = 2_000;
 
 /// What a newcomer needs to get in; kept in the demo directory so a restart prints it again.
 #[derive(Debug, Serialize, Deserialize)]
