@@ -281,12 +281,18 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
     app.declare("plan", "Tarif", AttributeType::String).await;
     app.declare("churned", "Gekündigt", AttributeType::Boolean)
         .await;
+    app.declare(
+        "tenure_months",
+        "Kunde seit (Monate)",
+        AttributeType::Number,
+    )
+    .await;
     app.touchpoint("hotline", "Service-Hotline", "phone").await;
     app.touchpoint("shop", "Shop-Besuch", "store").await;
     app.customers(vec![
         json!({"external_id": "C-1", "name": "Alice <b>Anders</b>", "email": "alice@kunden.example",
             "language": "de", "consent_email": true, "consent_sms": false,
-            "attributes": {"plan": "Premium <i>plus</i>", "churned": true}}),
+            "attributes": {"plan": "Premium <i>plus</i>", "churned": true, "tenure_months": 12}}),
         json!({"external_id": "C-2", "name": "Bob Berg"}),
     ])
     .await;
@@ -353,6 +359,7 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
     assert!(body.contains("Tarif"));
     assert!(body.contains("Premium &#60;i&#62;plus&#60;/i&#62;"));
     assert!(body.contains("Gekündigt"));
+    assert!(body.contains("<th scope=\"row\">Kunde seit (Monate)</th><td>12</td>"));
     assert!(body.contains("E-Mail: ja") && body.contains("SMS: nein"));
     assert!(
         body.contains("NPS 3 <span class=\"hint\">"),

@@ -73,6 +73,9 @@ pub async fn demo(
         "\nTouchpoint demo is ready.\n  Open       {base}/app\n  Sign in    {} / {}\n  API token  {}\n",
         credentials.email, credentials.password, credentials.api_token
     );
+    banner.push_str(&format!(
+        "  Customers  {base}/app/customers (churned: {base}/app/customers?attr=churned&value=true)\n"
+    ));
     for token in &credentials.survey_tokens {
         banner.push_str(&format!("  Survey     {base}/s/{token}\n"));
     }

@@ -65,10 +65,14 @@ fn attribute_summary(attributes: &Value, labels: &[(String, String)]) -> String 
         .join(" · ")
 }
 
-/// A JSON value as text, without the quotes of strings.
+/// A JSON value as text, without the quotes of strings; whole numbers without `.0`.
 fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -460,4 +464,25 @@ pub async fn timeline(
         render(StatusCode::OK, &view),
         remember,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_read_plainly() {
+        assert_eq!(plain(&json!("gold")), "gold");
+        assert_eq!(plain(&json!(4.0)), "4");
+        assert_eq!(plain(&json!(74.4)), "74.4");
+        assert_eq!(plain(&json!(-3)), "-3");
+        assert_eq!(plain(&json!(true)), "true");
+        assert_eq!(score_class(MetricKind::Nps, 6), "neg");
+        assert_eq!(score_class(MetricKind::Nps, 7), "neu");
+        assert_eq!(score_class(MetricKind::Nps, 9), "pos");
+        assert_eq!(score_class(MetricKind::Csat, 3), "neu");
+        assert_eq!(score_class(MetricKind::Ces, 4), "neu");
+        assert_eq!(score_class(MetricKind::Ces, 3), "neg");
+    }
 }
