@@ -417,3 +417,74 @@ async fn acknowledged_responses_survive_sigkill_sqlite() {
 async fn acknowledged_responses_survive_sigkill_postgres() {
     acknowledged_responses_survive_sigkill(TestBackend::Postgres).await;
 }
+
+/// `touchpoint demo`: the Telco customer base with its events and linked responses, as the
+/// API shows them afterwards (every generated event must be accepted, or the load fails).
+#[tokio::test]
+async fn demo_loads_the_telco_customers_with_their_events() {
+    let target = Target::new(TestBackend::Sqlite).await.expect("sqlite");
+    let mut args = vec!["demo", "--no-serve", "--responses", "3000"];
+    args.extend(target.args.iter().map(String::as_str));
+    let output = run(&args, "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "demo failed: {stderr}");
+    assert!(stderr.contains("7043 customers"), "{stderr}");
+    assert!(stderr.contains("3000 responses"), "{stderr}");
+
+    let credentials: Value = serde_json::from_str(
+        &std::fs::read_to_string(target.dir.join("demo-credentials.json")).expect("credentials"),
+    )
+    .expect("json");
+    let token = credentials["api_token"].as_str().expect("token").to_owned();
+    let port = free_port();
+    let mut child = serve(&target, port);
+    wait_ready(port).await;
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        let token = token.clone();
+        async move {
+            let reply = client
+                .get(format!("http://127.0.0.1:{port}/api/v1{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request");
+            assert!(reply.status().is_success(), "{path}: {}", reply.status());
+            reply.json::<Value>().await.expect("json")
+        }
+    };
+
+    // The file's first customer, found by its customerID.
+    let found = get("/customers?q=7590-VHVEG".to_owned()).await;
+    let first = &found["items"][0];
+    assert_eq!(first["external_id"], "7590-VHVEG");
+    assert_eq!(first["attributes"]["tenure_months"].as_f64(), Some(1.0));
+    assert_eq!(first["attributes"]["contract"], "month_to_month");
+    assert_eq!(first["attributes"]["churned"], false);
+    assert!(
+        first["email"]
+            .as_str()
+            .is_some_and(|e| e.ends_with(".example"))
+    );
+    let attributes = get("/customer-attributes".to_owned()).await;
+    assert_eq!(attributes["items"].as_array().map(Vec::len), Some(12));
+
+    // A churner's timeline ends with the cancellation at the renewal touchpoint.
+    let churners = get("/customers?attr.churned=true&limit=5".to_owned()).await;
+    let churners = churners["items"].as_array().expect("items").clone();
+    assert_eq!(churners.len(), 5);
+    for churner in &churners {
+        assert_eq!(churner["attributes"]["churned"], true);
+        let id = churner["id"].as_str().expect("id");
+        let timeline = get(format!("/customers/{id}/timeline?limit=200")).await;
+        let items = timeline["items"].as_array().expect("items");
+        assert_eq!(items[0]["type"], "contract.cancelled", "{id}");
+        assert_eq!(items[0]["outcome"], "churned");
+        let times: Vec<&str> = items.iter().filter_map(|i| i["at"].as_str()).collect();
+        assert_eq!(times.len(), items.len());
+        assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+}

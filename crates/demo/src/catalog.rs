@@ -121,8 +121,19 @@ pub(crate) fn touchpoints() -> Vec<crate::DemoTouchpoint> {
             description: tp.promise().to_owned(),
             moment_of_truth: matches!(tp, Tp::Provisioning | Tp::Hotline),
         })
+        .chain(std::iter::once(crate::DemoTouchpoint {
+            key: RENEWAL.to_owned(),
+            name: "Vertragsverlängerung & Kündigung".to_owned(),
+            channel: "phone".to_owned(),
+            description: "Faires Angebot vor Vertragsende, Kündigung ohne Hürden".to_owned(),
+            moment_of_truth: true,
+        }))
         .collect()
 }
+
+/// The renewal stage's touchpoint: only events happen here (offers, renewals,
+/// cancellations); no survey asks about it.
+pub(crate) const RENEWAL: &str = "renewal";
 
 /// Awareness → purchase → provisioning → usage → billing → support → renewal.
 pub(crate) fn journey() -> crate::DemoJourney {
@@ -142,7 +153,7 @@ pub(crate) fn journey() -> crate::DemoJourney {
             stage("Nutzung", &[Tp::App]),
             stage("Abrechnung", &[Tp::Invoice]),
             stage("Service", &[Tp::Hotline, Tp::Chat]),
-            stage("Verlängerung", &[]),
+            ("Verlängerung".to_owned(), vec![RENEWAL.to_owned()]),
         ],
     }
 }

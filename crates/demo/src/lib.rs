@@ -7,6 +7,12 @@
 //! numbers come from a small xoshiro256** generator in this crate, and only IEEE basic
 //! arithmetic is used on floats.
 //!
+//! [`customers`] gives the 7,043 customers of the IBM Telco Customer Churn sample
+//! (Apache-2.0, embedded unchanged from `resources/`, see `resources/ATTRIBUTION.md`) with
+//! synthetic names, `.example` addresses, consent flags and regions; [`events`] a year of
+//! their interactions along the journey; and about half of the [`responses`] name one of
+//! them. See "Customers and churn" below.
+//!
 //! # What belongs here
 //! Pure data generation: no IO, no clock reads (`now_ms` is passed in), no database or HTTP
 //! types. Loading the data into a store is the caller's business (`touchpoint demo`).
@@ -47,11 +53,27 @@
 //!    technician delays (provisioning), app crashes (app), price and network (relationship
 //!    survey). Comment sentiment follows the score, with some noise ("Gut, aber …").
 
+//!
+//! # Customers and churn
+//! Every customer lives by the file: stayers signed `tenure` months before `now`, churners
+//! cancel on a day within the year and signed `tenure` months before that. Their events, one
+//! year up to `now`: campaign clicks, the signed contract (shop or online), installation
+//! (appointment, sometimes a technician who did not come, activation) or SIM activation, app
+//! sessions, a monthly invoice, support contacts (hotline, chat, shop) and at the renewal
+//! touchpoint (`renewal`, only events) either a renewal on the anniversary or a declined
+//! retention offer and the cancellation. Churners have about four times the support contacts,
+//! more of them unresolved, and more failed installations. Checked in `tests/customers.rs`:
+//! the linked relationship NPS of churners is far below the others' (about −53 against +21
+//! with the default seed), detractors are concentrated among them, and their CSAT at the
+//! service touchpoints is lower.
+
 mod calendar;
 mod catalog;
 mod comments;
+mod crm;
 mod model;
 mod rng;
+mod telco;
 
 use serde::Serialize;
 
@@ -119,6 +141,59 @@ pub struct DemoResponse {
     pub answers: serde_json::Map<String, serde_json::Value>,
     /// Unique and deterministic: `demo-000001`, `demo-000002`, … in time order.
     pub external_id: String,
+    /// The Telco customer who answered (their `customerID`), for about half of the
+    /// responses; see [`customers`].
+    pub customer_external_id: Option<String>,
+}
+
+/// An attribute the demo declares for its customers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoAttribute {
+    pub key: String,
+    /// German, like the rest of the organisation's setup.
+    pub label: String,
+    /// `string`, `number` or `boolean`.
+    pub kind: String,
+}
+
+/// One customer of the demo: a row of the IBM Telco file with synthetic contact data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoCustomer {
+    /// The file's `customerID`, e.g. `7590-VHVEG`.
+    pub external_id: String,
+    /// Synthetic: German or English first and last name (by the file's gender).
+    pub name: String,
+    /// Synthetic, in the reserved `.example` domain.
+    pub email: String,
+    /// `de` or `en`.
+    pub language: String,
+    pub consent_email: bool,
+    pub consent_sms: bool,
+    pub consent_in_app: bool,
+    /// Whether the customer cancelled (the file's `Churn`; also the `churned` attribute).
+    pub churned: bool,
+    /// Attribute key → JSON value, keys as in [`attributes`]; `total_charges` is absent
+    /// for the 11 customers not billed yet.
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One interaction event of a demo customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoEvent {
+    /// `demo-0001-7590-VHVEG-001`, …: the customer's position in the file, its `customerID`
+    /// and the event's number in time order.
+    pub external_id: String,
+    pub customer_external_id: String,
+    /// A key of [`DemoDataset::touchpoints`].
+    pub touchpoint_key: String,
+    /// web, app, email, phone, store, chat, social, letter or field (a technician on site).
+    pub channel: String,
+    /// `contract.signed`, `installation.appointment`, `invoice.issued`, `support.contact`,
+    /// `contract.cancelled`, … (see the crate docs).
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub occurred_at_ms: i64,
+    pub properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Organisation, touchpoints and surveys of the demo.
@@ -136,11 +211,49 @@ pub fn dataset() -> DemoDataset {
 ///
 /// Patterns are placed relative to `now_ms` (see the crate docs), so a demo loaded today
 /// shows last quarter's invoice problem as last quarter's.
+///
+/// About half of the responses name a Telco customer (`customer_external_id`) who was a
+/// customer at the time and speaks the response's language; unhappy answers come mostly
+/// from customers who later churn. Linking draws from its own random streams, so the
+/// responses themselves are the same as without it.
 pub fn responses(seed: u64, now_ms: i64, count: usize) -> Vec<DemoResponse> {
     let timeline = model::Timeline::new(now_ms);
+    let population = crm::Population::new(seed, now_ms);
     model::timestamps(seed, &timeline, count)
         .into_iter()
         .enumerate()
-        .map(|(index, t)| model::response(seed, &timeline, index, t))
+        .map(|(index, t)| {
+            let mut response = model::response(seed, &timeline, index, t);
+            response.customer_external_id = population.link(seed, index, &response);
+            response
+        })
         .collect()
+}
+
+/// The attributes the demo declares for its customers (contract, tenure_months,
+/// monthly_charges, total_charges, value_tier, internet_service, phone_service,
+/// payment_method, paperless_billing, senior_citizen, region, churned).
+pub fn attributes() -> Vec<DemoAttribute> {
+    crm::attributes()
+}
+
+/// All 7,043 customers of the IBM Telco file, in file order; synthetic parts deterministic
+/// from `seed`.
+pub fn customers(seed: u64) -> Vec<DemoCustomer> {
+    telco::customers()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| crm::customer(seed, i, c))
+        .collect()
+}
+
+/// Every customer's events in the 365 days before `now_ms`, grouped by customer (file
+/// order) and oldest first within a customer; deterministic from `(seed, now_ms)`.
+pub fn events(seed: u64, now_ms: i64) -> Vec<DemoEvent> {
+    let mut out = Vec::with_capacity(120_000);
+    for (i, c) in telco::customers().iter().enumerate() {
+        let life = crm::life(seed, now_ms, i, c);
+        crm::customer_events(seed, now_ms, i, c, &life, &mut out);
+    }
+    out
 }

@@ -548,6 +548,7 @@ pub(crate) fn response(seed: u64, tl: &Timeline, index: usize, t: i64) -> DemoRe
         submitted_at_ms: t,
         answers,
         external_id: format!("demo-{:06}", index + 1),
+        customer_external_id: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod security;
 pub mod settings;
 mod static_files;
+pub mod timeline;
 pub mod web;
 
 pub use settings::ServerSettings;

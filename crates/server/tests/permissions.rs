@@ -192,6 +192,8 @@ const PAGES: &[(&str, &str, Row)] = &[
     ("get", "/app/journeys/{id}", [404; 8]),
     ("get", "/app/journeys/{id}/paths", [404; 8]),
     ("post", "/app/journeys/{id}/edit", ANALYSTS_404),
+    ("get", "/app/customers", CUSTOMERS_200),
+    ("get", "/app/customers/{id}", CUSTOMERS_404),
     ("get", "/app/tokens", ALL_200),
     ("post", "/app/tokens", [201; 8]),
     ("post", "/app/tokens/{id}/revoke", [404; 8]),

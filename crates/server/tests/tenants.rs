@@ -130,6 +130,8 @@ const PAGES: &[(&str, &str, Probe)] = &[
     ("get", "/app/journeys/{id}", NotFound),
     ("get", "/app/journeys/{id}/paths", NotFound),
     ("post", "/app/journeys/{id}/edit", NotFound),
+    ("get", "/app/customers", Clean(200)),
+    ("get", "/app/customers/{id}", NotFound),
     ("get", "/app/tokens", Clean(200)),
     ("post", "/app/tokens", Clean(201)),
     ("post", "/app/tokens/{id}/revoke", NotFound),
@@ -548,6 +550,9 @@ async fn isolation(backend: TestBackend) {
                 }
                 ("get", "/app/journeys/{id}/paths") => {
                     (format!("/app/journeys/{}/paths", extra.journey), Vec::new())
+                }
+                ("get", "/app/customers/{id}") => {
+                    (format!("/app/customers/{}", extra.customer), Vec::new())
                 }
                 ("post", "/app/journeys/{id}/edit") => (
                     format!("/app/journeys/{}/edit", extra.journey),

@@ -91,7 +91,8 @@ pub struct CustomerQuery {
     pub consent_sms: Option<bool>,
     pub consent_in_app: Option<bool>,
     pub language: Option<Language>,
-    /// A prefix of the name (any case) or of the e-mail address.
+    /// A prefix of the name (any case), of the e-mail address or of the external id (as
+    /// written).
     pub search: Option<String>,
     /// Only members of a segment with these conditions.
     pub segment: Option<Vec<Condition>>,
@@ -549,13 +550,19 @@ impl Store {
         }
         if let Some(search) = query.search.as_deref().filter(|s| !s.trim().is_empty()) {
             let (low, high) = prefix_bounds(search.trim());
+            // External ids are matched as given (they are case-sensitive identifiers).
+            let exact_low = search.trim().to_owned();
+            let exact_high = format!("{exact_low}\u{10FFFF}");
             conditions.push_values(
-                "((c.name_key >= ? AND c.name_key < ?) OR (c.email >= ? AND c.email < ?))",
+                "((c.name_key >= ? AND c.name_key < ?) OR (c.email >= ? AND c.email < ?) \
+                 OR (c.external_id >= ? AND c.external_id < ?))",
                 vec![
                     Bind::Text(low.clone()),
                     Bind::Text(high.clone()),
                     Bind::Text(low),
                     Bind::Text(high),
+                    Bind::Text(exact_low),
+                    Bind::Text(exact_high),
                 ],
             );
         }

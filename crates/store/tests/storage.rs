@@ -53,6 +53,7 @@ on_both_backends!(
     responses_link_to_customers_by_policy,
     an_erased_customer_leaves_nothing_behind,
     events_are_kept_once_and_counted,
+    a_large_event_batch_is_stored_and_counted_completely,
     outbox_delivery_states_and_failure,
     invitations_are_single_use_and_per_organisation,
     password_resets_deactivation_and_totp_steps,
@@ -1927,6 +1928,26 @@ async fn customer_lists_filter_and_page(store: Store, _db: TestDatabase) {
     })
     .await;
     assert_eq!(by_email, vec!["k02", "k20", "k21", "k22", "k23", "k24"]);
+    // The external id as written: a prefix matches, another case does not.
+    let by_external_id = ids(CustomerQuery {
+        search: Some("k1".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_external_id.len(), 10);
+    assert!(by_external_id.iter().all(|id| id.starts_with("k1")));
+    let exact = ids(CustomerQuery {
+        search: Some(" k07 ".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(exact, vec!["k07"]);
+    let other_case = ids(CustomerQuery {
+        search: Some("K07".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(other_case.is_empty());
 }
 
 async fn responses_link_to_customers_by_policy(store: Store, _db: TestDatabase) {
@@ -3417,4 +3438,59 @@ async fn migration_gives_existing_organisations_default_departments_sqlite() {
 #[tokio::test]
 async fn migration_gives_existing_organisations_default_departments_postgres() {
     migration_gives_existing_organisations_default_departments(TestBackend::Postgres).await;
+}
+
+/// More events and more daily counts than one statement takes: every event is stored and
+/// counted once, per day and in total.
+async fn a_large_event_batch_is_stored_and_counted_completely(store: Store, _db: TestDatabase) {
+    use touchpoint_domain::event::NewEvent;
+    use touchpoint_store::events::EventOutcome;
+    let org_id = org(&store).await;
+    let hotline = touchpoint_named(&store, org_id, "Hotline").await;
+    let day = 86_400_000;
+    let start = 20_000 * day; // 2024-10-04
+    // 250 events of three customers over 50 days: 5 a day.
+    let batch: Vec<NewEvent> = (0..250i64)
+        .map(|i| NewEvent {
+            external_id: format!("big-{i:03}"),
+            customer_external_id: format!("C-{}", i % 3),
+            touchpoint: hotline.to_string(),
+            channel: "phone".into(),
+            kind: "call.completed".into(),
+            occurred_at_ms: start + (i % 50) * day + i * 1_000,
+            outcome: None,
+            properties: serde_json::Map::new(),
+        })
+        .collect();
+    let outcomes = store.ingest_events(org_id, &batch).await.expect("ingest");
+    assert_eq!(outcomes.len(), 250);
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, EventOutcome::Created(_)))
+    );
+    let counts = |from: i64, to: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .event_counts(org_id, from, to)
+                .await
+                .expect("counts")
+                .get(&hotline)
+                .copied()
+        }
+    };
+    assert_eq!(counts(20_000, 20_049).await, Some(250));
+    assert_eq!(counts(20_000, 20_000).await, Some(5));
+    assert_eq!(counts(20_049, 20_049).await, Some(5));
+    assert_eq!(counts(20_010, 20_019).await, Some(50));
+    let customer = store
+        .customer_by_external_id(org_id, "C-1")
+        .await
+        .expect("customer");
+    let page = store
+        .customer_events(org_id, customer.id, &Cursor::start(), 500)
+        .await
+        .expect("events");
+    assert_eq!(page.items.len(), 83, "i = 1, 4, …, 247");
 }

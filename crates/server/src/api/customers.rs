@@ -164,7 +164,7 @@ pub async fn upsert(
 }
 
 /// Parses the query of `GET /customers` against the organisation's definitions.
-fn customer_query(
+pub(crate) fn customer_query(
     pairs: &[(String, String)],
     definitions: &[AttributeDefinition],
 ) -> Result<(CustomerQuery, Option<usize>, Option<String>), ApiError> {

@@ -9,6 +9,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Caller, page_limit, parse_cursor, parse_id};
 use super::rfc3339;
 use crate::AppState;
+use crate::timeline::{TimelineItem, timeline_page};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
@@ -159,52 +160,25 @@ pub async fn timeline(
         })?;
     let after = parse_cursor(q.cursor.as_deref())?;
     let limit = page_limit(q.limit)?;
-    let events = state
-        .store
-        .customer_events(org_id, id, &after, limit)
-        .await?;
-    let responses = state
-        .store
-        .customer_response_page(org_id, id, &after, limit)
-        .await?;
-    // Both pages are newest first under the same cursor; merge them and keep `limit`.
-    let mut items: Vec<(i64, String, Value)> = events
+    let page = timeline_page(&state.store, org_id, id, &after, limit).await?;
+    let items: Vec<Value> = page
         .items
         .iter()
-        .map(|e| (e.occurred_at, e.id.clone(), event_json(e)))
-        .chain(responses.items.iter().map(|r| {
-            (
-                r.submitted_at,
-                r.id.clone(),
-                json!({
-                    "kind": "response",
-                    "id": r.id,
-                    "survey": {"id": r.survey_id, "name": r.survey_name},
-                    "touchpoint_id": r.touchpoint_id,
-                    "channel": r.channel,
-                    "answers": r.answers,
-                    "sentiment": r.sentiment,
-                    "at": rfc3339(r.submitted_at),
-                }),
-            )
-        }))
-        .collect();
-    items.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-    let more =
-        items.len() > limit || events.next_cursor.is_some() || responses.next_cursor.is_some();
-    items.truncate(limit);
-    let next_cursor = if more {
-        items.last().map(|(at, id, _)| {
-            touchpoint_store::Cursor {
-                time_ms: *at,
-                id: id.clone(),
-            }
-            .encode()
+        .map(|item| match item {
+            TimelineItem::Event(e) => event_json(e),
+            TimelineItem::Response(r) => json!({
+                "kind": "response",
+                "id": r.id,
+                "survey": {"id": r.survey_id, "name": r.survey_name},
+                "touchpoint_id": r.touchpoint_id,
+                "channel": r.channel,
+                "answers": r.answers,
+                "sentiment": r.sentiment,
+                "at": rfc3339(r.submitted_at),
+            }),
         })
-    } else {
-        None
-    };
-    let items: Vec<Value> = items.into_iter().map(|(_, _, v)| v).collect();
+        .collect();
+    let next_cursor = page.next_cursor;
     Ok(Json(json!({
         "customer": super::customers::customer_json(&customer),
         "items": items,

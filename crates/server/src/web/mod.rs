@@ -15,6 +15,8 @@ mod comments;
 mod crm;
 pub mod crm_texts;
 pub mod csrf;
+pub mod customer_texts;
+mod customers;
 mod form;
 pub(crate) use form::Form;
 mod journeys;
@@ -74,6 +76,8 @@ pub fn router() -> Router<AppState> {
         .route("/app/journeys/{id}", get(journeys::page))
         .route("/app/journeys/{id}/edit", post(journeys::edit))
         .route("/app/journeys/{id}/paths", get(paths::page))
+        .route("/app/customers", get(customers::list))
+        .route("/app/customers/{id}", get(customers::timeline))
         .route("/app/tokens", get(tokens::page).post(tokens::create))
         .route("/app/tokens/{id}/revoke", post(tokens::revoke))
         .route(
@@ -128,6 +132,8 @@ pub const PAGE_PERMISSIONS: &[(&str, &str, Permission)] = &[
     ("get", "/app/journeys/{id}", P::ReadDashboards),
     ("post", "/app/journeys/{id}/edit", P::ManageJourneys),
     ("get", "/app/journeys/{id}/paths", P::ReadDashboards),
+    ("get", "/app/customers", P::ReadCustomers),
+    ("get", "/app/customers/{id}", P::ReadCustomers),
     ("get", "/app/tokens", P::ManageOwnTokens),
     ("post", "/app/tokens", P::ManageOwnTokens),
     ("post", "/app/tokens/{id}/revoke", P::ManageOwnTokens),
@@ -291,8 +297,10 @@ pub struct Chrome {
     /// Whether user administration is in the navigation.
     pub may_manage_users: bool,
     pub a: &'static account_texts::AccountTexts,
-    /// Whether the customer pages (at risk, segments) are in the navigation.
+    /// Whether the customer pages (directory, at risk, segments) are in the navigation.
     pub may_read_customers: bool,
+    /// Texts of the customer directory and timeline (their navigation link).
+    pub c: &'static customer_texts::CustomerTexts,
     pub crm: &'static crm_texts::CrmTexts,
 }
 
@@ -315,6 +323,7 @@ impl Chrome {
             may_manage_users: signed_in.may(Permission::ManageUsers),
             a: account_texts::texts(language),
             may_read_customers: signed_in.may(Permission::ReadCustomers),
+            c: customer_texts::texts(language),
             crm: crm_texts::texts(language),
         }
     }
