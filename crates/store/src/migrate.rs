@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_journeys"),
     migration!(12, "0012_events"),
     migration!(13, "0013_crm"),
+    migration!(14, "0014_event_paths"),
 ];
 
 impl Migration {

@@ -41,10 +41,12 @@ impl Store {
     ) -> Result<u64> {
         let (from, to) = bounds(from_day, to_day);
         let mut rows = sqlx::query(
+            // No condition on e.org_id: the journey's touchpoints are the organisation's own,
+            // and without it the scan runs on events_customer_path alone, in order (0014).
             "SELECT e.customer_id, e.touchpoint_id FROM events e \
              JOIN stage_touchpoints st ON st.touchpoint_id = e.touchpoint_id \
              JOIN journey_stages js ON js.id = st.stage_id \
-             WHERE e.org_id = $1 AND js.org_id = $1 AND js.journey_id = $2 \
+             WHERE js.org_id = $1 AND js.journey_id = $2 \
              AND e.occurred_at >= $3 AND e.occurred_at < $4 \
              ORDER BY e.customer_id, e.occurred_at, e.id",
         )
