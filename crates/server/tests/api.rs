@@ -1,11 +1,12 @@
 //! API integration tests: the real server on a random port, over real HTTP, on SQLite and
 //! PostgreSQL. Every rejected request is also checked to have stored nothing.
 
+#[macro_use]
+mod running;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use touchpoint_server::{AppState, ServerSettings, build_app};
 use touchpoint_store::AuditContext;
-use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{Cursor, Store};
 
@@ -19,40 +20,13 @@ struct TestApp {
 
 impl TestApp {
     async fn start(backend: TestBackend) -> Option<TestApp> {
-        let db = TestDatabase::fresh(backend).await?;
-        let store = db.open().await;
-        let (token, stored) = touchpoint_server::auth::new_api_token("test");
-        store
-            .initialise(&Initialisation {
-                org_name: "Test GmbH".into(),
-                email: "admin@example.com".into(),
-                display_name: "Admin".into(),
-                password_hash: "unused".into(),
-                language: touchpoint_domain::Language::De,
-                token: stored,
-            })
-            .await
-            .expect("initialise");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let settings = ServerSettings {
-            public_url: base.clone(),
-            ..ServerSettings::default()
-        };
-        let app = build_app(AppState::new(store.clone(), settings));
-        tokio::spawn(touchpoint_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
+        let running = running::start(backend, false).await?;
         Some(TestApp {
-            base,
-            token,
+            base: running.base,
+            token: running.token,
             client: reqwest::Client::new(),
-            store,
-            _db: db,
+            store: running.store,
+            _db: running.db,
         })
     }
 
@@ -188,23 +162,6 @@ fn every_type_survey() -> Value {
         {"id":"reason","type":"single_choice","text":{"en":"Why?"},"options":[{"id":"price","text":{"en":"Price"}},{"id":"service","text":{"en":"Service"}}]},
         {"id":"tags","type":"multi_choice","text":{"en":"Tags"},"options":[{"id":"a","text":{"en":"A"}},{"id":"b","text":{"en":"B"}}]},
         {"id":"why","type":"text","text":{"en":"Comment"}}]})
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Sqlite).await { super::$name(app).await }
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Postgres).await { super::$name(app).await }
-            })*
-        }
-    };
 }
 
 on_both_backends!(

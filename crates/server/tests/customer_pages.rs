@@ -3,6 +3,9 @@
 //! timeline (attributes, consent, latest scores, events and responses newest first across
 //! channels, HTML escaped, paged; another organisation's customer is a 404).
 
+#[macro_use]
+mod running;
+
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Map, Value, json};
@@ -12,39 +15,15 @@ use touchpoint_domain::{
     AttributeDefinition, AttributeType, CustomerDraft, Language, NewResponse, OrgId, ResponseDraft,
     SurveyDefinition,
 };
-use touchpoint_server::{AppState, ServerSettings, build_app};
-use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{AuditContext, Store, Survey};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Sqlite).await {
-                    super::$name(app).await
-                }
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Postgres).await {
-                    super::$name(app).await
-                }
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     the_timeline_shows_everything_newest_first_and_escaped,
     the_directory_searches_filters_and_pages,
 );
 
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery";
+use running::{OWNER_EMAIL as EMAIL, OWNER_PASSWORD as PASSWORD};
 const DAY: i64 = 86_400_000;
 
 struct TestApp {
@@ -58,34 +37,8 @@ struct TestApp {
 
 impl TestApp {
     async fn start(backend: TestBackend) -> Option<TestApp> {
-        let db = TestDatabase::fresh(backend).await?;
-        let store = db.open().await;
-        let (_, stored) = touchpoint_server::auth::new_api_token("test");
-        let init = store
-            .initialise(&Initialisation {
-                org_name: "Test GmbH".into(),
-                email: EMAIL.into(),
-                display_name: "Olga Owner".into(),
-                password_hash: touchpoint_server::auth::hash_password(PASSWORD).expect("hash"),
-                language: Language::De,
-                token: stored,
-            })
-            .await
-            .expect("initialise");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let settings = ServerSettings {
-            public_url: base.clone(),
-            ..ServerSettings::default()
-        };
-        let app = build_app(AppState::new(store.clone(), settings));
-        tokio::spawn(touchpoint_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
+        let running = running::start(backend, true).await?;
+        let base = running.base;
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
             .build()
@@ -108,9 +61,9 @@ impl TestApp {
             base,
             client,
             cookie,
-            store,
-            org_id: init.org_id,
-            _db: db,
+            store: running.store,
+            org_id: running.org_id,
+            _db: running.db,
         })
     }
 
@@ -426,7 +379,7 @@ async fn the_timeline_shows_everything_newest_first_and_escaped(app: TestApp) {
     let (_, stored) = touchpoint_server::auth::new_api_token("other");
     let other = app
         .store
-        .create_organisation(&Initialisation {
+        .create_organisation(&touchpoint_store::accounts::Initialisation {
             org_name: "Other AG".into(),
             email: "owner@other.example".into(),
             display_name: "Other".into(),

@@ -1,34 +1,14 @@
 //! The customer API over real HTTP, on SQLite and PostgreSQL: bulk upserts with per-line
 //! errors, the 10,000-line limit, filters, token resources, and responses linked to customers.
 
+#[macro_use]
+mod running;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use touchpoint_domain::OrgId;
-use touchpoint_server::{AppState, ServerSettings, build_app};
-use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{AuditContext, AuditFilter, Cursor, Store};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Sqlite).await {
-                    super::$name(app).await
-                }
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Postgres).await {
-                    super::$name(app).await
-                }
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     bulk_upsert_reports_each_line_and_keeps_the_valid_ones,
@@ -49,41 +29,14 @@ struct TestApp {
 
 impl TestApp {
     async fn start(backend: TestBackend) -> Option<TestApp> {
-        let db = TestDatabase::fresh(backend).await?;
-        let store = db.open().await;
-        let (token, stored) = touchpoint_server::auth::new_api_token("test");
-        let init = store
-            .initialise(&Initialisation {
-                org_name: "Test GmbH".into(),
-                email: "admin@example.com".into(),
-                display_name: "Admin".into(),
-                password_hash: "unused".into(),
-                language: touchpoint_domain::Language::De,
-                token: stored,
-            })
-            .await
-            .expect("initialise");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let settings = ServerSettings {
-            public_url: base.clone(),
-            ..ServerSettings::default()
-        };
-        let app = build_app(AppState::new(store.clone(), settings));
-        tokio::spawn(touchpoint_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
+        let running = running::start(backend, false).await?;
         Some(TestApp {
-            base,
-            token,
+            base: running.base,
+            token: running.token,
             client: reqwest::Client::new(),
-            store,
-            org_id: init.org_id,
-            _db: db,
+            store: running.store,
+            org_id: running.org_id,
+            _db: running.db,
         })
     }
 

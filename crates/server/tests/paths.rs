@@ -2,36 +2,16 @@
 //! the repeat-contact comparison against hand-computed numbers; bad queries with field errors;
 //! department scoping as the journey map does it; and the page in German and English.
 
+#[macro_use]
+mod running;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use touchpoint_domain::{DepartmentScope, JourneyId, OrgId};
 use touchpoint_server::journey_map::visible_journey;
 use touchpoint_server::journey_paths::{PathsRequest, journey_paths};
-use touchpoint_server::{AppState, ServerSettings, build_app};
-use touchpoint_store::accounts::Initialisation;
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{AuditContext, Store};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Sqlite).await {
-                    super::$name(app).await
-                }
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::TestApp::start(touchpoint_store::testing::TestBackend::Postgres).await {
-                    super::$name(app).await
-                }
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     paths_match_hand_computed_values,
@@ -40,7 +20,7 @@ on_both_backends!(
     the_page_shows_funnel_paths_and_repeat_contacts,
 );
 
-const PASSWORD: &str = "correct horse battery";
+use running::OWNER_PASSWORD as PASSWORD;
 
 struct TestApp {
     base: String,
@@ -65,44 +45,17 @@ struct Telco {
 
 impl TestApp {
     async fn start(backend: TestBackend) -> Option<TestApp> {
-        let db = TestDatabase::fresh(backend).await?;
-        let store = db.open().await;
-        let (token, stored) = touchpoint_server::auth::new_api_token("test");
-        let init = store
-            .initialise(&Initialisation {
-                org_name: "Test GmbH".into(),
-                email: "admin@example.com".into(),
-                display_name: "Admin".into(),
-                password_hash: touchpoint_server::auth::hash_password(PASSWORD).expect("hash"),
-                language: touchpoint_domain::Language::De,
-                token: stored,
-            })
-            .await
-            .expect("initialise");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let settings = ServerSettings {
-            public_url: base.clone(),
-            ..ServerSettings::default()
-        };
-        let app = build_app(AppState::new(store.clone(), settings));
-        tokio::spawn(touchpoint_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
+        let running = running::start(backend, true).await?;
         Some(TestApp {
-            base,
-            token,
+            base: running.base,
+            token: running.token,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            store,
-            org_id: init.org_id,
-            _db: db,
+            store: running.store,
+            org_id: running.org_id,
+            _db: running.db,
         })
     }
 

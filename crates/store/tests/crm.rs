@@ -1,6 +1,9 @@
 //! The CRM link on both backends: each customer's latest experience, segments evaluated in
 //! customer lists, response lists and metric scans, and the at-risk list.
 
+#[macro_use]
+mod both;
+
 use serde_json::{Value, json};
 use touchpoint_domain::metrics::MetricKind;
 use touchpoint_domain::segment::{AttributeGrouping, Condition, parse_conditions};
@@ -10,26 +13,11 @@ use touchpoint_domain::{
     SurveyDefinition,
 };
 use touchpoint_store::accounts::{Initialisation, NewApiToken};
-use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{
     AtRiskQuery, AuditContext, Cursor, CustomerQuery, GroupBy, ResponseQuery, RiskReason,
     RollupQuery, ScanGroup, ScanQuery, Store, SubmitOutcome, Survey, ValueOrder,
 };
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::run(touchpoint_store::testing::TestBackend::Sqlite, super::$name).await }
-            )*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::run(touchpoint_store::testing::TestBackend::Postgres, super::$name).await }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     latest_experience_keeps_the_newest_score,
@@ -40,19 +28,6 @@ on_both_backends!(
     attribute_groups_and_scans_agree_with_rollups,
     at_risk_lists_valuable_customers_with_a_negative_latest_experience,
 );
-
-async fn run<F, Fut>(backend: TestBackend, test: F)
-where
-    F: FnOnce(Store, TestDatabase) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(db) = TestDatabase::fresh(backend).await else {
-        return;
-    };
-    let store = db.open().await;
-    test(store.clone(), db).await;
-    store.close().await;
-}
 
 async fn org(store: &Store) -> OrgId {
     store

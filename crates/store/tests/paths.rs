@@ -1,6 +1,9 @@
 //! What journey paths read, on SQLite and PostgreSQL alike: a journey's events in a period,
 //! customer by customer in time order, and the customer-linked responses at its touchpoints.
 
+#[macro_use]
+mod both;
+
 use serde_json::json;
 use std::collections::HashMap;
 use touchpoint_domain::journey::{JourneyFields, LayoutDraft};
@@ -10,38 +13,10 @@ use touchpoint_domain::{
     AnswerValue, CustomerId, NewResponse, OrgId, ResponseDraft, SurveyDefinition, TouchpointId,
 };
 use touchpoint_store::accounts::{Initialisation, NewApiToken};
-use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{AuditContext, Store};
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::run(touchpoint_store::testing::TestBackend::Sqlite, super::$name).await }
-            )*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::run(touchpoint_store::testing::TestBackend::Postgres, super::$name).await }
-            )*
-        }
-    };
-}
-
 on_both_backends!(journey_visits_and_answers_stream_in_order_within_the_period);
-
-async fn run<F, Fut>(backend: TestBackend, test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(db) = TestDatabase::fresh(backend).await else {
-        return;
-    };
-    let store = db.open().await;
-    test(store.clone()).await;
-    store.close().await;
-}
 
 async fn org(store: &Store, email: &str) -> OrgId {
     let init = Initialisation {
@@ -84,7 +59,10 @@ fn day(y: i32, m: u32, d: u32) -> i64 {
     day_of_date(chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date"))
 }
 
-async fn journey_visits_and_answers_stream_in_order_within_the_period(store: Store) {
+async fn journey_visits_and_answers_stream_in_order_within_the_period(
+    store: Store,
+    _db: TestDatabase,
+) {
     let org_id = org(&store, "a@example.com").await;
     let shop = touchpoint(&store, org_id, "Shop").await;
     let hotline = touchpoint(&store, org_id, "Hotline").await;

@@ -1,5 +1,8 @@
 //! The storage contract, run against SQLite and PostgreSQL alike.
 
+#[macro_use]
+mod both;
+
 use proptest::prelude::*;
 use serde_json::json;
 use touchpoint_domain::touchpoint::TouchpointFields;
@@ -12,22 +15,6 @@ use touchpoint_store::jobs::{JobState, NewJob};
 use touchpoint_store::testing::{TestBackend, TestDatabase};
 use touchpoint_store::{AccessChange, AuditContext, AuditEntry, AuditFilter};
 use touchpoint_store::{Cursor, GroupBy, Store, StoreError, SubmitOutcome, Survey};
-
-/// Declares one test per backend for an `async fn(Store)`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::run(touchpoint_store::testing::TestBackend::Sqlite, super::$name).await }
-            )*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::run(touchpoint_store::testing::TestBackend::Postgres, super::$name).await }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     initialise_once,
@@ -61,19 +48,6 @@ on_both_backends!(
     roles_and_department_scopes,
     scoped_lists_hold_only_their_departments,
 );
-
-async fn run<F, Fut>(backend: TestBackend, test: F)
-where
-    F: FnOnce(Store, TestDatabase) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(db) = TestDatabase::fresh(backend).await else {
-        return;
-    };
-    let store = db.open().await;
-    test(store.clone(), db).await;
-    store.close().await;
-}
 
 fn init(email: &str, token: &str) -> Initialisation {
     Initialisation {

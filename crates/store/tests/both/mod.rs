@@ -1,0 +1,37 @@
+//! Storage tests run on both backends: each `async fn name(store, db)` becomes one test on
+//! SQLite and one on PostgreSQL (which returns early where no PostgreSQL is configured).
+
+#![allow(dead_code)]
+
+use touchpoint_store::Store;
+use touchpoint_store::testing::{TestBackend, TestDatabase};
+
+/// Declares one test per backend for each `async fn(Store, TestDatabase)` named.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::both::run(touchpoint_store::testing::TestBackend::Sqlite, super::$name).await }
+            )*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::both::run(touchpoint_store::testing::TestBackend::Postgres, super::$name).await }
+            )*
+        }
+    };
+}
+
+/// Runs `test` on a fresh database of `backend`, if that backend is available here.
+pub async fn run<F, Fut>(backend: TestBackend, test: F)
+where
+    F: FnOnce(Store, TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = TestDatabase::fresh(backend).await else {
+        return;
+    };
+    let store = db.open().await;
+    test(store.clone(), db).await;
+    store.close().await;
+}
