@@ -146,13 +146,15 @@ pub async fn all_touchpoints(
         .await
 }
 
-/// Display names of touchpoints, for labelling the groups of a survey the caller may see
-/// (a response may name any touchpoint of the organisation, so all names are needed).
+/// Display names of the touchpoints a user limited to `scope` may see, for labelling groups
+/// and entries. A response to one of their surveys may name another department's touchpoint:
+/// its group keeps its numbers and id but gets no name from here.
 pub async fn touchpoint_names(
     store: &Store,
     org_id: OrgId,
+    scope: &DepartmentScope,
 ) -> Result<HashMap<String, String>, StoreError> {
-    Ok(all_touchpoints(store, org_id, &DepartmentScope::All)
+    Ok(all_touchpoints(store, org_id, scope)
         .await?
         .into_iter()
         .map(|t| (t.id.to_string(), t.name))

@@ -575,6 +575,39 @@ async fn scoped_users_see_their_department(backend: TestBackend) {
     )
     .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    // A response to the own survey at another department's touchpoint (the owner may): its
+    // group is counted for the scoped user, but under its id, not the other desk's name.
+    let reply = call(
+        &fx.app,
+        "post",
+        &format!("/api/v1/surveys/{}/responses", org.own_survey),
+        Some(org.owner_token()),
+        None,
+        Some(json!({"answers": {"nps": 3}, "touchpoint_id": org.other_touchpoint})),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let grouped = get_json(
+        &fx,
+        token,
+        &format!(
+            "/api/v1/metrics?survey_id={}&group_by=touchpoint",
+            org.own_survey
+        ),
+    )
+    .await;
+    let labels: Vec<&str> = grouped["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["label"].as_str())
+        .collect();
+    let other = org.other_touchpoint.to_string();
+    assert!(labels.contains(&other.as_str()), "{labels:?}");
+    assert!(
+        !grouped.to_string().contains("Sales desk"),
+        "another department's touchpoint name: {grouped}"
+    );
     // Org-wide text aggregates need a survey of one's departments.
     let reply = call(
         &fx.app,

@@ -253,7 +253,7 @@ pub async fn get(
     }
     let report = metric_report(&state.store, &survey, &request).await?;
     let labels = if request.group_by == Some(GroupBy::Touchpoint) {
-        touchpoint_names(&state.store, org_id).await?
+        touchpoint_names(&state.store, org_id, &caller.departments).await?
     } else {
         Default::default()
     };

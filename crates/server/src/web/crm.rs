@@ -162,9 +162,14 @@ pub async fn at_risk(
             )
             .await
             .map_err(internal)?;
-        let names = crate::reports::touchpoint_names(&state.store, org_id)
-            .await
-            .map_err(internal)?;
+        // Customers are not department-bound (docs/ACCESS.md): every touchpoint is named.
+        let names = crate::reports::touchpoint_names(
+            &state.store,
+            org_id,
+            &touchpoint_domain::DepartmentScope::All,
+        )
+        .await
+        .map_err(internal)?;
         for item in &page.items {
             let customer = &item.customer;
             let scores = item

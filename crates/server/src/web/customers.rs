@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde_json::Value;
 use std::collections::HashMap;
 use touchpoint_domain::metrics::MetricKind;
-use touchpoint_domain::{CustomerId, Language, SurveyDefinition, SurveyId};
+use touchpoint_domain::{CustomerId, DepartmentScope, Language, SurveyDefinition, SurveyId};
 use touchpoint_store::{Cursor, Customer, CustomerQuery, StoreError};
 
 /// Customers per list page.
@@ -316,7 +316,8 @@ pub async fn timeline(
     let latest = latest_scores(&state.store, org_id, id)
         .await
         .map_err(internal)?;
-    let touchpoints = touchpoint_names(&state.store, org_id)
+    // Customers are not department-bound (docs/ACCESS.md): every touchpoint is named.
+    let touchpoints = touchpoint_names(&state.store, org_id, &DepartmentScope::All)
         .await
         .map_err(internal)?;
     let definitions = state

@@ -333,7 +333,9 @@ pub async fn overview(
     let surveys = crate::reports::all_surveys(store, org_id, &signed_in.departments)
         .await
         .map_err(fail)?;
-    let names = touchpoint_names(store, org_id).await.map_err(fail)?;
+    let names = touchpoint_names(store, org_id, &signed_in.departments)
+        .await
+        .map_err(fail)?;
 
     let mut tiles = Vec::with_capacity(surveys.len());
     for survey in &surveys {
@@ -515,7 +517,9 @@ pub async fn survey(
             current: metric.is_some_and(|(m, _)| m.id == q.id),
         })
         .collect();
-    let names = touchpoint_names(store, survey.org_id).await.map_err(fail)?;
+    let names = touchpoint_names(store, survey.org_id, &signed_in.departments)
+        .await
+        .map_err(fail)?;
 
     let mut focus = String::new();
     let mut focus_key = None;
