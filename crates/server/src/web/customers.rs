@@ -53,22 +53,24 @@ struct ListPage {
 }
 
 /// `key: value · key: value`, in the definitions' order, with their labels.
-fn attribute_summary(attributes: &Value, labels: &[(String, String)]) -> String {
+fn attribute_summary(c: &CustomerTexts, attributes: &Value, labels: &[(String, String)]) -> String {
     labels
         .iter()
         .filter_map(|(key, label)| {
             attributes
                 .get(key)
-                .map(|v| format!("{label}: {}", plain(v)))
+                .map(|v| format!("{label}: {}", plain(c, v)))
         })
         .collect::<Vec<_>>()
         .join(" · ")
 }
 
-/// A JSON value as text, without the quotes of strings; whole numbers without `.0`.
-fn plain(v: &Value) -> String {
+/// A JSON value as text, without the quotes of strings; whole numbers without `.0`; yes or
+/// no in the page's language for booleans.
+fn plain(c: &CustomerTexts, v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Bool(b) => (if *b { c.yes } else { c.no }).to_owned(),
         Value::Number(n) => match n.as_f64() {
             Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
             _ => n.to_string(),
@@ -118,7 +120,7 @@ pub async fn list(
     let (status, problems, rows, more_href) = match customer_query(&filter, &definitions) {
         Ok((query, _, _)) => {
             let after = Cursor::parse(&cursor).unwrap_or_else(Cursor::start);
-            let (rows, next) = list_rows(&state, org_id, &query, &after, &definitions)
+            let (rows, next) = list_rows(&state, language, org_id, &query, &after, &definitions)
                 .await
                 .map_err(|e| WebError::internal(language, e))?;
             let more = next
@@ -162,6 +164,7 @@ pub async fn list(
 
 async fn list_rows(
     state: &AppState,
+    language: Language,
     org_id: touchpoint_domain::OrgId,
     query: &CustomerQuery,
     after: &Cursor,
@@ -184,7 +187,7 @@ async fn list_rows(
             external_id: c.external_id.clone(),
             email: c.email.clone().unwrap_or_default(),
             language: c.language.clone().unwrap_or_default(),
-            attributes: attribute_summary(&c.attributes, &labels),
+            attributes: attribute_summary(customer_texts::texts(language), &c.attributes, &labels),
         })
         .collect();
     Ok((rows, page.next_cursor))
@@ -356,7 +359,7 @@ pub async fn timeline(
                     .as_object()
                     .map(|o| {
                         o.iter()
-                            .map(|(k, v)| format!("{k}: {}", plain(v)))
+                            .map(|(k, v)| format!("{k}: {}", plain(c, v)))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -416,7 +419,7 @@ pub async fn timeline(
             customer
                 .attributes
                 .get(&d.key)
-                .map(|v| (d.label.clone(), plain(v)))
+                .map(|v| (d.label.clone(), plain(c, v)))
         })
         .collect();
     let latest = [MetricKind::Nps, MetricKind::Csat, MetricKind::Ces]
@@ -474,11 +477,14 @@ mod tests {
 
     #[test]
     fn values_read_plainly() {
-        assert_eq!(plain(&json!("gold")), "gold");
-        assert_eq!(plain(&json!(4.0)), "4");
-        assert_eq!(plain(&json!(74.4)), "74.4");
-        assert_eq!(plain(&json!(-3)), "-3");
-        assert_eq!(plain(&json!(true)), "true");
+        let de = customer_texts::texts(Language::De);
+        let en = customer_texts::texts(Language::En);
+        assert_eq!(plain(de, &json!("gold")), "gold");
+        assert_eq!(plain(de, &json!(4.0)), "4");
+        assert_eq!(plain(de, &json!(74.4)), "74.4");
+        assert_eq!(plain(de, &json!(-3)), "-3");
+        assert_eq!(plain(de, &json!(true)), "ja");
+        assert_eq!(plain(en, &json!(false)), "no");
         assert_eq!(score_class(MetricKind::Nps, 6), "neg");
         assert_eq!(score_class(MetricKind::Nps, 7), "neu");
         assert_eq!(score_class(MetricKind::Nps, 9), "pos");
