@@ -48,7 +48,7 @@ fn store_error(error: StoreError) -> ApiError {
 }
 
 /// The journey with every touchpoint, whoever asks (for the map, which narrows it itself).
-pub(super) async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
+async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
     let id: JourneyId = parse_id(id, "journey")?;
     state
         .store
@@ -58,7 +58,7 @@ pub(super) async fn load_whole(state: &AppState, caller: &Caller, id: &str) -> A
 }
 
 /// The journey as the caller may see it (see [`visible_journey`]).
-async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
+pub(super) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Journey> {
     let journey = load_whole(state, caller, id).await?;
     Ok(visible_journey(
         &state.store,
@@ -241,16 +241,22 @@ pub struct MapQuery {
     segment: Option<String>,
 }
 
-/// Resolves the map's query: metric (default NPS) and period (as for `/metrics`).
-pub fn map_request(q: &MapQuery, today: i64) -> ApiResult<MapRequest> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let kind = match q.metric.as_deref() {
+/// The `metric` parameter of the map and the paths: NPS when absent; a bad value goes to
+/// `errors`.
+pub(super) fn metric_or_nps(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<MetricKind> {
+    match raw {
         None => Some(MetricKind::Nps),
         Some(raw) => MetricKind::parse(raw).or_else(|| {
             errors.push(FieldError::new("metric", "must be nps, csat or ces"));
             None
         }),
-    };
+    }
+}
+
+/// Resolves the map's query: metric (default NPS) and period (as for `/metrics`).
+pub fn map_request(q: &MapQuery, today: i64) -> ApiResult<MapRequest> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let kind = metric_or_nps(q.metric.as_deref(), &mut errors);
     let (interval, from_day, to_day) = super::metrics::resolve_range(
         q.from.as_deref(),
         q.to.as_deref(),

@@ -3,16 +3,14 @@
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiQuery, Caller};
-use super::journeys::load_whole;
+use super::journeys::{load, metric_or_nps};
 use crate::AppState;
-use crate::journey_map::visible_journey;
 use crate::journey_paths::{PathsRequest, journey_paths, paths_json, resolve_repeat};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::Value;
 use touchpoint_domain::FieldError;
-use touchpoint_domain::metrics::MetricKind;
 use touchpoint_domain::paths::{DEFAULT_TOP, MAX_TOP};
 use touchpoint_domain::period::day_of_ms;
 
@@ -30,13 +28,7 @@ pub struct PathsQuery {
 /// repeat pair is checked against the journey later.
 pub fn paths_request(q: &PathsQuery, today: i64) -> Result<PathsRequest, Vec<FieldError>> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let kind = match q.metric.as_deref() {
-        None => Some(MetricKind::Nps),
-        Some(raw) => MetricKind::parse(raw).or_else(|| {
-            errors.push(FieldError::new("metric", "must be nps, csat or ces"));
-            None
-        }),
-    };
+    let kind = metric_or_nps(q.metric.as_deref(), &mut errors);
     let (_, from_day, to_day) =
         super::metrics::resolve_range(q.from.as_deref(), q.to.as_deref(), None, today, &mut errors);
     let top = match q.top.as_deref() {
@@ -77,8 +69,7 @@ pub async fn get(
     let mut request =
         paths_request(&q, day_of_ms(touchpoint_store::now_ms())).map_err(ApiError::Validation)?;
     let org_id = caller.principal.org_id;
-    let journey = load_whole(&state, &caller, &id).await?;
-    let journey = visible_journey(&state.store, org_id, journey, &caller.departments).await?;
+    let journey = load(&state, &caller, &id).await?;
     request.repeat = resolve_repeat(
         &journey,
         q.repeat_touchpoint.as_deref(),

@@ -49,6 +49,11 @@ pub fn require_customers(caller: &Caller, what: &str) -> ApiResult<()> {
 /// The segment a `segment=` filter names: 404 when the organisation has none of that id.
 pub async fn for_filter(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Segment> {
     require_customers(caller, "a segment filter")?;
+    load(state, caller, raw).await
+}
+
+/// The caller's organisation's segment named by `raw` (a path or filter value), or 404.
+async fn load(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Segment> {
     let id: SegmentId = parse_id(raw, "segment")?;
     state
         .store
@@ -94,12 +99,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let id: SegmentId = parse_id(&id, "segment")?;
-    let segment = state
-        .store
-        .segment(caller.principal.org_id, id)
-        .await
-        .map_err(not_found)?;
+    let segment = load(&state, &caller, &id).await?;
     let members = state
         .store
         .count_segment_members(caller.principal.org_id, &segment.conditions)
@@ -115,13 +115,8 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(draft): ApiJson<SegmentDraft>,
 ) -> ApiResult<Json<Value>> {
-    let id: SegmentId = parse_id(&id, "segment")?;
     // An unknown segment is 404 even when the body is invalid too.
-    state
-        .store
-        .segment(caller.principal.org_id, id)
-        .await
-        .map_err(not_found)?;
+    let id = load(&state, &caller, &id).await?.id;
     let segment = validated(&state, &caller, draft).await?;
     let updated = state
         .store
@@ -158,12 +153,7 @@ pub async fn members(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Value>> {
-    let id: SegmentId = parse_id(&id, "segment")?;
-    let segment = state
-        .store
-        .segment(caller.principal.org_id, id)
-        .await
-        .map_err(not_found)?;
+    let segment = load(&state, &caller, &id).await?;
     let page = state
         .store
         .list_customers(

@@ -180,8 +180,7 @@ pub async fn rename_department(
         .await
     {
         Ok(_) => Ok(Redirect::to("/app/departments").into_response()),
-        Err(StoreError::NotFound) => Err(WebError::not_found(language)),
-        Err(e) => Err(WebError::internal(language, e)),
+        Err(e) => Err(WebError::from_store(language, e)),
     }
 }
 

@@ -666,11 +666,11 @@ async fn load(
     raw: &str,
 ) -> Result<Segment, WebError> {
     let id: SegmentId = raw.parse().map_err(|_| WebError::not_found(language))?;
-    match state.store.segment(signed_in.user.org_id, id).await {
-        Ok(segment) => Ok(segment),
-        Err(StoreError::NotFound) => Err(WebError::not_found(language)),
-        Err(e) => Err(WebError::internal(language, e)),
-    }
+    state
+        .store
+        .segment(signed_in.user.org_id, id)
+        .await
+        .map_err(|e| WebError::from_store(language, e))
 }
 
 pub async fn segment(
@@ -737,8 +737,7 @@ async fn save(
             match stored {
                 Ok(_) => return Ok(Redirect::to("/app/segments?done=saved").into_response()),
                 Err(StoreError::Conflict { .. }) => vec![c.name_taken.to_owned()],
-                Err(StoreError::NotFound) => return Err(WebError::not_found(language)),
-                Err(e) => return Err(WebError::internal(language, e)),
+                Err(e) => return Err(WebError::from_store(language, e)),
             }
         }
         Err(errors) => errors
@@ -796,8 +795,7 @@ pub async fn edit(
             .await
         {
             Ok(()) => Ok(Redirect::to("/app/segments?done=deleted").into_response()),
-            Err(StoreError::NotFound) => Err(WebError::not_found(language)),
-            Err(e) => Err(WebError::internal(language, e)),
+            Err(e) => Err(WebError::from_store(language, e)),
         };
     }
     save(

@@ -302,11 +302,11 @@ pub async fn timeline(
     let Ok(id) = id.parse::<CustomerId>() else {
         return Err(WebError::not_found(language));
     };
-    let customer: Customer = match state.store.customer(org_id, id).await {
-        Ok(customer) => customer,
-        Err(StoreError::NotFound) => return Err(WebError::not_found(language)),
-        Err(e) => return Err(internal(e)),
-    };
+    let customer: Customer = state
+        .store
+        .customer(org_id, id)
+        .await
+        .map_err(|e| WebError::from_store(language, e))?;
     let cursor = raw
         .as_deref()
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())

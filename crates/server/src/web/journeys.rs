@@ -207,18 +207,19 @@ fn metric_of(raw: Option<&str>) -> MetricKind {
         .unwrap_or(MetricKind::Nps)
 }
 
-async fn load(
+/// The caller's organisation's journey named by `id`, whole (pages narrow it), or 404.
+pub(super) async fn load(
     state: &AppState,
     signed_in: &SignedIn,
     language: Language,
     id: &str,
 ) -> Result<Journey, WebError> {
     let id: JourneyId = id.parse().map_err(|_| WebError::not_found(language))?;
-    match state.store.journey(signed_in.user.org_id, id).await {
-        Ok(journey) => Ok(journey),
-        Err(StoreError::NotFound) => Err(WebError::not_found(language)),
-        Err(e) => Err(WebError::internal(language, e)),
-    }
+    state
+        .store
+        .journey(signed_in.user.org_id, id)
+        .await
+        .map_err(|e| WebError::from_store(language, e))
 }
 
 fn card_view(

@@ -187,6 +187,14 @@ impl WebError {
         }
     }
 
+    /// A store error as the page answers it: a missing object is 404, anything else 500.
+    pub fn from_store(language: Language, error: touchpoint_store::StoreError) -> WebError {
+        match error {
+            touchpoint_store::StoreError::NotFound => WebError::not_found(language),
+            other => WebError::internal(language, other),
+        }
+    }
+
     pub fn internal(language: Language, cause: impl std::fmt::Display) -> WebError {
         let request_id = uuid::Uuid::now_v7();
         tracing::error!(%request_id, %cause, "web app request failed");

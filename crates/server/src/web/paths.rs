@@ -20,8 +20,7 @@ use axum::response::Response;
 use touchpoint_domain::metrics::{Comparison, MetricKind};
 use touchpoint_domain::paths::{DEFAULT_TOP, Share};
 use touchpoint_domain::period::{date_of_day, day_of_ms};
-use touchpoint_domain::{FieldError, JourneyId, Language};
-use touchpoint_store::StoreError;
+use touchpoint_domain::{FieldError, Language};
 
 #[derive(Debug)]
 pub struct PathTexts {
@@ -244,12 +243,7 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
     let org_id = signed_in.user.org_id;
-    let id: JourneyId = id.parse().map_err(|_| WebError::not_found(language))?;
-    let journey = match state.store.journey(org_id, id).await {
-        Ok(journey) => journey,
-        Err(StoreError::NotFound) => return Err(WebError::not_found(language)),
-        Err(e) => return Err(WebError::internal(language, e)),
-    };
+    let journey = super::journeys::load(&state, &signed_in, language, &id).await?;
     let journey = visible_journey(&state.store, org_id, journey, &signed_in.departments)
         .await
         .map_err(|e| WebError::internal(language, e))?;

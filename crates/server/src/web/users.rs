@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use touchpoint_domain::{InvitationId, Language, Role, UserId};
 use touchpoint_jobs::mail::NOT_CONFIGURED;
 use touchpoint_store::lifecycle::InvitationState;
-use touchpoint_store::{AuditContext, Interface, StoreError};
+use touchpoint_store::{AuditContext, Interface};
 
 struct UserRow {
     id: String,
@@ -301,11 +301,11 @@ async fn set_active(
         )
         .await;
     }
-    let target = match state.store.user(signed_in.user.org_id, id).await {
-        Ok(target) => target,
-        Err(StoreError::NotFound) => return Err(WebError::not_found(language)),
-        Err(e) => return Err(WebError::internal(language, e)),
-    };
+    let target = state
+        .store
+        .user(signed_in.user.org_id, id)
+        .await
+        .map_err(|e| WebError::from_store(language, e))?;
     // Owners are managed by owners only; with self-deactivation refused, one always remains.
     if target.role == Role::Owner && signed_in.user.role != Role::Owner {
         return Err(WebError::forbidden(language));
@@ -326,8 +326,7 @@ async fn set_active(
                 .remove_where(|access| access.principal.user_id == id);
             Ok(back())
         }
-        Err(StoreError::NotFound) => Err(WebError::not_found(language)),
-        Err(e) => Err(WebError::internal(language, e)),
+        Err(e) => Err(WebError::from_store(language, e)),
     }
 }
 
