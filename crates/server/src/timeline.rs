@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use touchpoint_domain::metrics::MetricKind;
-use touchpoint_domain::{CustomerId, OrgId, SurveyId};
+use touchpoint_domain::{CustomerId, OrgId};
 use touchpoint_store::events::{CustomerResponse, StoredEvent};
 use touchpoint_store::{Cursor, Store, StoreError};
 
@@ -86,42 +86,27 @@ pub struct LatestScore {
     pub at: i64,
 }
 
-/// The most responses read to find a customer's latest scores.
-const LATEST_SCAN: usize = 500;
-
-/// The latest NPS, CSAT and CES a customer gave (from their newest responses; a response
-/// with several metric questions counts for each).
+/// The latest NPS, CSAT and CES a customer gave, from the latest experience the store keeps
+/// per customer and metric.
 pub async fn latest_scores(
     store: &Store,
     org_id: OrgId,
     customer_id: CustomerId,
 ) -> Result<HashMap<MetricKind, LatestScore>, StoreError> {
-    let responses = store
-        .customer_response_page(org_id, customer_id, &Cursor::start(), LATEST_SCAN)
-        .await?;
-    let mut definitions = HashMap::new();
-    let mut latest: HashMap<MetricKind, LatestScore> = HashMap::new();
-    for r in &responses.items {
-        if latest.len() == 3 {
-            break;
-        }
-        let Ok(survey_id) = r.survey_id.parse::<SurveyId>() else {
-            continue;
-        };
-        let definition = match definitions.entry(survey_id) {
-            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(store.survey(org_id, survey_id).await?.definition)
-            }
-        };
-        for (question, kind) in definition.metric_questions() {
-            if let Some(score) = r.answers.get(&question.id).and_then(|v| v.as_i64()) {
-                latest.entry(kind).or_insert(LatestScore {
-                    score,
-                    at: r.submitted_at,
-                });
-            }
-        }
-    }
-    Ok(latest)
+    let id = customer_id.to_string();
+    let mut latest = store.latest_scores(org_id, &[id.as_str()]).await?;
+    Ok(latest
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            (
+                l.metric,
+                LatestScore {
+                    score: l.score,
+                    at: l.submitted_at,
+                },
+            )
+        })
+        .collect())
 }
