@@ -3,10 +3,9 @@
 //! validation, customer creation and maintained counts as the API) — then times
 //! `GET /journeys/{id}/map` on it and checks that its event volumes add up to what was loaded.
 
-use crate::api::{Api, CHANNELS, nps_survey, timed_gets};
-use crate::server::{Binary, Memory, init_and_open, load_average, loaded_data_dir};
-use crate::stats::Latency;
-use crate::submit::ms;
+use crate::api::{CHANNELS, nps_survey};
+use crate::served::{ServedGets, served_gets};
+use crate::server::{Binary, backend_of, init_and_open, loaded_data_dir};
 use anyhow::{Context, bail};
 use chrono::{SecondsFormat, Utc};
 use clap::Args;
@@ -88,21 +87,12 @@ struct Manifest {
 #[derive(Debug, Serialize)]
 struct MapReport {
     bench: &'static str,
-    backend: String,
+    backend: &'static str,
     customers: u64,
     events: u64,
     responses: u64,
-    query: String,
-    cold_start_ms: f64,
-    first_request_ms: f64,
-    sequential: Latency,
-    concurrent: Latency,
-    concurrency: usize,
-    mismatches: usize,
-    server_memory_idle: Memory,
-    server_memory_after: Memory,
-    load_average_before: f64,
-    load_average_after: f64,
+    #[serde(flatten)]
+    runs: ServedGets,
 }
 
 pub async fn run(args: JourneyMapArgs) -> anyhow::Result<bool> {
@@ -308,11 +298,6 @@ async fn measure(
     manifest: &Manifest,
 ) -> anyhow::Result<bool> {
     let binary = Binary::new(&args.binary, manifest.database_url.clone())?;
-    let mut server = binary.serve(data_dir)?;
-    let cold_start = server.wait_ready(Duration::from_secs(120)).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let memory_idle = server.memory()?;
-    let api = Api::new(&server.base_url, &manifest.api_token, args.concurrency)?;
     let query = format!("/api/v1/journeys/{}/map?metric=nps", manifest.journey_id);
     let (events, responses) = (manifest.events, manifest.responses);
     // Every loaded event and response lies in the map's default period (twelve months).
@@ -327,64 +312,38 @@ async fn measure(
         let n = body["overall"]["n"].as_u64().unwrap_or_default();
         Ok(counted == events && n == responses)
     };
-    let load_before = load_average();
-    let first_started = Instant::now();
-    let first = api.get(&query).await?;
-    let first_request = first_started.elapsed();
+    let runs = served_gets(
+        &binary,
+        data_dir,
+        &manifest.api_token,
+        query,
+        args.requests,
+        args.concurrency,
+        check,
+    )
+    .await?;
+    let first = &runs.first;
     eprintln!(
         "first answer: overall NPS {} (n = {}), {} friction entries",
         first["overall"]["value"],
         first["overall"]["n"],
         first["friction"].as_array().map_or(0, Vec::len)
     );
-    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check).await?;
-    let mismatches = usize::from(!check(&first)?) + timed.mismatches;
-    let memory_after = server.memory()?;
-    let load_after = load_average();
-    server.stop()?;
-    let report = MapReport {
-        bench: "journey-map",
-        backend: if manifest.database_url.is_some() {
-            "postgres".to_owned()
-        } else {
-            "sqlite".to_owned()
-        },
-        customers: manifest.customers,
-        events,
-        responses,
-        query,
-        cold_start_ms: ms(cold_start),
-        first_request_ms: ms(first_request),
-        sequential: Latency::of(&timed.sequential),
-        concurrent: Latency::of(&timed.concurrent),
-        concurrency: args.concurrency,
-        mismatches,
-        server_memory_idle: memory_idle,
-        server_memory_after: memory_after,
-        load_average_before: load_before,
-        load_average_after: load_after,
-    };
     println!(
         "journey map of {} customers, {events} events, {responses} responses (21 touchpoints in 7 stages, NPS, twelve months):",
         manifest.customers
     );
-    println!(
-        "  cold start {:.1} ms; first request {:.1} ms",
-        report.cold_start_ms, report.first_request_ms
-    );
-    println!("  sequential    {}", report.sequential.line());
-    println!(
-        "  concurrency {} {}",
-        args.concurrency,
-        report.concurrent.line()
-    );
-    println!(
-        "  server RSS idle {:.1} MiB, after queries {:.1} MiB; answers whose volumes or n differ from the load: {mismatches}",
-        memory_idle.rss_mib(),
-        memory_after.rss_mib(),
-    );
+    runs.print();
+    let report = MapReport {
+        bench: "journey-map",
+        backend: backend_of(manifest.database_url.as_deref()),
+        customers: manifest.customers,
+        events,
+        responses,
+        runs,
+    };
     println!("{}", serde_json::to_string(&report)?);
-    if mismatches > 0 {
+    if report.runs.mismatches > 0 {
         eprintln!("FAILED: the map does not count every loaded event and response");
         return Ok(false);
     }

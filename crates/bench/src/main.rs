@@ -12,6 +12,7 @@ mod events;
 mod journey_map;
 mod metrics;
 mod paths;
+mod served;
 mod server;
 mod startup;
 mod stats;

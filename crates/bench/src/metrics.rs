@@ -1,10 +1,9 @@
 //! `metrics`: loads millions of responses through the store's own bulk path (the same
 //! validation and rollup code as the API), then times the metrics endpoint on them.
 
-use crate::api::{Api, CHANNELS, COMMENTS, nps_survey, timed_gets};
-use crate::server::{Binary, Memory, init_and_open, load_average, loaded_data_dir};
-use crate::stats::Latency;
-use crate::submit::ms;
+use crate::api::{CHANNELS, COMMENTS, nps_survey};
+use crate::served::{ServedGets, served_gets};
+use crate::server::{Binary, backend_of, init_and_open, load_average, loaded_data_dir};
 use anyhow::{Context, bail};
 use chrono::{Datelike, Months, NaiveDate, SecondsFormat, Utc};
 use clap::Args;
@@ -81,19 +80,10 @@ struct LoadReport {
 #[derive(Debug, Serialize)]
 struct QueryReport {
     bench: &'static str,
-    backend: String,
+    backend: &'static str,
     loaded: u64,
-    query: String,
-    cold_start_ms: f64,
-    first_request_ms: f64,
-    sequential: Latency,
-    concurrent: Latency,
-    concurrency: usize,
-    n_mismatches: usize,
-    server_memory_idle: Memory,
-    server_memory_after: Memory,
-    load_average_before: f64,
-    load_average_after: f64,
+    #[serde(flatten)]
+    runs: ServedGets,
 }
 
 pub async fn run(args: MetricsArgs) -> anyhow::Result<bool> {
@@ -294,16 +284,10 @@ impl Shape {
 
 async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> anyhow::Result<bool> {
     let binary = Binary::new(&args.binary, manifest.database_url.clone())?;
-    let mut server = binary.serve(data_dir)?;
-    let cold_start = server.wait_ready(Duration::from_secs(120)).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let memory_idle = server.memory()?;
-    let api = Api::new(&server.base_url, &manifest.api_token, args.concurrency)?;
     let query = format!(
         "/api/v1/metrics?survey_id={}&metric=nps&from={}&to={}&interval=month&group_by=touchpoint",
         manifest.survey_id, manifest.from, manifest.to
     );
-
     let loaded = manifest.loaded;
     let check = move |body: &Value| -> anyhow::Result<bool> {
         let n = body["n"].as_u64().context("no n in the metrics answer")?;
@@ -317,68 +301,37 @@ async fn measure(args: &MetricsArgs, data_dir: &Path, manifest: &Manifest) -> an
             .sum();
         Ok(n == loaded && group_n == n && series_n == n)
     };
-
-    let load_before = load_average();
-    let first_started = Instant::now();
-    let first = api.get(&query).await?;
-    let first_request = first_started.elapsed();
-    let periods = first["series"].as_array().map_or(0, Vec::len);
-    let groups = first["groups"].as_array().map_or(0, Vec::len);
-    eprintln!(
-        "first answer: n = {}, value = {}, {periods} periods, {groups} groups",
-        first["n"], first["value"]
-    );
-    let timed = timed_gets(&api, &query, args.requests, args.concurrency, check).await?;
-    let n_mismatches = usize::from(!check(&first)?) + timed.mismatches;
-    let memory_after = server.memory()?;
-    let load_after = load_average();
-    server.stop()?;
-
-    let report = QueryReport {
-        bench: "metrics",
-        backend: if manifest.database_url.is_some() {
-            "postgres".to_owned()
-        } else {
-            "sqlite".to_owned()
-        },
-        loaded: manifest.loaded,
+    let runs = served_gets(
+        &binary,
+        data_dir,
+        &manifest.api_token,
         query,
-        cold_start_ms: ms(cold_start),
-        first_request_ms: ms(first_request),
-        sequential: Latency::of(&timed.sequential),
-        concurrent: Latency::of(&timed.concurrent),
-        concurrency: args.concurrency,
-        n_mismatches,
-        server_memory_idle: memory_idle,
-        server_memory_after: memory_after,
-        load_average_before: load_before,
-        load_average_after: load_after,
-    };
+        args.requests,
+        args.concurrency,
+        check,
+    )
+    .await?;
+    let first = &runs.first;
+    eprintln!(
+        "first answer: n = {}, value = {}, {} periods, {} groups",
+        first["n"],
+        first["value"],
+        first["series"].as_array().map_or(0, Vec::len),
+        first["groups"].as_array().map_or(0, Vec::len)
+    );
     println!(
         "metrics on {} stored responses ({} to {}, monthly, grouped by touchpoint):",
         manifest.loaded, manifest.from, manifest.to
     );
-    println!(
-        "  cold start {:.1} ms; first request {:.1} ms",
-        report.cold_start_ms, report.first_request_ms
-    );
-    println!("  sequential    {}", report.sequential.line());
-    println!(
-        "  concurrency {} {}",
-        args.concurrency,
-        report.concurrent.line()
-    );
-    println!(
-        "  server RSS idle {:.1} MiB, after queries {:.1} MiB; answers with n ≠ {}: {n_mismatches}",
-        memory_idle.rss_mib(),
-        memory_after.rss_mib(),
-        manifest.loaded
-    );
-    println!(
-        "  machine load average (1 min) before {load_before:.2}, after {load_after:.2} — other processes share the cores"
-    );
+    runs.print();
+    let report = QueryReport {
+        bench: "metrics",
+        backend: backend_of(manifest.database_url.as_deref()),
+        loaded: manifest.loaded,
+        runs,
+    };
     println!("{}", serde_json::to_string(&report)?);
-    if n_mismatches > 0 {
+    if report.runs.mismatches > 0 {
         eprintln!("FAILED: the metrics answer does not count every loaded response");
         return Ok(false);
     }

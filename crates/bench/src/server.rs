@@ -422,3 +422,12 @@ where
     )?;
     Ok((dir, manifest))
 }
+
+/// `postgres` or `sqlite`, for the JSON lines.
+pub fn backend_of(database_url: Option<&str>) -> &'static str {
+    if database_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
