@@ -17,6 +17,7 @@ use crate::filter::{
     rows_with_keys,
 };
 use crate::page::{Cursor, Page};
+use crate::segments::push_attribute;
 use crate::{Store, new_id, now_ms};
 use serde::Serialize;
 use sqlx::Row;
@@ -24,7 +25,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use std::collections::HashMap;
 use touchpoint_domain::customer::{PreparedBatch, prepare_batch};
-use touchpoint_domain::segment::Condition;
+use touchpoint_domain::segment::{AttributeTest, Condition};
 use touchpoint_domain::{
     AttributeDefinition, AttributeType, AttributeValue, BatchReport, CustomerDraft, CustomerId,
     FieldError, Language, LineError, OrgId, UnknownCustomers, ValidCustomer,
@@ -504,38 +505,21 @@ impl Store {
         limit: usize,
     ) -> Result<Page<Customer>> {
         let mut conditions = Conditions::new(5);
+        // The same conditions as a segment's on attributes.
         for filter in &query.attributes {
-            match filter {
+            let (key, test) = match filter {
                 AttributeFilter::Equals { key, value } => {
-                    let (column, bind) = match value {
-                        AttributeValue::Number(n) => ("value_num", Bind::Float(*n)),
-                        other => ("value_text", Bind::Text(other.filter_text())),
-                    };
-                    conditions.push_values(
-                        &format!(
-                            "EXISTS (SELECT 1 FROM customer_attributes a WHERE a.org_id = c.org_id \
-                             AND a.customer_id = c.id AND a.key = ? AND a.{column} = ?)"
-                        ),
-                        vec![Bind::Text(key.clone()), bind],
-                    );
+                    (key, AttributeTest::Equals(value.clone()))
                 }
-                AttributeFilter::Range { key, min, max } => {
-                    let mut condition = "EXISTS (SELECT 1 FROM customer_attributes a WHERE \
-                         a.org_id = c.org_id AND a.customer_id = c.id AND a.key = ?"
-                        .to_owned();
-                    let mut values = vec![Bind::Text(key.clone())];
-                    if let Some(min) = min {
-                        condition.push_str(" AND a.value_num >= ?");
-                        values.push(Bind::Float(*min));
-                    }
-                    if let Some(max) = max {
-                        condition.push_str(" AND a.value_num <= ?");
-                        values.push(Bind::Float(*max));
-                    }
-                    condition.push(')');
-                    conditions.push_values(&condition, values);
-                }
-            }
+                AttributeFilter::Range { key, min, max } => (
+                    key,
+                    AttributeTest::Range {
+                        min: min.map(AttributeValue::Number),
+                        max: max.map(AttributeValue::Number),
+                    },
+                ),
+            };
+            push_attribute(&mut conditions, "c.id", key, &test);
         }
         for (column, wanted) in [
             ("c.consent_email = ?", query.consent_email),

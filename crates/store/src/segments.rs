@@ -113,6 +113,47 @@ async fn load_in(tx: &mut Transaction<'_>, org_id: OrgId, id: SegmentId) -> Resu
     segment_from_row(&row, &definitions)
 }
 
+/// Adds "the customer whose id is the SQL expression `customer` has attribute `key` with a
+/// value passing `test`" — for segments and for the customer list's attribute filters.
+pub(crate) fn push_attribute(
+    conditions: &mut Conditions,
+    customer: &str,
+    key: &str,
+    test: &AttributeTest,
+) {
+    let base = format!(
+        "EXISTS (SELECT 1 FROM customer_attributes sa WHERE sa.customer_id = {customer} AND sa.key = ?"
+    );
+    let mut values = vec![Bind::Text(key.to_owned())];
+    let sql = match test {
+        AttributeTest::Equals(value) => {
+            let (column, bind) = column_of(value);
+            values.push(bind);
+            format!("{base} AND sa.{column} = ?)")
+        }
+        AttributeTest::OneOf(list) => {
+            let column = list.first().map_or("value_text", |v| column_of(v).0);
+            let marks = vec!["?"; list.len()].join(", ");
+            values.extend(list.iter().map(|v| column_of(v).1));
+            format!("{base} AND sa.{column} IN ({marks}))")
+        }
+        AttributeTest::Range { min, max } => {
+            let mut sql = base;
+            if let Some(n) = min.as_ref().and_then(AttributeValue::filter_number) {
+                sql.push_str(" AND sa.value_num >= ?");
+                values.push(Bind::Float(n));
+            }
+            if let Some(n) = max.as_ref().and_then(AttributeValue::filter_number) {
+                sql.push_str(" AND sa.value_num <= ?");
+                values.push(Bind::Float(n));
+            }
+            sql.push(')');
+            sql
+        }
+    };
+    conditions.push_values(&sql, values);
+}
+
 /// Adds the segment's conditions on the customer whose id is the SQL expression `customer`.
 /// `now` is when "the last N days" of a contacts condition end.
 pub(crate) fn push_segment(
@@ -124,37 +165,7 @@ pub(crate) fn push_segment(
     for condition in segment {
         match condition {
             Condition::Attribute { key, test, .. } => {
-                let base = format!(
-                    "EXISTS (SELECT 1 FROM customer_attributes sa WHERE sa.customer_id = {customer} AND sa.key = ?"
-                );
-                let mut values = vec![Bind::Text(key.clone())];
-                let sql = match test {
-                    AttributeTest::Equals(value) => {
-                        let (column, bind) = column_of(value);
-                        values.push(bind);
-                        format!("{base} AND sa.{column} = ?)")
-                    }
-                    AttributeTest::OneOf(list) => {
-                        let column = list.first().map_or("value_text", |v| column_of(v).0);
-                        let marks = vec!["?"; list.len()].join(", ");
-                        values.extend(list.iter().map(|v| column_of(v).1));
-                        format!("{base} AND sa.{column} IN ({marks}))")
-                    }
-                    AttributeTest::Range { min, max } => {
-                        let mut sql = base;
-                        if let Some(n) = min.as_ref().and_then(AttributeValue::filter_number) {
-                            sql.push_str(" AND sa.value_num >= ?");
-                            values.push(Bind::Float(n));
-                        }
-                        if let Some(n) = max.as_ref().and_then(AttributeValue::filter_number) {
-                            sql.push_str(" AND sa.value_num <= ?");
-                            values.push(Bind::Float(n));
-                        }
-                        sql.push(')');
-                        sql
-                    }
-                };
-                conditions.push_values(&sql, values);
+                push_attribute(conditions, customer, key, test)
             }
             Condition::NpsCategory(categories) => {
                 let mut parts = Vec::new();
