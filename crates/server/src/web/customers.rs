@@ -18,7 +18,9 @@ use axum::response::Response;
 use serde_json::Value;
 use std::collections::HashMap;
 use touchpoint_domain::metrics::MetricKind;
-use touchpoint_domain::{CustomerId, DepartmentScope, Language, SurveyDefinition, SurveyId};
+use touchpoint_domain::{
+    Answers, CustomerId, DepartmentScope, Language, SurveyDefinition, SurveyId,
+};
 use touchpoint_store::{Cursor, Customer, CustomerQuery, StoreError};
 
 /// Customers per list page.
@@ -381,20 +383,17 @@ pub async fn timeline(
             TimelineItem::Response(r) => {
                 let (channel, channel_icon) = customer_texts::channel(c, &r.channel);
                 let (mut scores, mut comments) = (Vec::new(), Vec::new());
-                if let Some(definition) = surveys.get(&r.survey_id) {
-                    for (question, kind) in definition.metric_questions() {
-                        if let Some(score) = r.answers.get(&question.id).and_then(Value::as_i64) {
-                            scores.push(score_view(language, kind, score, r.submitted_at));
-                        }
-                    }
-                    for question in &definition.questions {
-                        if question.kind == touchpoint_domain::QuestionKind::Text
-                            && let Some(text) = r.answers.get(&question.id).and_then(Value::as_str)
-                            && !text.trim().is_empty()
-                        {
-                            comments.push(text.to_owned());
-                        }
-                    }
+                let answers = serde_json::from_value::<Answers>(r.answers.clone()).ok();
+                if let (Some(definition), Some(answers)) = (surveys.get(&r.survey_id), answers) {
+                    scores = answers
+                        .metric_scores(definition)
+                        .map(|(_, kind, score)| score_view(language, kind, score, r.submitted_at))
+                        .collect();
+                    comments = answers
+                        .texts(definition)
+                        .filter(|text| !text.trim().is_empty())
+                        .map(str::to_owned)
+                        .collect();
                 }
                 EntryView {
                     kind: "response",
