@@ -43,6 +43,15 @@ pub fn day_of_ms(ms: i64) -> i64 {
     ms.div_euclid(MS_PER_DAY)
 }
 
+/// Days `from_day..=to_day` as the half-open range of unix milliseconds `[start, end)` they
+/// cover (saturating at the ends of the range of i64).
+pub fn ms_range_of_days(from_day: i64, to_day: i64) -> (i64, i64) {
+    (
+        from_day.saturating_mul(MS_PER_DAY),
+        to_day.saturating_add(1).saturating_mul(MS_PER_DAY),
+    )
+}
+
 pub fn date_of_day(day: i64) -> NaiveDate {
     NaiveDate::default() + Duration::days(day)
 }
@@ -55,6 +64,14 @@ pub fn day_of_date(date: NaiveDate) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_day_range_covers_whole_days_half_open() {
+        assert_eq!(ms_range_of_days(0, 0), (0, 86_400_000));
+        assert_eq!(ms_range_of_days(1, 2), (86_400_000, 3 * 86_400_000));
+        assert_eq!(ms_range_of_days(-1, -1), (-86_400_000, 0));
+        assert_eq!(ms_range_of_days(0, i64::MAX).1, i64::MAX);
+    }
 
     fn day(y: i32, m: u32, d: u32) -> i64 {
         day_of_date(NaiveDate::from_ymd_opt(y, m, d).expect("date"))

@@ -7,16 +7,8 @@ use crate::accounts::parse;
 use crate::error::Result;
 use futures_util::TryStreamExt;
 use sqlx::Row;
-use touchpoint_domain::period::MS_PER_DAY;
+use touchpoint_domain::period::ms_range_of_days;
 use touchpoint_domain::{Answers, CustomerId, JourneyId, OrgId, SurveyId, TouchpointId};
-
-/// Days `from_day..=to_day` as milliseconds `[from, to)`.
-fn bounds(from_day: i64, to_day: i64) -> (i64, i64) {
-    (
-        from_day.saturating_mul(MS_PER_DAY),
-        to_day.saturating_add(1).saturating_mul(MS_PER_DAY),
-    )
-}
 
 /// A customer's response at one of the journey's touchpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +31,7 @@ impl Store {
         to_day: i64,
         mut visit: impl FnMut(CustomerId, TouchpointId),
     ) -> Result<u64> {
-        let (from, to) = bounds(from_day, to_day);
+        let (from, to) = ms_range_of_days(from_day, to_day);
         let mut rows = sqlx::query(
             // No condition on e.org_id: the journey's touchpoints are the organisation's own,
             // and without it the scan runs on events_customer_path alone, in order (0014).
@@ -74,7 +66,7 @@ impl Store {
         to_day: i64,
         mut each: impl FnMut(JourneyAnswers),
     ) -> Result<u64> {
-        let (from, to) = bounds(from_day, to_day);
+        let (from, to) = ms_range_of_days(from_day, to_day);
         let mut rows = sqlx::query(
             "SELECT r.customer_id, r.survey_id, r.touchpoint_id, r.answers FROM responses r \
              JOIN stage_touchpoints st ON st.touchpoint_id = r.touchpoint_id \

@@ -564,10 +564,12 @@ impl Store {
              WHERE r.org_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3{}",
             conditions.sql()
         );
+        let (from_ms, to_ms) =
+            touchpoint_domain::period::ms_range_of_days(query.from_day, query.to_day);
         let statement = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id.to_string())
-            .bind(query.from_day * touchpoint_domain::period::MS_PER_DAY)
-            .bind((query.to_day + 1) * touchpoint_domain::period::MS_PER_DAY)
+            .bind(from_ms)
+            .bind(to_ms)
             .bind(attribute_key);
         let statement = conditions.bind(statement);
         let mut rows = statement.fetch(self.read());
