@@ -202,12 +202,13 @@ async fn load(args: &JourneyMapArgs, data_dir: &Path) -> anyhow::Result<Manifest
     let mut written = 0u64;
     let mut last_report = Instant::now();
     while let Some(events) = receiver.recv().await {
-        for outcome in store.ingest_events(org_id, &events).await? {
+        let sent = events.len() as u64;
+        for outcome in store.ingest_events(org_id, events).await? {
             if !matches!(outcome, EventOutcome::Created(_)) {
                 bail!("bulk load: unexpected event outcome {outcome:?}");
             }
         }
-        written += events.len() as u64;
+        written += sent;
         if last_report.elapsed() > Duration::from_secs(15) || written == total {
             last_report = Instant::now();
             let s = started.elapsed().as_secs_f64();

@@ -147,15 +147,16 @@ pub async fn run(args: PathsArgs) -> anyhow::Result<bool> {
                 _ => stage = (stage + 1).min(stages - 1),
             }
             if batch.len() == 1_000 {
-                store.ingest_events(org_id, &batch).await?;
                 loaded += batch.len() as u64;
-                batch.clear();
+                store
+                    .ingest_events(org_id, std::mem::take(&mut batch))
+                    .await?;
             }
         }
     }
     if !batch.is_empty() {
-        store.ingest_events(org_id, &batch).await?;
         loaded += batch.len() as u64;
+        store.ingest_events(org_id, batch).await?;
     }
     let load_s = loading.elapsed().as_secs_f64();
 

@@ -169,7 +169,7 @@ impl TestApp {
     async fn events(&self, events: Vec<NewEvent>) {
         let outcomes = self
             .store
-            .ingest_events(self.org_id, &events)
+            .ingest_events(self.org_id, events)
             .await
             .expect("ingest");
         assert!(

@@ -373,6 +373,24 @@ pub(crate) async fn create_bare_customers(
     Ok(())
 }
 
+/// What a response or event naming an unknown customer does in this organisation.
+pub(crate) async fn unknown_customers_policy<'e, E>(
+    executor: E,
+    org_id: OrgId,
+) -> Result<UnknownCustomers>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT unknown_customers FROM organisations WHERE id = $1")
+        .bind(org_id.to_string())
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let raw: String = row.try_get("unknown_customers")?;
+    UnknownCustomers::parse(&raw)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown_customers '{raw}'")))
+}
+
 impl Store {
     /// Declares an attribute for the organisation's customers. A key can be declared once.
     pub async fn define_attribute(
@@ -579,14 +597,7 @@ impl Store {
 
     /// What a response naming an unknown customer does in this organisation.
     pub async fn unknown_customers(&self, org_id: OrgId) -> Result<UnknownCustomers> {
-        let row = sqlx::query("SELECT unknown_customers FROM organisations WHERE id = $1")
-            .bind(org_id.to_string())
-            .fetch_optional(self.read())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let raw: String = row.try_get("unknown_customers")?;
-        UnknownCustomers::parse(&raw)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown_customers '{raw}'")))
+        unknown_customers_policy(self.read(), org_id).await
     }
 
     pub async fn set_unknown_customers(

@@ -42,8 +42,9 @@ impl Backend {
     /// block the writer), foreign keys enforced, wait instead of failing on a busy file,
     /// `synchronous = FULL` so a committed transaction survives power loss, not only a crash,
     /// and a page cache larger than SQLite's 2 MiB (with which every insert into a large index
-    /// re-reads pages). The one writer also checkpoints the log every 16 MiB instead of 4 (a
-    /// page changed again before the checkpoint is copied into the database once). Temporary
+    /// re-reads pages). Checkpoints run in the background (`checkpoint.rs`); the one writer
+    /// checkpoints the log itself only when it reaches 64 MiB, which the background task
+    /// normally prevents (a page changed again before a checkpoint is copied once). Temporary
     /// storage stays on disk: in memory it would save event batches their statement journal
     /// (−10 % CPU) but let one `CREATE INDEX` of a migration sort millions of rows in RAM.
     pub async fn prepare_connection(
@@ -55,7 +56,7 @@ impl Backend {
             Backend::Sqlite => {
                 let role_settings = match role {
                     ConnectionRole::Writer => {
-                        "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 4000;"
+                        "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16000;"
                     }
                     ConnectionRole::Reader => "PRAGMA cache_size = -16384;",
                 };

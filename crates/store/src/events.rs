@@ -1,17 +1,19 @@
 //! Interaction events: a batch is written in one transaction — customers resolved (created on
 //! the fly or refused, by the organisation's setting), each event kept once per external id
 //! (a replay is recognised, other content under the same id is a conflict), and the daily
-//! counts per touchpoint and type moved with it.
+//! counts per touchpoint and type moved with it. Concurrent requests' batches share that
+//! transaction (group commit).
 
 use crate::accounts::parse;
-use crate::customers::{create_bare_customers, known_customers};
+use crate::customers::{create_bare_customers, known_customers, unknown_customers_policy};
 use crate::error::{Result, StoreError};
 use crate::filter::{row_placeholders, rows_per_statement, rows_with_keys};
+use crate::group_commit::GroupWrite;
 use crate::page::{Cursor, Page};
 use crate::{Store, Transaction, new_id, now_ms};
 use serde_json::Value;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
 use std::collections::{BTreeMap, HashMap};
 use touchpoint_domain::customer::UnknownCustomers;
 use touchpoint_domain::event::NewEvent;
@@ -101,10 +103,9 @@ async fn stored_events(
 struct Insert<'a> {
     index: usize,
     id: String,
-    event: &'a NewEvent,
+    prepared: &'a PreparedEvent,
     customer_id: CustomerId,
     touchpoint_id: TouchpointId,
-    fingerprint: String,
 }
 
 /// Deletes a customer's events and uncounts them from the daily counts (for erasure).
@@ -148,161 +149,250 @@ pub(crate) async fn delete_customer_events(
     Ok(deleted)
 }
 
-impl Store {
-    /// The organisation's touchpoints by id and by key, for resolving events.
-    pub async fn touchpoint_references(
-        &self,
-        org_id: OrgId,
-    ) -> Result<HashMap<String, TouchpointId>> {
-        let rows = sqlx::query("SELECT id, key FROM touchpoints WHERE org_id = $1")
-            .bind(org_id.to_string())
-            .fetch_all(self.read())
-            .await?;
-        let mut references = HashMap::new();
-        for row in &rows {
-            let id: TouchpointId = parse(row, "id")?;
-            references.insert(id.to_string(), id);
-            if let Some(key) = row.try_get::<Option<String>, _>("key")? {
-                references.insert(key, id);
-            }
+/// One request's events, as queued for the events' group-commit writer.
+pub(crate) struct EventBatch {
+    org_id: OrgId,
+    events: Vec<PreparedEvent>,
+}
+
+/// An event with what the writer needs of it computed beforehand, on the submitting task,
+/// so that the one writer does not hash and serialise.
+struct PreparedEvent {
+    event: NewEvent,
+    fingerprint: String,
+    properties_json: String,
+}
+
+impl PreparedEvent {
+    fn new(event: NewEvent) -> Self {
+        Self {
+            fingerprint: event.fingerprint(),
+            properties_json: Value::Object(event.properties.clone()).to_string(),
+            event,
         }
-        Ok(references)
+    }
+}
+
+/// Event batches, written in groups: several requests' batches in one transaction.
+pub(crate) struct EventWrites;
+
+impl GroupWrite for EventWrites {
+    type Item = EventBatch;
+    type Outcome = Vec<EventOutcome>;
+    /// Up to 8,000 events per transaction (batches carry at most 1,000).
+    const MAX_GROUP: usize = 8;
+
+    async fn write(pool: &AnyPool, batches: &[&EventBatch]) -> Result<Vec<Vec<EventOutcome>>> {
+        // Two servers on one PostgreSQL racing with the same new event: the loser's insert
+        // conflicts; once more, it sees the winner's event and reports a replay.
+        match write_batches(pool, batches).await {
+            Err(StoreError::Conflict { .. }) => write_batches(pool, batches).await,
+            other => other,
+        }
+    }
+}
+
+/// Writes event batches in one transaction: one list of outcomes per batch, in order.
+async fn write_batches(pool: &AnyPool, batches: &[&EventBatch]) -> Result<Vec<Vec<EventOutcome>>> {
+    let mut tx = pool.begin().await?;
+    let mut counts = DailyCounts::default();
+    let mut outcomes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        outcomes.push(ingest_in(&mut tx, batch.org_id, &batch.events, &mut counts).await?);
+    }
+    counts.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// The organisation's touchpoints by id and by key, for resolving events.
+async fn touchpoint_references(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+) -> Result<HashMap<String, TouchpointId>> {
+    let rows = sqlx::query("SELECT id, key FROM touchpoints WHERE org_id = $1")
+        .bind(org_id.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut references = HashMap::new();
+    for row in &rows {
+        let id: TouchpointId = parse(row, "id")?;
+        references.insert(id.to_string(), id);
+        if let Some(key) = row.try_get::<Option<String>, _>("key")? {
+            references.insert(key, id);
+        }
+    }
+    Ok(references)
+}
+
+/// Events to add to the daily counts per organisation, touchpoint, day and type.
+#[derive(Default)]
+struct DailyCounts(BTreeMap<(OrgId, TouchpointId, i64, String), i64>);
+
+impl DailyCounts {
+    fn add(&mut self, org_id: OrgId, touchpoint_id: TouchpointId, occurred_at_ms: i64, kind: &str) {
+        *self
+            .0
+            .entry((
+                org_id,
+                touchpoint_id,
+                day_of_ms(occurred_at_ms),
+                kind.to_owned(),
+            ))
+            .or_default() += 1;
     }
 
-    /// Stores a batch of valid events (one outcome per event, in order) in one transaction.
-    pub async fn ingest_events(
-        &self,
-        org_id: OrgId,
-        events: &[NewEvent],
-    ) -> Result<Vec<EventOutcome>> {
-        let touchpoints = self.touchpoint_references(org_id).await?;
-        let policy = self.unknown_customers(org_id).await?;
-        let mut outcomes: Vec<Option<EventOutcome>> = vec![None; events.len()];
-        let mut tx = self.write().begin().await?;
-
-        let mut customer_ids: Vec<&str> = events
-            .iter()
-            .map(|e| e.customer_external_id.as_str())
-            .collect();
-        customer_ids.sort_unstable();
-        customer_ids.dedup();
-        let mut customers = known_customers(&mut tx, org_id, &customer_ids).await?;
-        let missing: Vec<&str> = customer_ids
-            .iter()
-            .copied()
-            .filter(|id| !customers.contains_key(*id))
-            .collect();
-        if !missing.is_empty() && policy == UnknownCustomers::Create {
-            create_bare_customers(&mut tx, org_id, &missing).await?;
-            customers.extend(known_customers(&mut tx, org_id, &missing).await?);
-        }
-
-        let mut external_ids: Vec<&str> = events.iter().map(|e| e.external_id.as_str()).collect();
-        external_ids.sort_unstable();
-        external_ids.dedup();
-        let mut seen = stored_events(&mut tx, org_id, &external_ids).await?;
-
-        let now = now_ms();
-        let mut inserts = Vec::new();
-        for (index, event) in events.iter().enumerate() {
-            let fingerprint = event.fingerprint();
-            if let Some((id, stored)) = seen.get(&event.external_id) {
-                outcomes[index] = Some(if *stored == fingerprint {
-                    EventOutcome::Replayed(id.clone())
-                } else {
-                    EventOutcome::Conflict(id.clone())
-                });
-                continue;
-            }
-            let Some(touchpoint_id) = touchpoints.get(&event.touchpoint).copied() else {
-                outcomes[index] = Some(EventOutcome::Rejected {
-                    field: "touchpoint",
-                    message: "no touchpoint of this organisation has this id or key".to_owned(),
-                });
-                continue;
-            };
-            let Some(customer_id) = customers.get(&event.customer_external_id).copied() else {
-                outcomes[index] = Some(EventOutcome::Rejected {
-                    field: "customer_external_id",
-                    message: "unknown customer (this organisation refuses unknown customers)"
-                        .to_owned(),
-                });
-                continue;
-            };
-            let id: uuid::Uuid = new_id();
-            // A later duplicate in the same batch is a replay (or conflict) of this one.
-            seen.insert(
-                event.external_id.clone(),
-                (id.to_string(), fingerprint.clone()),
-            );
-            outcomes[index] = Some(EventOutcome::Created(id.to_string()));
-            inserts.push(Insert {
-                index,
-                id: id.to_string(),
-                event,
-                customer_id,
-                touchpoint_id,
-                fingerprint,
-            });
-        }
-
-        let mut rollups: BTreeMap<(String, i64, String), i64> = BTreeMap::new();
-        for chunk in inserts.chunks(rows_per_statement(12)) {
-            let sql = format!(
-                "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
-                 properties, fingerprint, occurred_at, received_at) VALUES {}",
-                row_placeholders(chunk.len(), 12, 1)
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for insert in chunk {
-                let e = insert.event;
-                query = query
-                    .bind(insert.id.clone())
-                    .bind(org_id.to_string())
-                    .bind(e.external_id.clone())
-                    .bind(insert.customer_id.to_string())
-                    .bind(insert.touchpoint_id.to_string())
-                    .bind(e.channel.clone())
-                    .bind(e.kind.clone())
-                    .bind(e.outcome.clone())
-                    .bind(Value::Object(e.properties.clone()).to_string())
-                    .bind(insert.fingerprint.clone())
-                    .bind(e.occurred_at_ms)
-                    .bind(now);
-                *rollups
-                    .entry((
-                        insert.touchpoint_id.to_string(),
-                        day_of_ms(e.occurred_at_ms),
-                        e.kind.clone(),
-                    ))
-                    .or_default() += 1;
-            }
-            query.execute(&mut *tx).await?;
-        }
-        let rollups: Vec<_> = rollups.into_iter().collect();
-        for chunk in rollups.chunks(rows_per_statement(5)) {
+    async fn write(self, tx: &mut Transaction<'_>) -> Result<()> {
+        let counts: Vec<_> = self.0.into_iter().collect();
+        for chunk in counts.chunks(rows_per_statement(5)) {
             let sql = format!(
                 "INSERT INTO event_rollups (org_id, touchpoint_id, day, type, n) VALUES {} \
                  ON CONFLICT (org_id, touchpoint_id, day, type) DO UPDATE SET n = event_rollups.n + excluded.n",
                 row_placeholders(chunk.len(), 5, 1)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for ((touchpoint_id, day, kind), n) in chunk {
+            for ((org_id, touchpoint_id, day, kind), n) in chunk {
                 query = query
                     .bind(org_id.to_string())
-                    .bind(touchpoint_id.clone())
+                    .bind(touchpoint_id.to_string())
                     .bind(*day)
                     .bind(kind.clone())
                     .bind(*n);
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut **tx).await?;
         }
-        tx.commit().await?;
-        debug_assert!(inserts.iter().all(|i| outcomes[i.index].is_some()));
-        outcomes
-            .into_iter()
-            .map(|o| o.ok_or_else(|| StoreError::Corrupt("an event without an outcome".into())))
-            .collect()
+        Ok(())
+    }
+}
+
+/// Stores one batch of valid events in `tx` (one outcome per event, in order), adding the new
+/// ones to `counts`.
+async fn ingest_in(
+    tx: &mut Transaction<'_>,
+    org_id: OrgId,
+    events: &[PreparedEvent],
+    counts: &mut DailyCounts,
+) -> Result<Vec<EventOutcome>> {
+    let touchpoints = touchpoint_references(tx, org_id).await?;
+    let policy = unknown_customers_policy(&mut **tx, org_id).await?;
+    let mut outcomes: Vec<Option<EventOutcome>> = vec![None; events.len()];
+
+    let mut customer_ids: Vec<&str> = events
+        .iter()
+        .map(|e| e.event.customer_external_id.as_str())
+        .collect();
+    customer_ids.sort_unstable();
+    customer_ids.dedup();
+    let mut customers = known_customers(tx, org_id, &customer_ids).await?;
+    let missing: Vec<&str> = customer_ids
+        .iter()
+        .copied()
+        .filter(|id| !customers.contains_key(*id))
+        .collect();
+    if !missing.is_empty() && policy == UnknownCustomers::Create {
+        create_bare_customers(tx, org_id, &missing).await?;
+        customers.extend(known_customers(tx, org_id, &missing).await?);
+    }
+
+    let mut external_ids: Vec<&str> = events
+        .iter()
+        .map(|e| e.event.external_id.as_str())
+        .collect();
+    external_ids.sort_unstable();
+    external_ids.dedup();
+    let mut seen = stored_events(tx, org_id, &external_ids).await?;
+
+    let now = now_ms();
+    let mut inserts = Vec::new();
+    for (index, prepared) in events.iter().enumerate() {
+        let event = &prepared.event;
+        if let Some((id, stored)) = seen.get(&event.external_id) {
+            outcomes[index] = Some(if *stored == prepared.fingerprint {
+                EventOutcome::Replayed(id.clone())
+            } else {
+                EventOutcome::Conflict(id.clone())
+            });
+            continue;
+        }
+        let Some(touchpoint_id) = touchpoints.get(&event.touchpoint).copied() else {
+            outcomes[index] = Some(EventOutcome::Rejected {
+                field: "touchpoint",
+                message: "no touchpoint of this organisation has this id or key".to_owned(),
+            });
+            continue;
+        };
+        let Some(customer_id) = customers.get(&event.customer_external_id).copied() else {
+            outcomes[index] = Some(EventOutcome::Rejected {
+                field: "customer_external_id",
+                message: "unknown customer (this organisation refuses unknown customers)"
+                    .to_owned(),
+            });
+            continue;
+        };
+        let id: uuid::Uuid = new_id();
+        // A later duplicate in the same batch is a replay (or conflict) of this one.
+        seen.insert(
+            event.external_id.clone(),
+            (id.to_string(), prepared.fingerprint.clone()),
+        );
+        outcomes[index] = Some(EventOutcome::Created(id.to_string()));
+        counts.add(org_id, touchpoint_id, event.occurred_at_ms, &event.kind);
+        inserts.push(Insert {
+            index,
+            id: id.to_string(),
+            prepared,
+            customer_id,
+            touchpoint_id,
+        });
+    }
+
+    let org = org_id.to_string();
+    for chunk in inserts.chunks(rows_per_statement(12)) {
+        let sql = format!(
+            "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
+             properties, fingerprint, occurred_at, received_at) VALUES {}",
+            row_placeholders(chunk.len(), 12, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for insert in chunk {
+            let e = &insert.prepared.event;
+            query = query
+                .bind(insert.id.clone())
+                .bind(org.clone())
+                .bind(e.external_id.clone())
+                .bind(insert.customer_id.to_string())
+                .bind(insert.touchpoint_id.to_string())
+                .bind(e.channel.clone())
+                .bind(e.kind.clone())
+                .bind(e.outcome.clone())
+                .bind(insert.prepared.properties_json.clone())
+                .bind(insert.prepared.fingerprint.clone())
+                .bind(e.occurred_at_ms)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    debug_assert!(inserts.iter().all(|i| outcomes[i.index].is_some()));
+    outcomes
+        .into_iter()
+        .map(|o| o.ok_or_else(|| StoreError::Corrupt("an event without an outcome".into())))
+        .collect()
+}
+
+impl Store {
+    /// Stores a batch of valid events (one outcome per event, in order). The batch goes
+    /// through the events' group-commit writer: it is committed, possibly in one transaction
+    /// with other requests' batches, before this returns.
+    pub async fn ingest_events(
+        &self,
+        org_id: OrgId,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventOutcome>> {
+        let events = events.into_iter().map(PreparedEvent::new).collect();
+        self.inner
+            .events
+            .submit(EventBatch { org_id, events })
+            .await
     }
 
     /// A customer's events, newest first, in pages.

@@ -1,6 +1,6 @@
 //! Touchpoint's storage: ONE [`Store`] over SQLite (embedded default) and PostgreSQL.
 //!
-//! What belongs here: SQL, migrations, the job table, the group-commit response writer, and
+//! What belongs here: SQL, migrations, the job table, the group-commit writers, and
 //! the rollups dashboards read. What must not: HTTP, templates, business rules (those live in
 //! `touchpoint-domain`; the store persists domain types and never re-decides them).
 //!
@@ -9,12 +9,14 @@
 
 pub mod accounts;
 pub mod audit;
+mod checkpoint;
 pub mod customers;
 pub mod departments;
 pub mod dialect;
 pub mod error;
 pub mod events;
 mod filter;
+mod group_commit;
 pub mod jobs;
 pub mod journeys;
 mod latest;
@@ -72,7 +74,11 @@ struct Inner {
     read: AnyPool,
     /// Writers. On SQLite exactly one connection, so writers never contend for the file lock.
     write: AnyPool,
-    writer: writer::Writer,
+    /// Response submissions and event batches, each through its own group-commit writer.
+    responses: group_commit::GroupCommit<writer::ResponseWrites>,
+    events: group_commit::GroupCommit<events::EventWrites>,
+    /// SQLite: copies the write-ahead log into the database file off the writer's path.
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -98,7 +104,7 @@ impl Default for StoreOptions {
 
 impl Store {
     /// Opens the database named by `url` (`sqlite:PATH?mode=rwc` or `postgres://…`), applies
-    /// pending migrations and starts the response writer. Must run inside a tokio runtime.
+    /// pending migrations and starts the group-commit writers. Must run inside a tokio runtime.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend =
@@ -127,13 +133,18 @@ impl Store {
             }
         };
         migrate::run(&write, backend).await?;
-        let writer = writer::Writer::start(write.clone());
+        let checkpointer =
+            (backend == Backend::Sqlite).then(|| checkpoint::Checkpointer::start(read.clone()));
+        let responses = group_commit::GroupCommit::start(write.clone());
+        let events = group_commit::GroupCommit::start(write.clone());
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
                 read,
                 write,
-                writer,
+                responses,
+                events,
+                checkpointer,
             }),
         })
     }
@@ -158,7 +169,11 @@ impl Store {
 
     /// Waits for queued writes, then closes every connection.
     pub async fn close(&self) {
-        self.inner.writer.shutdown().await;
+        self.inner.responses.shutdown().await;
+        self.inner.events.shutdown().await;
+        if let Some(checkpointer) = &self.inner.checkpointer {
+            checkpointer.stop();
+        }
         self.inner.read.close().await;
         self.inner.write.close().await;
     }

@@ -1,4 +1,4 @@
-//! Responses: submission (through the group-commit writer), listing and export pages.
+//! Responses: submission (through the responses' group-commit writer), listing and export pages.
 
 use crate::accounts::{parse, parse_opt};
 use crate::error::{Result, StoreError};
@@ -163,7 +163,7 @@ impl Store {
     ) -> Result<SubmitOutcome> {
         let customer_id = self.response_customer(survey, &response).await?;
         let pending = PendingResponse::new(survey, response, customer_id, now_ms())?;
-        self.inner.writer.submit(pending).await
+        self.inner.responses.submit(pending).await
     }
 
     /// The customer a response names (`customer_external_id`), found or created by the
@@ -193,7 +193,7 @@ impl Store {
         let submissions = responses.into_iter().map(|response| async move {
             let customer_id = self.response_customer(survey, &response).await?;
             let pending = PendingResponse::new(survey, response, customer_id, now)?;
-            self.inner.writer.submit(pending).await
+            self.inner.responses.submit(pending).await
         });
         futures_util::future::join_all(submissions).await
     }

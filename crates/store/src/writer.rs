@@ -1,93 +1,30 @@
-//! Group commit for responses.
-//!
-//! Every response goes through one writer task. It takes whatever has queued up (up to
-//! [`MAX_BATCH`]) and writes it in ONE transaction together with the rollup increments those
-//! responses cause; only after the commit does it answer the waiting requests. Under load this
-//! turns a thousand fsyncs into one without weakening "a 2xx means committed". If a batch
-//! fails, each of its responses is retried alone, so one bad row cannot fail its neighbours.
+//! Writing responses: each submission is queued for the responses' group-commit writer
+//! ([`crate::group_commit`]), which writes whatever has queued up in one transaction together
+//! with the rollup increments those responses cause.
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
+use crate::group_commit::GroupWrite;
 use crate::jobs::NewJob;
 use crate::responses::{PendingResponse, SubmitOutcome};
 use crate::rollups::{self, RollupDeltas};
+use sqlx::{AnyPool, Row};
 
 /// The job kind that analyses the free text of newly stored responses.
 pub const ANALYZE_RESPONSES: &str = "text.analyze";
-use sqlx::{AnyPool, Row};
-use tokio::sync::{mpsc, oneshot};
 
-pub(crate) const MAX_BATCH: usize = 1_000;
-const QUEUE: usize = 8_192;
+/// Response submissions, written in groups.
+pub(crate) struct ResponseWrites;
 
-struct WriteJob {
-    response: PendingResponse,
-    reply: oneshot::Sender<Result<SubmitOutcome>>,
-}
+impl GroupWrite for ResponseWrites {
+    type Item = PendingResponse;
+    type Outcome = SubmitOutcome;
+    const MAX_GROUP: usize = 1_000;
 
-pub(crate) struct Writer {
-    sender: tokio::sync::Mutex<Option<mpsc::Sender<WriteJob>>>,
-    done: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-}
-
-impl Writer {
-    pub(crate) fn start(pool: AnyPool) -> Writer {
-        let (sender, receiver) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(pool, receiver));
-        Writer {
-            sender: tokio::sync::Mutex::new(Some(sender)),
-            done: tokio::sync::Mutex::new(Some(task)),
-        }
-    }
-
-    pub(crate) async fn submit(&self, response: PendingResponse) -> Result<SubmitOutcome> {
-        let sender = self
-            .sender
-            .lock()
-            .await
-            .clone()
-            .ok_or(StoreError::WriterGone)?;
-        let (reply, answer) = oneshot::channel();
-        sender
-            .send(WriteJob { response, reply })
-            .await
-            .map_err(|_| StoreError::WriterGone)?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
-    }
-
-    /// Stops accepting responses and waits until everything queued is committed.
-    pub(crate) async fn shutdown(&self) {
-        self.sender.lock().await.take();
-        if let Some(task) = self.done.lock().await.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<WriteJob>) {
-    let mut batch: Vec<WriteJob> = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let responses: Vec<&PendingResponse> = batch.iter().map(|j| &j.response).collect();
-        match write_batch(&pool, &responses).await {
-            Ok(outcomes) => {
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
-                }
-            }
-            Err(error) if batch.len() == 1 => {
-                if let Some(job) = batch.pop() {
-                    let _ = job.reply.send(Err(error));
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, size = batch.len(), "batch failed; retrying its responses one by one");
-                for job in batch.drain(..) {
-                    let outcome = write_batch(&pool, &[&job.response])
-                        .await
-                        .map(|mut o| o.pop().unwrap_or(SubmitOutcome::Created(job.response.id)));
-                    let _ = job.reply.send(outcome);
-                }
-            }
-        }
+    fn write<'a>(
+        pool: &'a AnyPool,
+        items: &'a [&'a PendingResponse],
+    ) -> impl std::future::Future<Output = Result<Vec<SubmitOutcome>>> + Send + 'a {
+        write_batch(pool, items)
     }
 }
 

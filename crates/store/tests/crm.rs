@@ -411,7 +411,7 @@ async fn population(store: &Store, org_id: OrgId, s: &Survey) {
         .expect("valid")
     })
     .collect();
-    store.ingest_events(org_id, &events).await.expect("events");
+    store.ingest_events(org_id, events).await.expect("events");
 }
 
 async fn segments_filter_customers_responses_and_metrics(store: Store, _db: TestDatabase) {

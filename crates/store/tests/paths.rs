@@ -116,9 +116,15 @@ async fn journey_visits_and_answers_stream_in_order_within_the_period(
         event("b-3", "B", shop, "2026-06-01T00:00:00Z"),
         event("a-x", "A", letter, "2026-05-05T10:00:00Z"),
     ];
-    store.ingest_events(org_id, &batch).await.expect("ingest");
     store
-        .ingest_events(other, &[event("o-1", "A", foreign, "2026-05-05T10:00:00Z")])
+        .ingest_events(org_id, batch.clone())
+        .await
+        .expect("ingest");
+    store
+        .ingest_events(
+            other,
+            vec![event("o-1", "A", foreign, "2026-05-05T10:00:00Z")],
+        )
         .await
         .expect("ingest other");
     let a = store

@@ -40,6 +40,7 @@ on_both_backends!(
     responses_link_to_customers_by_policy,
     an_erased_customer_leaves_nothing_behind,
     events_are_kept_once_and_counted,
+    concurrent_event_batches_are_exact_and_isolated,
     a_large_event_batch_is_stored_and_counted_completely,
     outbox_delivery_states_and_failure,
     invitations_are_single_use_and_per_organisation,
@@ -2145,7 +2146,7 @@ async fn an_erased_customer_leaves_nothing_behind(store: Store, db: TestDatabase
     store
         .ingest_events(
             org_id,
-            &[
+            vec![
                 event("evt-erase-me", "crm-erase-me"),
                 event("evt-keep", "crm-keep"),
             ],
@@ -2282,7 +2283,10 @@ async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
             1,
         ),
     ];
-    let outcomes = store.ingest_events(org_id, &batch).await.expect("ingest");
+    let outcomes = store
+        .ingest_events(org_id, batch.clone())
+        .await
+        .expect("ingest");
     let EventOutcome::Created(first) = &outcomes[0] else {
         panic!("{outcomes:?}")
     };
@@ -2307,7 +2311,7 @@ async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
     let again = store
         .ingest_events(
             org_id,
-            &[
+            vec![
                 event("e-1", "C-1", &tp, "2026-03-01T10:00:00Z", 3),
                 event("e-1x", "C-1", &tp, "2026-03-01T11:00:00Z", 4),
             ],
@@ -2318,7 +2322,7 @@ async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
     let conflict = store
         .ingest_events(
             org_id,
-            &[event("e-1", "C-1", &tp, "2026-03-01T10:00:00Z", 99)],
+            vec![event("e-1", "C-1", &tp, "2026-03-01T10:00:00Z", 99)],
         )
         .await
         .expect("conflict");
@@ -2331,7 +2335,7 @@ async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
     let refused = store
         .ingest_events(
             org_id,
-            &[event("e-9", "C-unknown", &tp, "2026-03-03T10:00:00Z", 1)],
+            vec![event("e-9", "C-unknown", &tp, "2026-03-03T10:00:00Z", 1)],
         )
         .await
         .expect("refused");
@@ -2374,6 +2378,69 @@ async fn events_are_kept_once_and_counted(store: Store, _db: TestDatabase) {
             .get(&hotline),
         Some(&3)
     );
+}
+
+/// Concurrent batches go through one group-commit writer, several to a transaction: every
+/// external id is created exactly once however the batches are grouped, customers named by
+/// several batches are created once, the daily counts equal the created events, and a batch
+/// that fails (an organisation that does not exist) fails alone.
+async fn concurrent_event_batches_are_exact_and_isolated(store: Store, _db: TestDatabase) {
+    use touchpoint_store::events::EventOutcome;
+    let org_id = org(&store).await;
+    let hotline = touchpoint_named(&store, org_id, "Hotline")
+        .await
+        .to_string();
+    let now = touchpoint_store::now_ms();
+    let batch = |series: usize| -> Vec<touchpoint_domain::event::NewEvent> {
+        (0..100)
+            .map(|j| {
+                serde_json::from_value::<touchpoint_domain::event::EventDraft>(json!({
+                    "external_id": format!("s{series}-{j}"),
+                    "customer_external_id": format!("C-{}", j % 30),
+                    "touchpoint": hotline, "channel": "phone", "type": "call.completed",
+                    "occurred_at": format!("2026-03-{:02}T10:00:00Z", 1 + j % 28),
+                    "properties": {"minutes": j}}))
+                .expect("shape")
+                .validate(now)
+                .expect("valid")
+            })
+            .collect()
+    };
+    let missing_org: OrgId = touchpoint_store::new_id();
+    // Batches 0–3 and 4–7 carry the same four series: each event arrives twice.
+    let mut calls: Vec<_> = (0..8)
+        .map(|k| store.ingest_events(org_id, batch(k % 4)))
+        .collect();
+    calls.insert(3, store.ingest_events(missing_org, batch(9)));
+    let mut results = futures_util::future::join_all(calls).await;
+    assert!(
+        matches!(results.remove(3), Err(StoreError::NotFound)),
+        "the batch of an unknown organisation fails"
+    );
+    let outcomes: Vec<EventOutcome> = results
+        .into_iter()
+        .flat_map(|r| r.expect("the other batches are stored"))
+        .collect();
+    let created: std::collections::BTreeSet<&str> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            EventOutcome::Created(id) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let replayed = outcomes
+        .iter()
+        .filter(|o| matches!(o, EventOutcome::Replayed(_)))
+        .count();
+    assert_eq!((created.len(), replayed), (400, 400), "{outcomes:?}");
+    assert_eq!(store.count_customers(org_id).await.expect("count"), 30);
+    let counted: i64 = store
+        .event_counts(org_id, 0, i64::MAX / 86_400_000)
+        .await
+        .expect("counts")
+        .values()
+        .sum();
+    assert_eq!(counted, 400);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3436,7 +3503,10 @@ async fn a_large_event_batch_is_stored_and_counted_completely(store: Store, _db:
             properties: serde_json::Map::new(),
         })
         .collect();
-    let outcomes = store.ingest_events(org_id, &batch).await.expect("ingest");
+    let outcomes = store
+        .ingest_events(org_id, batch.clone())
+        .await
+        .expect("ingest");
     assert_eq!(outcomes.len(), 250);
     assert!(
         outcomes

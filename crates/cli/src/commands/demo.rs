@@ -207,10 +207,7 @@ async fn load_events(
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        for (event, outcome) in chunk
-            .iter()
-            .zip(store.ingest_events(org_id, &events).await?)
-        {
+        for (event, outcome) in chunk.iter().zip(store.ingest_events(org_id, events).await?) {
             match outcome {
                 EventOutcome::Created(_) => created += 1,
                 other => bail!("demo event {} was not stored: {other:?}", event.external_id),

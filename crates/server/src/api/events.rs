@@ -67,16 +67,14 @@ pub async fn ingest(
             }
         }
     }
-    let events: Vec<NewEvent> = valid.iter().map(|(_, e)| e.clone()).collect();
-    let org_id = caller.principal.org_id;
-    // Two requests racing with the same new event: the loser's insert conflicts; once more,
-    // it sees the winner's event and reports a replay.
-    let outcomes = match state.store.ingest_events(org_id, &events).await {
-        Err(StoreError::Conflict { .. }) => state.store.ingest_events(org_id, &events).await?,
-        other => other?,
-    };
+    let (indices, events): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
+    let external_ids: Vec<String> = events.iter().map(|e| e.external_id.clone()).collect();
+    let outcomes = state
+        .store
+        .ingest_events(caller.principal.org_id, events)
+        .await?;
     let mut counts = [0usize; 4];
-    for ((index, event), outcome) in valid.iter().zip(outcomes) {
+    for ((index, external_id), outcome) in indices.into_iter().zip(external_ids).zip(outcomes) {
         let (status, id, errors) = match outcome {
             EventOutcome::Created(id) => ("created", Some(id), None),
             EventOutcome::Replayed(id) => ("replayed", Some(id), None),
@@ -93,15 +91,14 @@ pub async fn ingest(
                 Some(json!([{"field": field, "message": message}])),
             ),
         };
-        let mut result =
-            json!({"index": index, "external_id": event.external_id, "status": status});
+        let mut result = json!({"index": index, "external_id": external_id, "status": status});
         if let Some(id) = id {
             result["id"] = json!(id);
         }
         if let Some(errors) = errors {
             result["errors"] = errors;
         }
-        results[*index] = result;
+        results[index] = result;
     }
     for result in &results {
         let slot = match result["status"].as_str() {
