@@ -100,4 +100,17 @@ impl Backend {
             Backend::Postgres => " FOR UPDATE",
         }
     }
+
+    /// The verb of a multi-row insert into a table whose foreign keys are checked at commit
+    /// (events, migration 0015). SQLite's default conflict handling (ABORT) must undo a
+    /// half-done statement, for which it copies every page the statement changes into a
+    /// statement journal first; `OR FAIL` stops at a violation without undoing, and as the
+    /// violation fails the whole transaction anyway, nothing half-done is ever kept.
+    /// PostgreSQL has no such cost and no such syntax.
+    pub fn insert_without_statement_undo(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "INSERT OR FAIL",
+            Backend::Postgres => "INSERT",
+        }
+    }
 }

@@ -6,6 +6,7 @@
 
 use crate::accounts::parse;
 use crate::customers::{create_bare_customers, known_customers, unknown_customers_policy};
+use crate::dialect::Backend;
 use crate::error::{Result, StoreError};
 use crate::filter::{row_placeholders, rows_per_statement, rows_with_keys};
 use crate::group_commit::GroupWrite;
@@ -16,7 +17,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeMap, HashMap};
 use touchpoint_domain::customer::UnknownCustomers;
-use touchpoint_domain::event::NewEvent;
+use touchpoint_domain::event::{NewEvent, properties_json};
 use touchpoint_domain::period::day_of_ms;
 use touchpoint_domain::{CustomerId, OrgId, TouchpointId};
 
@@ -167,7 +168,7 @@ impl PreparedEvent {
     fn new(event: NewEvent) -> Self {
         Self {
             fingerprint: event.fingerprint(),
-            properties_json: Value::Object(event.properties.clone()).to_string(),
+            properties_json: properties_json(&event.properties),
             event,
         }
     }
@@ -182,23 +183,31 @@ impl GroupWrite for EventWrites {
     /// Up to 8,000 events per transaction (batches carry at most 1,000).
     const MAX_GROUP: usize = 8;
 
-    async fn write(pool: &AnyPool, batches: &[&EventBatch]) -> Result<Vec<Vec<EventOutcome>>> {
+    async fn write(
+        pool: &AnyPool,
+        backend: Backend,
+        batches: &[&EventBatch],
+    ) -> Result<Vec<Vec<EventOutcome>>> {
         // Two servers on one PostgreSQL racing with the same new event: the loser's insert
         // conflicts; once more, it sees the winner's event and reports a replay.
-        match write_batches(pool, batches).await {
-            Err(StoreError::Conflict { .. }) => write_batches(pool, batches).await,
+        match write_batches(pool, backend, batches).await {
+            Err(StoreError::Conflict { .. }) => write_batches(pool, backend, batches).await,
             other => other,
         }
     }
 }
 
 /// Writes event batches in one transaction: one list of outcomes per batch, in order.
-async fn write_batches(pool: &AnyPool, batches: &[&EventBatch]) -> Result<Vec<Vec<EventOutcome>>> {
+async fn write_batches(
+    pool: &AnyPool,
+    backend: Backend,
+    batches: &[&EventBatch],
+) -> Result<Vec<Vec<EventOutcome>>> {
     let mut tx = pool.begin().await?;
     let mut counts = DailyCounts::default();
     let mut outcomes = Vec::with_capacity(batches.len());
     for batch in batches {
-        outcomes.push(ingest_in(&mut tx, batch.org_id, &batch.events, &mut counts).await?);
+        outcomes.push(ingest_in(&mut tx, backend, batch.org_id, &batch.events, &mut counts).await?);
     }
     counts.write(&mut tx).await?;
     tx.commit().await?;
@@ -269,6 +278,7 @@ impl DailyCounts {
 /// ones to `counts`.
 async fn ingest_in(
     tx: &mut Transaction<'_>,
+    backend: Backend,
     org_id: OrgId,
     events: &[PreparedEvent],
     counts: &mut DailyCounts,
@@ -349,8 +359,9 @@ async fn ingest_in(
     let org = org_id.to_string();
     for chunk in inserts.chunks(rows_per_statement(12)) {
         let sql = format!(
-            "INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
+            "{} INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
              properties, fingerprint, occurred_at, received_at) VALUES {}",
+            backend.insert_without_statement_undo(),
             row_placeholders(chunk.len(), 12, 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

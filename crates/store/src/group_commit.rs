@@ -7,6 +7,7 @@
 //! means committed". If a group fails, each of its items is written again alone, so one bad
 //! item cannot fail its neighbours.
 
+use crate::dialect::Backend;
 use crate::error::{Result, StoreError};
 use sqlx::AnyPool;
 use std::future::Future;
@@ -26,6 +27,7 @@ pub(crate) trait GroupWrite: 'static {
     /// rolled back the whole transaction.
     fn write<'a>(
         pool: &'a AnyPool,
+        backend: Backend,
         items: &'a [&'a Self::Item],
     ) -> impl Future<Output = Result<Vec<Self::Outcome>>> + Send + 'a;
 }
@@ -42,9 +44,9 @@ pub(crate) struct GroupCommit<W: GroupWrite> {
 }
 
 impl<W: GroupWrite> GroupCommit<W> {
-    pub(crate) fn start(pool: AnyPool) -> Self {
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run::<W>(pool, receiver));
+        let task = tokio::spawn(run::<W>(pool, backend, receiver));
         Self {
             sender: tokio::sync::Mutex::new(Some(sender)),
             done: tokio::sync::Mutex::new(Some(task)),
@@ -76,11 +78,11 @@ impl<W: GroupWrite> GroupCommit<W> {
     }
 }
 
-async fn run<W: GroupWrite>(pool: AnyPool, mut receiver: mpsc::Receiver<Job<W>>) {
+async fn run<W: GroupWrite>(pool: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job<W>>) {
     let mut group: Vec<Job<W>> = Vec::with_capacity(W::MAX_GROUP);
     while receiver.recv_many(&mut group, W::MAX_GROUP).await > 0 {
         let items: Vec<&W::Item> = group.iter().map(|job| &job.item).collect();
-        match write_checked::<W>(&pool, &items).await {
+        match write_checked::<W>(&pool, backend, &items).await {
             Ok(outcomes) => {
                 for (job, outcome) in group.drain(..).zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
@@ -94,14 +96,13 @@ async fn run<W: GroupWrite>(pool: AnyPool, mut receiver: mpsc::Receiver<Job<W>>)
             Err(error) => {
                 tracing::warn!(%error, size = group.len(), "group commit failed; writing its items one by one");
                 for job in group.drain(..) {
-                    let outcome =
-                        write_checked::<W>(&pool, &[&job.item])
-                            .await
-                            .and_then(|outcomes| {
-                                outcomes.into_iter().next().ok_or_else(|| {
-                                    StoreError::Corrupt("a write without an outcome".into())
-                                })
-                            });
+                    let outcome = write_checked::<W>(&pool, backend, &[&job.item])
+                        .await
+                        .and_then(|outcomes| {
+                            outcomes.into_iter().next().ok_or_else(|| {
+                                StoreError::Corrupt("a write without an outcome".into())
+                            })
+                        });
                     let _ = job.reply.send(outcome);
                 }
             }
@@ -112,9 +113,10 @@ async fn run<W: GroupWrite>(pool: AnyPool, mut receiver: mpsc::Receiver<Job<W>>)
 /// [`GroupWrite::write`], holding it to its promise of one outcome per item.
 async fn write_checked<W: GroupWrite>(
     pool: &AnyPool,
+    backend: Backend,
     items: &[&W::Item],
 ) -> Result<Vec<W::Outcome>> {
-    let outcomes = W::write(pool, items).await?;
+    let outcomes = W::write(pool, backend, items).await?;
     if outcomes.len() != items.len() {
         return Err(StoreError::Corrupt(format!(
             "{} outcomes for {} writes",

@@ -135,8 +135,8 @@ impl Store {
         migrate::run(&write, backend).await?;
         let checkpointer =
             (backend == Backend::Sqlite).then(|| checkpoint::Checkpointer::start(read.clone()));
-        let responses = group_commit::GroupCommit::start(write.clone());
-        let events = group_commit::GroupCommit::start(write.clone());
+        let responses = group_commit::GroupCommit::start(write.clone(), backend);
+        let events = group_commit::GroupCommit::start(write.clone(), backend);
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,

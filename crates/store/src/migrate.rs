@@ -38,7 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_events"),
     migration!(13, "0013_crm"),
     migration!(14, "0014_event_paths"),
-    migration!(15, "0015_event_index_trim"),
+    migration!(15, "0015_event_writes"),
 ];
 
 impl Migration {

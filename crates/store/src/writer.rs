@@ -2,6 +2,7 @@
 //! ([`crate::group_commit`]), which writes whatever has queued up in one transaction together
 //! with the rollup increments those responses cause.
 
+use crate::dialect::Backend;
 use crate::error::Result;
 use crate::group_commit::GroupWrite;
 use crate::jobs::NewJob;
@@ -22,6 +23,7 @@ impl GroupWrite for ResponseWrites {
 
     fn write<'a>(
         pool: &'a AnyPool,
+        _backend: Backend,
         items: &'a [&'a PendingResponse],
     ) -> impl std::future::Future<Output = Result<Vec<SubmitOutcome>>> + Send + 'a {
         write_batch(pool, items)

@@ -3481,6 +3481,114 @@ async fn migration_gives_existing_organisations_default_departments_postgres() {
     migration_gives_existing_organisations_default_departments(TestBackend::Postgres).await;
 }
 
+/// Migration 0015 rebuilds the events table: events stored before it keep every field, new
+/// ones are ingested next to them, and the events' foreign keys are now checked at commit
+/// (a statement naming a missing customer passes; its transaction's commit fails).
+async fn migration_0015_keeps_events_and_defers_their_keys(backend: TestBackend) {
+    let Some(db) = TestDatabase::fresh(backend).await else {
+        return;
+    };
+    let org_id: OrgId = uuid::Uuid::now_v7().into();
+    touchpoint_store::testing::legacy_organisation(&db, 14, org_id).await;
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .expect("connect");
+    let (touchpoint, customer) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    sqlx::query("INSERT INTO touchpoints (id, org_id, name, channel, key, created_at, updated_at) VALUES ($1, $2, 'Hotline', 'phone', 'hotline', 0, 0)")
+        .bind(touchpoint.to_string())
+        .bind(org_id.to_string())
+        .execute(&pool)
+        .await
+        .expect("touchpoint");
+    sqlx::query("INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, consent_in_app, attributes, fingerprint, created_at, updated_at) VALUES ($1, $2, 'C-1', 0, 0, 0, '{}', 'f', 0, 0)")
+        .bind(customer.to_string())
+        .bind(org_id.to_string())
+        .execute(&pool)
+        .await
+        .expect("customer");
+    for (i, at) in [(1, 1_767_261_600_000i64), (2, 1_767_348_000_000)] {
+        sqlx::query("INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, properties, fingerprint, occurred_at, received_at) VALUES ($1, $2, $3, $4, $5, 'phone', 'call.completed', 'resolved', $6, 'fp', $7, $7)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(org_id.to_string())
+            .bind(format!("old-{i}"))
+            .bind(customer.to_string())
+            .bind(touchpoint.to_string())
+            .bind(format!("{{\"minutes\":{i}}}"))
+            .bind(at)
+            .execute(&pool)
+            .await
+            .expect("event");
+    }
+    pool.close().await;
+
+    let store = db.open().await;
+    let now = touchpoint_store::now_ms();
+    let new_event = serde_json::from_value::<touchpoint_domain::event::EventDraft>(json!({
+        "external_id": "new-1", "customer_external_id": "C-1", "touchpoint": "hotline",
+        "channel": "phone", "type": "call.completed", "occurred_at": "2026-01-03T10:00:00Z"}))
+    .expect("shape")
+    .validate(now)
+    .expect("valid");
+    store
+        .ingest_events(org_id, vec![new_event])
+        .await
+        .expect("ingest after the migration");
+    let page = store
+        .customer_events(org_id, customer.into(), &Cursor::start(), 10)
+        .await
+        .expect("events");
+    let kept: Vec<(&str, &str, Option<&str>, &serde_json::Value)> = page
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.external_id.as_str(),
+                e.channel.as_str(),
+                e.outcome.as_deref(),
+                &e.properties,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("new-1", "phone", None, &json!({})),
+            ("old-2", "phone", Some("resolved"), &json!({"minutes": 2})),
+            ("old-1", "phone", Some("resolved"), &json!({"minutes": 1})),
+        ]
+    );
+    store.close().await;
+
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .expect("connect");
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, properties, fingerprint, occurred_at, received_at) VALUES ($1, $2, 'orphan', $3, $4, 'phone', 'x', '{}', 'fp', 0, 0)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(org_id.to_string())
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(touchpoint.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("the statement itself passes: the keys are checked at commit");
+    assert!(tx.commit().await.is_err(), "the commit refuses the orphan");
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn migration_0015_keeps_events_and_defers_their_keys_sqlite() {
+    migration_0015_keeps_events_and_defers_their_keys(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migration_0015_keeps_events_and_defers_their_keys_postgres() {
+    migration_0015_keeps_events_and_defers_their_keys(TestBackend::Postgres).await;
+}
+
 /// More events and more daily counts than one statement takes: every event is stored and
 /// counted once, per day and in total.
 async fn a_large_event_batch_is_stored_and_counted_completely(store: Store, _db: TestDatabase) {
