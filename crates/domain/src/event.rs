@@ -5,7 +5,7 @@
 use crate::customer::is_valid_external_id;
 use crate::response::{CLOCK_SKEW_MS, is_valid_channel};
 use crate::validation::{Errors, FieldError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -130,7 +130,7 @@ impl EventDraft {
             },
         };
         let properties = self.properties.unwrap_or_default();
-        if Value::Object(properties.clone()).to_string().len() > MAX_PROPERTIES_BYTES {
+        if properties_json(&properties).len() > MAX_PROPERTIES_BYTES {
             errors.push(
                 "properties",
                 format!("must be at most {MAX_PROPERTIES_BYTES} bytes of JSON"),
@@ -159,20 +159,41 @@ impl EventDraft {
     }
 }
 
+/// `properties` as compact JSON, as stored and as measured against [`MAX_PROPERTIES_BYTES`].
+pub fn properties_json(properties: &Map<String, Value>) -> String {
+    serde_json::to_string(properties).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// What a fingerprint hashes: the event's content (not its external id) as JSON with its keys
+/// in alphabetical order — the order of these fields, so that fingerprints stored before this
+/// type existed (from a JSON object, whose keys serde_json sorts) still match.
+#[derive(Serialize)]
+struct FingerprintContent<'a> {
+    channel: &'a str,
+    customer: &'a str,
+    occurred_at: i64,
+    outcome: Option<&'a str>,
+    properties: &'a Map<String, Value>,
+    touchpoint: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
 impl NewEvent {
     /// What the client sent, hashed: a replay of the same event is recognised, the same
     /// external id with other content is a conflict.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::json!({
-            "customer": self.customer_external_id,
-            "touchpoint": self.touchpoint,
-            "channel": self.channel,
-            "type": self.kind,
-            "occurred_at": self.occurred_at_ms,
-            "outcome": self.outcome,
-            "properties": self.properties,
-        });
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        let content = FingerprintContent {
+            channel: &self.channel,
+            customer: &self.customer_external_id,
+            occurred_at: self.occurred_at_ms,
+            outcome: self.outcome.as_deref(),
+            properties: &self.properties,
+            touchpoint: &self.touchpoint,
+            kind: &self.kind,
+        };
+        let canonical = serde_json::to_vec(&content).unwrap_or_default();
+        hex::encode(Sha256::digest(&canonical))
     }
 }
 
@@ -207,6 +228,36 @@ mod tests {
             same.fingerprint(),
             "the same instant in another offset"
         );
+    }
+
+    /// Fingerprints stored by earlier versions hashed a JSON object of the content; the
+    /// borrowed struct that replaced it must hash the very same bytes, with and without an
+    /// outcome, or every replay of an old event would look like a conflict.
+    #[test]
+    fn fingerprints_match_those_stored_by_earlier_versions() {
+        for outcome in [Some("resolved"), None] {
+            let event = draft(
+                json!({"external_id": "evt-1", "customer_external_id": "C-1",
+                "touchpoint": "hotline", "channel": "phone", "type": "call.completed",
+                "occurred_at": "2026-09-21T10:00:00Z", "outcome": outcome,
+                "properties": {"minutes": 12, "agent": {"team": "B", "id": 7}}}),
+            )
+            .validate(NOW)
+            .expect("valid");
+            let earlier = serde_json::json!({
+                "customer": event.customer_external_id,
+                "touchpoint": event.touchpoint,
+                "channel": event.channel,
+                "type": event.kind,
+                "occurred_at": event.occurred_at_ms,
+                "outcome": event.outcome,
+                "properties": event.properties,
+            });
+            assert_eq!(
+                event.fingerprint(),
+                hex::encode(Sha256::digest(earlier.to_string().as_bytes()))
+            );
+        }
     }
 
     #[test]

@@ -717,6 +717,49 @@ async fn touchpoint_keys_name_touchpoints_in_events(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sent["created"], json!(1), "{sent}");
+    // Events of the wrong shape are refused one by one, next to a valid one that is stored.
+    let (status, sent) = app
+        .post(
+            "/events",
+            json!({"events": [
+                {"external_id": "e-2", "customer_external_id": "C-1", "touchpoint": "hotline",
+                 "channel": "phone", "type": "call.completed", "occurred_at": 1_778_580_000},
+                {"external_id": "e-3", "customer_external_id": "C-1", "touchpoint": "hotline",
+                 "channel": "phone", "type": "call.completed", "occurred_at": "2026-05-12T11:00:00Z"},
+                {"external_id": "e-4", "customer_external_id": "C-1", "touchpoint": "hotline",
+                 "channel": "phone", "type": "call.completed", "occurred_at": "2026-05-12T11:00:00Z",
+                 "severity": "high"},
+                "not an event"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let statuses: Vec<(&str, usize)> = sent["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap_or(""),
+                r["errors"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("rejected", 1),
+            ("created", 0),
+            ("rejected", 1),
+            ("rejected", 1)
+        ],
+        "{sent}"
+    );
+    assert_eq!(
+        (sent["created"].clone(), sent["rejected"].clone()),
+        (json!(1), json!(3))
+    );
+    let (status, problem) = app.post("/events", json!({"events": [], "extra": 1})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     let (_, journey) = app
         .post(
             "/journeys",
@@ -736,7 +779,7 @@ async fn touchpoint_keys_name_touchpoints_in_events(app: TestApp) {
     let card = &map["stages"][0]["touchpoints"][0];
     assert_eq!(
         (card["moment_of_truth"].clone(), card["events"].clone()),
-        (json!(true), json!(1)),
+        (json!(true), json!(2)),
         "{map}"
     );
 }

@@ -6,16 +6,16 @@
 //! `GET /customers/{id}/timeline`: a customer's events and responses, newest first.
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller, page_limit, parse_cursor, parse_id};
+use super::extract::{ApiQuery, Caller, JsonBody, page_limit, parse_cursor, parse_id, parse_json};
 use super::rfc3339;
 use crate::AppState;
 use crate::timeline::{TimelineItem, timeline_page};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use touchpoint_domain::CustomerId;
 use touchpoint_domain::event::{EventDraft, MAX_EVENTS_PER_REQUEST, NewEvent};
+use touchpoint_domain::{CustomerId, FieldError};
 use touchpoint_store::StoreError;
 use touchpoint_store::events::{EventOutcome, StoredEvent};
 
@@ -23,99 +23,142 @@ use touchpoint_store::events::{EventOutcome, StoredEvent};
 /// fit; typical events are a few hundred bytes).
 pub const MAX_EVENTS_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// The request body as values, one per event: how a batch is read when some event does not
+/// have an event's shape, so that each such event is reported on its own.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EventBatch {
+struct EventValues {
     events: Vec<Value>,
 }
 
-fn problems(errors: &[touchpoint_domain::FieldError]) -> Value {
-    json!(
-        errors
-            .iter()
-            .map(|e| json!({"field": e.field, "message": e.message}))
-            .collect::<Vec<_>>()
-    )
+/// The request body read straight into drafts: the common case, every event of the right shape.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventDrafts {
+    events: Vec<EventDraft>,
+}
+
+/// Each event of the body as a draft, or why it is not one.
+fn drafts(body: &[u8]) -> ApiResult<Vec<Result<EventDraft, Vec<FieldError>>>> {
+    if let Ok(batch) = serde_json::from_slice::<EventDrafts>(body) {
+        return Ok(batch.events.into_iter().map(Ok).collect());
+    }
+    Ok(parse_json::<EventValues>(body)?
+        .events
+        .into_iter()
+        .map(|raw| {
+            serde_json::from_value::<EventDraft>(raw)
+                .map_err(|e| vec![FieldError::new("", e.to_string())])
+        })
+        .collect())
+}
+
+/// What became of one event of the request.
+#[derive(Serialize)]
+struct EventResult {
+    index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+}
+
+impl EventResult {
+    fn rejected(index: usize, errors: Vec<FieldError>) -> Self {
+        EventResult {
+            index,
+            external_id: None,
+            status: "rejected",
+            id: None,
+            errors,
+        }
+    }
+
+    fn stored(index: usize, external_id: String, outcome: EventOutcome) -> Self {
+        let (status, id, errors) = match outcome {
+            EventOutcome::Created(id) => ("created", Some(id), Vec::new()),
+            EventOutcome::Replayed(id) => ("replayed", Some(id), Vec::new()),
+            EventOutcome::Conflict(id) => (
+                "conflict",
+                Some(id),
+                vec![FieldError::new(
+                    "external_id",
+                    "was used before with different content",
+                )],
+            ),
+            EventOutcome::Rejected { field, message } => {
+                ("rejected", None, vec![FieldError::new(field, message)])
+            }
+        };
+        EventResult {
+            index,
+            external_id: Some(external_id),
+            status,
+            id,
+            errors,
+        }
+    }
+}
+
+/// The answer to a batch: counts per status and one result per event, in request order.
+#[derive(Serialize)]
+pub struct BatchResult {
+    created: usize,
+    replayed: usize,
+    conflicts: usize,
+    rejected: usize,
+    results: Vec<EventResult>,
 }
 
 pub async fn ingest(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(batch): ApiJson<EventBatch>,
-) -> ApiResult<Json<Value>> {
-    if batch.events.is_empty() {
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<BatchResult>> {
+    let drafts = drafts(&body)?;
+    if drafts.is_empty() {
         return Err(ApiError::field("events", "send at least one event"));
     }
-    if batch.events.len() > MAX_EVENTS_PER_REQUEST {
+    if drafts.len() > MAX_EVENTS_PER_REQUEST {
         return Err(ApiError::field(
             "events",
             format!("at most {MAX_EVENTS_PER_REQUEST} events per request; nothing was stored"),
         ));
     }
     let now = touchpoint_store::now_ms();
-    let mut results: Vec<Value> = vec![Value::Null; batch.events.len()];
-    let mut valid: Vec<(usize, NewEvent)> = Vec::with_capacity(batch.events.len());
-    for (index, raw) in batch.events.into_iter().enumerate() {
-        let checked = serde_json::from_value::<EventDraft>(raw)
-            .map_err(|e| vec![touchpoint_domain::FieldError::new("", e.to_string())])
-            .and_then(|draft| draft.validate(now));
-        match checked {
-            Ok(event) => valid.push((index, event)),
-            Err(errors) => {
-                results[index] =
-                    json!({"index": index, "status": "rejected", "errors": problems(&errors)})
+    let mut results: Vec<Option<EventResult>> = Vec::with_capacity(drafts.len());
+    let mut indices = Vec::with_capacity(drafts.len());
+    let mut events: Vec<NewEvent> = Vec::with_capacity(drafts.len());
+    for (index, draft) in drafts.into_iter().enumerate() {
+        match draft.and_then(|draft| draft.validate(now)) {
+            Ok(event) => {
+                indices.push(index);
+                events.push(event);
+                results.push(None);
             }
+            Err(errors) => results.push(Some(EventResult::rejected(index, errors))),
         }
     }
-    let (indices, events): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
     let external_ids: Vec<String> = events.iter().map(|e| e.external_id.clone()).collect();
     let outcomes = state
         .store
         .ingest_events(caller.principal.org_id, events)
         .await?;
-    let mut counts = [0usize; 4];
     for ((index, external_id), outcome) in indices.into_iter().zip(external_ids).zip(outcomes) {
-        let (status, id, errors) = match outcome {
-            EventOutcome::Created(id) => ("created", Some(id), None),
-            EventOutcome::Replayed(id) => ("replayed", Some(id), None),
-            EventOutcome::Conflict(id) => (
-                "conflict",
-                Some(id),
-                Some(
-                    json!([{"field": "external_id", "message": "was used before with different content"}]),
-                ),
-            ),
-            EventOutcome::Rejected { field, message } => (
-                "rejected",
-                None,
-                Some(json!([{"field": field, "message": message}])),
-            ),
-        };
-        let mut result = json!({"index": index, "external_id": external_id, "status": status});
-        if let Some(id) = id {
-            result["id"] = json!(id);
-        }
-        if let Some(errors) = errors {
-            result["errors"] = errors;
-        }
-        results[index] = result;
+        results[index] = Some(EventResult::stored(index, external_id, outcome));
     }
-    for result in &results {
-        let slot = match result["status"].as_str() {
-            Some("created") => 0,
-            Some("replayed") => 1,
-            Some("conflict") => 2,
-            _ => 3,
-        };
-        counts[slot] += 1;
-    }
-    Ok(Json(json!({
-        "created": counts[0],
-        "replayed": counts[1],
-        "conflicts": counts[2],
-        "rejected": counts[3],
-        "results": results,
-    })))
+    let results: Vec<EventResult> = results.into_iter().flatten().collect();
+    let count = |status: &str| results.iter().filter(|r| r.status == status).count();
+    Ok(Json(BatchResult {
+        created: count("created"),
+        replayed: count("replayed"),
+        conflicts: count("conflict"),
+        rejected: count("rejected"),
+        results,
+    }))
 }
 
 fn event_json(e: &StoredEvent) -> Value {

@@ -23,6 +23,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let JsonBody(bytes) = JsonBody::from_request(request, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body not yet parsed (for handlers that parse it their own way): the media type is
+/// checked (415) and the size limit applied (413).
+pub struct JsonBody(pub Bytes);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let is_json = request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -39,12 +52,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType("application/json"));
         }
-        parse_json(&bytes).map(ApiJson)
+        Ok(JsonBody(bytes))
     }
 }
 
-/// Parses JSON in two steps so syntax and shape errors get different statuses.
+/// Parses a JSON body. A well-formed body, the common case, is parsed straight into its type;
+/// only one that fails is parsed again in two steps, so that syntax errors (400) and shape
+/// errors (422, with the field's path) get different statuses.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Ok(parsed) = serde_json::from_slice(bytes) {
+        return Ok(parsed);
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
