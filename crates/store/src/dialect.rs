@@ -113,4 +113,36 @@ impl Backend {
             Backend::Postgres => "INSERT",
         }
     }
+
+    /// Placeholders for `rows` rows of `columns` values each, for a statement that has no other
+    /// parameters (values bound in order). PostgreSQL: `($1, …), (…)`. SQLite: anonymous `?`,
+    /// because sqlx looks every numbered SQLite parameter up by name, which SQLite answers by
+    /// walking the statement's parameter list: binding `$n` costs O(n²) per statement, `?` O(n),
+    /// so such statements may be larger.
+    pub fn only_row_placeholders(self, rows: usize, columns: usize) -> String {
+        match self {
+            Backend::Sqlite => {
+                let row = format!("({})", vec!["?"; columns].join(", "));
+                vec![row; rows].join(", ")
+            }
+            Backend::Postgres => crate::filter::row_placeholders(rows, columns, 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn row_placeholders_are_anonymous_on_sqlite_and_numbered_on_postgres() {
+        assert_eq!(
+            Backend::Sqlite.only_row_placeholders(2, 3),
+            "(?, ?, ?), (?, ?, ?)"
+        );
+        assert_eq!(
+            Backend::Postgres.only_row_placeholders(2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+    }
 }

@@ -150,6 +150,11 @@ pub(crate) async fn delete_customer_events(
     Ok(deleted)
 }
 
+/// Events per insert statement: 288 parameters, bound in linear time (anonymous placeholders
+/// on SQLite, see `Backend::only_row_placeholders`). Twice the 12 of the numbered placeholders'
+/// budget measured the same (18–21 thousand events/s); more saved CPU but not time.
+const EVENTS_PER_STATEMENT: usize = 24;
+
 /// One request's events, as queued for the events' group-commit writer.
 pub(crate) struct EventBatch {
     org_id: OrgId,
@@ -357,12 +362,12 @@ async fn ingest_in(
     }
 
     let org = org_id.to_string();
-    for chunk in inserts.chunks(rows_per_statement(12)) {
+    for chunk in inserts.chunks(EVENTS_PER_STATEMENT) {
         let sql = format!(
             "{} INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, outcome, \
              properties, fingerprint, occurred_at, received_at) VALUES {}",
             backend.insert_without_statement_undo(),
-            row_placeholders(chunk.len(), 12, 1)
+            backend.only_row_placeholders(chunk.len(), 12)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for insert in chunk {
