@@ -98,6 +98,12 @@ pub fn resolve_repeat(
     }
 }
 
+/// Path computations that may run at once in this process. Each reads every event of the
+/// journey's period and holds one entry per customer (hundreds of MiB at ten million events),
+/// so further requests wait their turn instead of multiplying the server's memory.
+const PATHS_AT_ONCE: usize = 2;
+static PATHS_PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PATHS_AT_ONCE);
+
 /// Computes the paths of `journey` (already narrowed to what the caller may see, see
 /// [`crate::journey_map::visible_journey`]).
 pub async fn journey_paths(
@@ -107,6 +113,10 @@ pub async fn journey_paths(
     journey: Journey,
     request: PathsRequest,
 ) -> Result<JourneyPaths, StoreError> {
+    let _turn = PATHS_PERMITS
+        .acquire()
+        .await
+        .map_err(|_| StoreError::Corrupt("the paths semaphore was closed".into()))?;
     let mut touchpoints = Vec::new();
     let mut stage_of = Vec::new();
     let mut index: HashMap<TouchpointId, usize> = HashMap::new();
