@@ -279,6 +279,14 @@ impl DailyCounts {
     }
 }
 
+/// The distinct values, sorted.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut values: Vec<&str> = values.collect();
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
 /// Stores one batch of valid events in `tx` (one outcome per event, in order), adding the new
 /// ones to `counts`.
 async fn ingest_in(
@@ -292,12 +300,7 @@ async fn ingest_in(
     let policy = unknown_customers_policy(&mut **tx, org_id).await?;
     let mut outcomes: Vec<Option<EventOutcome>> = vec![None; events.len()];
 
-    let mut customer_ids: Vec<&str> = events
-        .iter()
-        .map(|e| e.event.customer_external_id.as_str())
-        .collect();
-    customer_ids.sort_unstable();
-    customer_ids.dedup();
+    let customer_ids = distinct(events.iter().map(|e| e.event.customer_external_id.as_str()));
     let mut customers = known_customers(tx, org_id, &customer_ids).await?;
     let missing: Vec<&str> = customer_ids
         .iter()
@@ -309,12 +312,7 @@ async fn ingest_in(
         customers.extend(known_customers(tx, org_id, &missing).await?);
     }
 
-    let mut external_ids: Vec<&str> = events
-        .iter()
-        .map(|e| e.event.external_id.as_str())
-        .collect();
-    external_ids.sort_unstable();
-    external_ids.dedup();
+    let external_ids = distinct(events.iter().map(|e| e.event.external_id.as_str()));
     let mut seen = stored_events(tx, org_id, &external_ids).await?;
 
     let now = now_ms();

@@ -96,6 +96,17 @@ impl TestDatabase {
             .await
             .unwrap_or_else(|e| panic!("cannot open the test store: {e}"))
     }
+
+    /// One plain connection to the test database, without the store (for migration tests that
+    /// write rows as an older version did, or undo a migration).
+    pub async fn raw_pool(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open the test database: {e}"))
+    }
 }
 
 /// Makes every queued job due now (tests of retries cannot wait for the back-off).
@@ -162,13 +173,8 @@ pub async fn add_user(
 /// instance of that older version would hold it; opening a [`Store`] afterwards applies the
 /// rest. For migration tests.
 pub async fn legacy_organisation(db: &TestDatabase, last: i64, org_id: touchpoint_domain::OrgId) {
-    sqlx::any::install_default_drivers();
     let backend = crate::Backend::from_url(&db.url).expect("test URLs are supported");
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
+    let pool = db.raw_pool().await;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",

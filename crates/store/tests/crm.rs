@@ -288,11 +288,7 @@ async fn migration_fills_the_latest_experience(store: Store, db: TestDatabase) {
     assert_eq!(before.0[0].2, newest.to_string());
     store.close().await;
     // Forget migration 0013 and its tables, then let the store apply it again.
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .expect("connect");
+    let pool = db.raw_pool().await;
     for sql in [
         "DROP TABLE customer_latest",
         "DROP TABLE segments",

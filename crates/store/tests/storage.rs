@@ -1559,11 +1559,7 @@ async fn journeys_order_stages_and_place_touchpoints_once(store: Store, _db: Tes
 
 /// Flat touchpoints from before journeys existed become one journey with one stage.
 async fn flat_touchpoints_migrate_into_a_journey(_store: Store, db: TestDatabase) {
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .expect("connect");
+    let pool = db.raw_pool().await;
     // The store's own run applied everything; replay the data step on a fresh organisation.
     let org_id = uuid::Uuid::now_v7().to_string();
     let backend = touchpoint_store::Backend::from_url(&db.url).expect("backend");
@@ -3490,11 +3486,7 @@ async fn migration_0015_keeps_events_and_defers_their_keys(backend: TestBackend)
     };
     let org_id: OrgId = uuid::Uuid::now_v7().into();
     touchpoint_store::testing::legacy_organisation(&db, 14, org_id).await;
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .expect("connect");
+    let pool = db.raw_pool().await;
     let (touchpoint, customer) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
     sqlx::query("INSERT INTO touchpoints (id, org_id, name, channel, key, created_at, updated_at) VALUES ($1, $2, 'Hotline', 'phone', 'hotline', 0, 0)")
         .bind(touchpoint.to_string())
@@ -3561,11 +3553,7 @@ async fn migration_0015_keeps_events_and_defers_their_keys(backend: TestBackend)
     );
     store.close().await;
 
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&db.url)
-        .await
-        .expect("connect");
+    let pool = db.raw_pool().await;
     let mut tx = pool.begin().await.expect("begin");
     sqlx::query("INSERT INTO events (id, org_id, external_id, customer_id, touchpoint_id, channel, type, properties, fingerprint, occurred_at, received_at) VALUES ($1, $2, 'orphan', $3, $4, 'phone', 'x', '{}', 'fp', 0, 0)")
         .bind(uuid::Uuid::now_v7().to_string())
