@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_events"),
     migration!(13, "0013_crm"),
     migration!(14, "0014_event_paths"),
+    migration!(16, "0016_customer_attributes_compact"),
 ];
 
 impl Migration {
