@@ -20,10 +20,12 @@ use crate::page::{Cursor, Page};
 use crate::segments::push_attribute;
 use crate::{Store, new_id, now_ms};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use std::collections::HashMap;
+use std::sync::Arc;
 use touchpoint_domain::customer::{PreparedBatch, prepare_batch};
 use touchpoint_domain::segment::{AttributeTest, Condition};
 use touchpoint_domain::{
@@ -156,6 +158,28 @@ fn placeholders(n: usize, first: usize) -> String {
         .join(", ")
 }
 
+/// The text of a multi-row statement for `rows` rows, built once per size: in a batch every
+/// statement has the full size but the last, and building the placeholder list each time cost
+/// the import 3 % of its CPU.
+#[derive(Default)]
+struct StatementText {
+    built: Option<(usize, Arc<str>)>,
+}
+
+impl StatementText {
+    fn get(&mut self, rows: usize, build: impl FnOnce(usize) -> String) -> AssertSqlSafe<Arc<str>> {
+        let sql = match &self.built {
+            Some((n, sql)) if *n == rows => sql.clone(),
+            _ => {
+                let sql: Arc<str> = build(rows).into();
+                self.built = Some((rows, sql.clone()));
+                sql
+            }
+        };
+        AssertSqlSafe(sql)
+    }
+}
+
 fn flag(b: bool) -> i64 {
     i64::from(b)
 }
@@ -181,12 +205,15 @@ async fn upsert_in(
     let org = org_id.to_string();
     // What is stored now, by external id.
     let mut existing: HashMap<String, (String, String)> = HashMap::with_capacity(batch.len());
+    let mut lookup = StatementText::default();
     for chunk in batch.chunks(IDS_PER_LOOKUP) {
-        let sql = format!(
-            "SELECT id, external_id, fingerprint FROM customers WHERE org_id = $1 AND external_id IN ({})",
-            placeholders(chunk.len(), 2)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.clone());
+        let sql = lookup.get(chunk.len(), |n| {
+            format!(
+                "SELECT id, external_id, fingerprint FROM customers WHERE org_id = $1 AND external_id IN ({})",
+                placeholders(n, 2)
+            )
+        });
+        let mut query = sqlx::query(sql).bind(org.clone());
         for c in chunk {
             query = query.bind(c.external_id.clone());
         }
@@ -216,8 +243,9 @@ async fn upsert_in(
     // One multi-row upsert per chunk; RETURNING gives the stored id even when a concurrent
     // writer inserted the same external id first.
     let mut written: HashMap<String, Written> = HashMap::with_capacity(to_write.len());
+    let mut insert = StatementText::default();
     for chunk in to_write.chunks(rows_per_statement(15)) {
-        let sql = format!(
+        let sql = insert.get(chunk.len(), |n| format!(
             "INSERT INTO customers (id, org_id, external_id, email, phone, name, name_key, language, \
              consent_email, consent_sms, consent_in_app, attributes, fingerprint, created_at, updated_at) \
              VALUES {} ON CONFLICT (org_id, external_id) DO UPDATE SET email = excluded.email, \
@@ -227,9 +255,9 @@ async fn upsert_in(
              attributes = excluded.attributes, fingerprint = excluded.fingerprint, \
              updated_at = excluded.updated_at \
              RETURNING id, external_id, created_at",
-            row_placeholders(chunk.len(), 15, 1)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            row_placeholders(n, 15, 1)
+        ));
+        let mut query = sqlx::query(sql);
         for (i, id, fingerprint) in chunk {
             let c = batch[*i];
             query = query
@@ -290,12 +318,15 @@ async fn upsert_in(
             }
         }
     }
+    let mut insert = StatementText::default();
     for chunk in attribute_rows.chunks(rows_per_statement(5)) {
-        let sql = format!(
-            "INSERT INTO customer_attributes (org_id, customer_id, key, value_text, value_num) VALUES {}",
-            numeric_last(&row_placeholders(chunk.len(), 5, 1), 5)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let sql = insert.get(chunk.len(), |n| {
+            format!(
+                "INSERT INTO customer_attributes (org_id, customer_id, key, value_text, value_num) VALUES {}",
+                numeric_last(&row_placeholders(n, 5, 1), 5)
+            )
+        });
+        let mut query = sqlx::query(sql);
         for (customer_id, key, value) in chunk {
             query = query
                 .bind(org.clone())
