@@ -132,18 +132,21 @@ pub(crate) fn definition_from_row(row: &AnyRow) -> Result<AttributeDefinition> {
     })
 }
 
-/// Wraps the last placeholder of every group in a cast to a float, for numbers bound as text.
-fn numeric_last(groups: &str, width: usize) -> String {
-    let mut out = String::with_capacity(groups.len() * 2);
-    for (i, part) in groups.split(", ").enumerate() {
-        if i > 0 {
+/// `rows` copies of the group `row`, comma-separated, where each `?` becomes the next
+/// placeholder from `$first` on; a `$n` written in `row` is shared by every row (the
+/// organisation, the time), which binds it once per statement instead of once per row.
+fn rows_of(row: &str, rows: usize, first: usize) -> String {
+    let mut out = String::with_capacity(rows * (row.len() + 16));
+    let mut next = first;
+    for r in 0..rows {
+        if r > 0 {
             out.push_str(", ");
         }
-        if (i + 1) % width == 0 {
-            let placeholder = part.trim_end_matches(')');
-            let closing = &part[placeholder.len()..];
-            out.push_str(&format!("CAST({placeholder} AS DOUBLE PRECISION){closing}"));
-        } else {
+        for (i, part) in row.split('?').enumerate() {
+            if i > 0 {
+                out.push_str(&format!("${next}"));
+                next += 1;
+            }
             out.push_str(part);
         }
     }
@@ -243,8 +246,9 @@ async fn upsert_in(
     // One multi-row upsert per chunk; RETURNING gives the stored id even when a concurrent
     // writer inserted the same external id first.
     let mut written: HashMap<String, Written> = HashMap::with_capacity(to_write.len());
+    // $1 is the organisation and $2 the time, for every row; each row brings 12 values.
     let mut insert = StatementText::default();
-    for chunk in to_write.chunks(rows_per_statement(15)) {
+    for chunk in to_write.chunks((PARAMETERS_PER_STATEMENT - 2) / 12) {
         let sql = insert.get(chunk.len(), |n| format!(
             "INSERT INTO customers (id, org_id, external_id, email, phone, name, name_key, language, \
              consent_email, consent_sms, consent_in_app, attributes, fingerprint, created_at, updated_at) \
@@ -255,14 +259,13 @@ async fn upsert_in(
              attributes = excluded.attributes, fingerprint = excluded.fingerprint, \
              updated_at = excluded.updated_at \
              RETURNING id, external_id, created_at",
-            row_placeholders(n, 15, 1)
+            rows_of("(?, $1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $2, $2)", n, 3)
         ));
-        let mut query = sqlx::query(sql);
+        let mut query = sqlx::query(sql).bind(org.clone()).bind(now);
         for (i, id, fingerprint) in chunk {
             let c = batch[*i];
             query = query
                 .bind(id.clone())
-                .bind(org.clone())
                 .bind(c.external_id.clone())
                 .bind(c.email.clone())
                 .bind(c.phone.clone())
@@ -273,9 +276,7 @@ async fn upsert_in(
                 .bind(flag(c.consent_sms))
                 .bind(flag(c.consent_in_app))
                 .bind(serde_json::to_string(&c.attributes_json())?)
-                .bind(fingerprint.clone())
-                .bind(now)
-                .bind(now);
+                .bind(fingerprint.clone());
         }
         for row in query.fetch_all(&mut **tx).await? {
             let created_at: i64 = row.try_get("created_at")?;
@@ -313,23 +314,24 @@ async fn upsert_in(
     for (i, _, _) in &to_write {
         let c = batch[*i];
         if let Some(w) = written.get(&c.external_id) {
+            let id = w.id.to_string();
             for (key, value) in &c.attributes {
-                attribute_rows.push((w.id.to_string(), key.as_str(), value));
+                attribute_rows.push((id.clone(), key.as_str(), value));
             }
         }
     }
+    // $1 is the organisation, for every row; each row brings 4 values.
     let mut insert = StatementText::default();
-    for chunk in attribute_rows.chunks(rows_per_statement(5)) {
+    for chunk in attribute_rows.chunks((PARAMETERS_PER_STATEMENT - 1) / 4) {
         let sql = insert.get(chunk.len(), |n| {
             format!(
                 "INSERT INTO customer_attributes (org_id, customer_id, key, value_text, value_num) VALUES {}",
-                numeric_last(&row_placeholders(n, 5, 1), 5)
+                rows_of("($1, ?, ?, ?, CAST(? AS DOUBLE PRECISION))", n, 2)
             )
         });
-        let mut query = sqlx::query(sql);
+        let mut query = sqlx::query(sql).bind(org.clone());
         for (customer_id, key, value) in chunk {
             query = query
-                .bind(org.clone())
                 .bind(customer_id.clone())
                 .bind(key.to_string())
                 .bind(value.filter_text())
@@ -685,12 +687,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_rows_with_a_numeric_last_column() {
+    fn builds_rows_with_shared_and_own_placeholders() {
         assert_eq!(row_placeholders(2, 2, 3), "($3, $4), ($5, $6)");
         assert_eq!(
-            numeric_last(&row_placeholders(2, 2, 1), 2),
-            "($1, CAST($2 AS DOUBLE PRECISION)), ($3, CAST($4 AS DOUBLE PRECISION))"
+            rows_of("($1, ?, CAST(? AS DOUBLE PRECISION))", 2, 2),
+            "($1, $2, CAST($3 AS DOUBLE PRECISION)), ($1, $4, CAST($5 AS DOUBLE PRECISION))"
         );
+        assert_eq!(rows_of("(?, $2)", 1, 3), "($3, $2)");
         assert_eq!(placeholders(3, 2), "$2, $3, $4");
     }
 }
