@@ -4,9 +4,10 @@
 //!
 //! Attributes are stored twice: as a JSON object on the customer row, which is what reads
 //! return, and as one `customer_attributes` row per value with a text and a numeric form, which
-//! is what list filters use. Plain B-tree indexes on `(org_id, key, value_text)` and
-//! `(org_id, key, value_num)` answer equality and range filters the same way on both backends,
-//! with no JSON operators (which differ between SQLite and PostgreSQL) in any query.
+//! is what list filters use. Filters are `EXISTS` on the primary key `(customer_id, key)`, the
+//! at-risk list reads the number index `(org_id, key, value_num, customer_id)` (number and date
+//! values only, migration 0016), the same way on both backends, with no JSON operators (which
+//! differ between SQLite and PostgreSQL) in any query.
 
 use crate::Transaction;
 use crate::accounts::parse;
