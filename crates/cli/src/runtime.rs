@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use anyhow::Context;
-use touchpoint_store::{Store, StoreOptions, redact};
+use touchpoint_store::{Store, StoreOptions, WriteProfile, redact};
 
 pub fn init_logging(config: &Config) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| config.log.filter.clone());
@@ -24,6 +24,11 @@ pub fn tokio() -> anyhow::Result<tokio::runtime::Runtime> {
 /// user-given SQLite path is never created behind their back (a typo must not start an empty
 /// database): its directory has to exist.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    open_store_for(config, WriteProfile::Service).await
+}
+
+/// [`open_store`] with the SQLite writer tuned for `profile` (bulk imports).
+pub async fn open_store_for(config: &Config, profile: WriteProfile) -> anyhow::Result<Store> {
     if config.uses_default_sqlite() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
@@ -37,6 +42,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         &url,
         StoreOptions {
             max_connections: config.database_max_connections,
+            write_profile: profile,
         },
     )
     .await

@@ -94,12 +94,30 @@ impl std::fmt::Debug for Store {
 pub struct StoreOptions {
     /// Connections for readers (SQLite) or for everything (PostgreSQL).
     pub max_connections: u32,
+    /// What the SQLite writer connection is tuned for (PostgreSQL ignores it).
+    pub write_profile: WriteProfile,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 8 }
+        Self {
+            max_connections: 8,
+            write_profile: WriteProfile::Service,
+        }
     }
+}
+
+/// What the SQLite writer connection is tuned for. Both keep every committed transaction
+/// durable (`synchronous = FULL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteProfile {
+    /// A server or any command: many small transactions next to readers.
+    #[default]
+    Service,
+    /// A process that bulk-loads in large transactions (`touchpoint import customers`):
+    /// statement journals in memory and rarer checkpoints. Migrations still run with the
+    /// service settings, before the bulk writer connects.
+    BulkImport,
 }
 
 impl Store {
@@ -119,7 +137,14 @@ impl Store {
         };
         let (read, write) = match backend {
             Backend::Sqlite => {
-                let write = pool_options(1, ConnectionRole::Writer).connect(url).await?;
+                let mut write = pool_options(1, ConnectionRole::Writer).connect(url).await?;
+                migrate::run(&write, backend).await?;
+                if options.write_profile == WriteProfile::BulkImport {
+                    write.close().await;
+                    write = pool_options(1, ConnectionRole::BulkWriter)
+                        .connect(url)
+                        .await?;
+                }
                 let read = pool_options(options.max_connections, ConnectionRole::Reader)
                     .connect(url)
                     .await?;
@@ -129,12 +154,14 @@ impl Store {
                 let pool = pool_options(options.max_connections, ConnectionRole::Reader)
                     .connect(url)
                     .await?;
+                migrate::run(&pool, backend).await?;
                 (pool.clone(), pool)
             }
         };
-        migrate::run(&write, backend).await?;
-        let checkpointer =
-            (backend == Backend::Sqlite).then(|| checkpoint::Checkpointer::start(read.clone()));
+        // The bulk importer keeps its measured set-up: the writer checkpoints itself, rarely.
+        let checkpointer = (backend == Backend::Sqlite
+            && options.write_profile == WriteProfile::Service)
+            .then(|| checkpoint::Checkpointer::start(read.clone()));
         let responses = group_commit::GroupCommit::start(write.clone(), backend);
         let events = group_commit::GroupCommit::start(write.clone(), backend);
         Ok(Store {

@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_crm"),
     migration!(14, "0014_event_paths"),
     migration!(15, "0015_event_writes"),
+    migration!(16, "0016_customer_attributes_compact"),
 ];
 
 impl Migration {

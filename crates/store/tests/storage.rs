@@ -3477,6 +3477,163 @@ async fn migration_gives_existing_organisations_default_departments_postgres() {
     migration_gives_existing_organisations_default_departments(TestBackend::Postgres).await;
 }
 
+/// Attribute values stored before migration 0016 rebuilt `customer_attributes` survive it:
+/// the same rows, found by the same list filters, and replaced by a later upsert.
+async fn attribute_values_survive_the_compact_migration(backend: TestBackend) {
+    use sqlx::Row;
+    use touchpoint_domain::AttributeValue;
+    use touchpoint_store::{AttributeFilter, CustomerQuery};
+    let Some(db) = TestDatabase::fresh(backend).await else {
+        return;
+    };
+    let org_id: OrgId = uuid::Uuid::now_v7().into();
+    touchpoint_store::testing::legacy_organisation(&db, 14, org_id).await;
+    // Rows as the 0009 schema held them: a rowid table with three indexes on SQLite.
+    let org = org_id.to_string();
+    let customers = [
+        (
+            "C-1",
+            uuid::Uuid::now_v7().to_string(),
+            "Gold",
+            250.0,
+            "2024-03-01",
+            19_783.0,
+        ),
+        (
+            "C-2",
+            uuid::Uuid::now_v7().to_string(),
+            "Silver",
+            80.5,
+            "2023-07-15",
+            19_553.0,
+        ),
+        (
+            "C-3",
+            uuid::Uuid::now_v7().to_string(),
+            "Gold",
+            1_200.0,
+            "2023-07-15",
+            19_553.0,
+        ),
+    ];
+    let mut sql = String::new();
+    for (key, label, t) in [
+        ("plan", "Plan", "string"),
+        ("value", "Value", "number"),
+        ("since", "Since", "date"),
+    ] {
+        sql.push_str(&format!(
+            "INSERT INTO attribute_definitions (org_id, key, label, type, created_at) \
+             VALUES ('{org}', '{key}', '{label}', '{t}', 1);"
+        ));
+    }
+    for (i, (external_id, id, plan, value, since, days)) in customers.iter().enumerate() {
+        sql.push_str(&format!(
+            "INSERT INTO customers (id, org_id, external_id, consent_email, consent_sms, consent_in_app, \
+             attributes, fingerprint, created_at, updated_at) VALUES ('{id}', '{org}', '{external_id}', \
+             0, 0, 0, '{{\"plan\":\"{plan}\",\"since\":\"{since}\",\"value\":{value}}}', 'old', {i}, {i});\
+             INSERT INTO customer_attributes (org_id, customer_id, key, value_text, value_num) VALUES \
+             ('{org}', '{id}', 'plan', '{plan}', NULL), ('{org}', '{id}', 'value', '{value}', {value}), \
+             ('{org}', '{id}', 'since', '{since}', {days});"
+        ));
+    }
+    let pool = db.raw_pool().await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&pool)
+        .await
+        .expect("legacy customers");
+    pool.close().await;
+
+    let store = db.open().await;
+    let ids = |filters: Vec<AttributeFilter>| {
+        let store = store.clone();
+        async move {
+            let query = CustomerQuery {
+                attributes: filters,
+                ..Default::default()
+            };
+            let page = store
+                .list_customers(org_id, &query, &Cursor::start(), 50)
+                .await
+                .expect("list");
+            let mut ids: Vec<String> = page.items.into_iter().map(|c| c.external_id).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let equals = |key: &str, value: AttributeValue| AttributeFilter::Equals {
+        key: key.into(),
+        value,
+    };
+    let gold = || equals("plan", AttributeValue::String("Gold".into()));
+    assert_eq!(ids(vec![gold()]).await, ["C-1", "C-3"]);
+    assert_eq!(
+        ids(vec![equals("value", AttributeValue::Number(80.5))]).await,
+        ["C-2"]
+    );
+    let range = |key: &str, min: f64, max: f64| AttributeFilter::Range {
+        key: key.into(),
+        min: Some(min),
+        max: Some(max),
+    };
+    assert_eq!(ids(vec![range("value", 100.0, 1_000.0)]).await, ["C-1"]);
+    assert_eq!(
+        ids(vec![range("since", 19_553.0, 19_553.0), gold()]).await,
+        ["C-3"]
+    );
+    let date = AttributeValue::parse_text(touchpoint_domain::AttributeType::Date, "2023-07-15")
+        .expect("date");
+    assert_eq!(ids(vec![equals("since", date)]).await, ["C-2", "C-3"]);
+    // The most valuable first, from the number index.
+    let at_risk_free = store
+        .at_risk_customers(
+            org_id,
+            &touchpoint_store::AtRiskQuery {
+                value_key: "value".into(),
+                ..Default::default()
+            },
+            &Cursor::start(),
+            10,
+        )
+        .await
+        .expect("at risk");
+    assert!(at_risk_free.items.is_empty(), "no scores, nobody at risk");
+
+    // An upsert after the migration replaces C-1's values: one row per key, none left over.
+    let draft = json!({"external_id": "C-1", "attributes": {"plan": "Silver", "value": 90}});
+    let report = store
+        .import_customers(org_id, lines(vec![draft]))
+        .await
+        .expect("upsert");
+    assert_eq!((report.updated, report.rejected), (1, 0));
+    assert_eq!(ids(vec![gold()]).await, ["C-3"]);
+    assert_eq!(ids(vec![range("value", 80.0, 100.0)]).await, ["C-1", "C-2"]);
+    assert_eq!(
+        ids(vec![range("since", 0.0, 30_000.0)]).await,
+        ["C-2", "C-3"]
+    );
+    let reopened = db.raw_pool().await;
+    let rows: i64 = sqlx::query("SELECT COUNT(*) AS n FROM customer_attributes")
+        .fetch_one(&reopened)
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n");
+    assert_eq!(rows, 8, "3 + 3 untouched, 2 for C-1 now");
+    reopened.close().await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn attribute_values_survive_the_compact_migration_sqlite() {
+    attribute_values_survive_the_compact_migration(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn attribute_values_survive_the_compact_migration_postgres() {
+    attribute_values_survive_the_compact_migration(TestBackend::Postgres).await;
+}
+
 /// Migration 0015 rebuilds the events table: events stored before it keep every field, new
 /// ones are ingested next to them, and the events' foreign keys are now checked at commit
 /// (a statement naming a missing customer passes; its transaction's commit fails).

@@ -5,7 +5,7 @@
 
 use crate::cli::{EncodingArg, ImportCommand, ImportCustomersArgs};
 use crate::config::Config;
-use crate::runtime::open_store;
+use crate::runtime::open_store_for;
 use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 use std::io::IsTerminal;
@@ -15,7 +15,7 @@ use touchpoint_domain::customer::prepare_batch;
 use touchpoint_domain::{
     AttributeDefinition, AttributeType, BatchReport, CustomerDraft, FieldError, LineError, OrgId,
 };
-use touchpoint_store::{AuditContext, Interface, Store};
+use touchpoint_store::{AuditContext, Interface, Store, WriteProfile};
 
 /// The longest field accepted; a longer one rejects its row.
 pub const MAX_FIELD_BYTES: usize = 1024 * 1024;
@@ -379,7 +379,9 @@ async fn customers(config: &Config, args: ImportCustomersArgs) -> anyhow::Result
         header.push(name.trim().to_owned());
     }
 
-    let store = open_store(config).await?;
+    // The import's own writer: statement journals in memory, rarer checkpoints; still
+    // synchronous = FULL, so every committed chunk is durable.
+    let store = open_store_for(config, WriteProfile::BulkImport).await?;
     let org_id = organisation(&store, args.org.as_deref()).await?;
     let mut definitions = store.attribute_definitions(org_id).await?;
     let mapping = resolve_mapping(&header, &args, &definitions)?;
