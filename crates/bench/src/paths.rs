@@ -176,24 +176,21 @@ pub async fn run(args: PathsArgs) -> anyhow::Result<bool> {
         stage: stages - 1,
     });
     let mut builder: PathsBuilder<CustomerId> = PathsBuilder::new(shape, MetricKind::Nps, repeat);
-    let (mut current, mut visits): (Option<CustomerId>, Vec<usize>) = (None, Vec::new());
+    let mut visits: Vec<usize> = Vec::new();
     let today = touchpoint_domain::period::day_of_ms(now);
     let events = store
-        .journey_visits(org_id, journey.id, today - 366, today, |customer, tp| {
-            if current != Some(customer) {
-                if let Some(previous) = current.replace(customer) {
-                    builder.add_customer(previous, &visits);
-                }
+        .journey_visits(
+            org_id,
+            journey.id,
+            today - 366,
+            today,
+            |customer, touchpoints| {
                 visits.clear();
-            }
-            if let Some(&i) = index.get(&tp) {
-                visits.push(i);
-            }
-        })
+                visits.extend(touchpoints.iter().filter_map(|t| index.get(t).copied()));
+                builder.add_customer(customer, &visits);
+            },
+        )
         .await?;
-    if let Some(last) = current {
-        builder.add_customer(last, &visits);
-    }
     let report = builder.finish(10);
     let paths_s = started.elapsed().as_secs_f64();
     let memory = Memory::of(std::process::id())?;

@@ -137,7 +137,6 @@ pub async fn journey_paths(
     });
     let mut builder: PathsBuilder<CustomerId> = PathsBuilder::new(shape, request.kind, repeat);
 
-    let mut current: Option<CustomerId> = None;
     let mut visits: Vec<usize> = Vec::new();
     store
         .journey_visits(
@@ -145,23 +144,14 @@ pub async fn journey_paths(
             journey.id,
             request.from_day,
             request.to_day,
-            |customer, touchpoint| {
-                if current != Some(customer) {
-                    if let Some(previous) = current.replace(customer) {
-                        builder.add_customer(previous, &visits);
-                    }
-                    visits.clear();
-                }
+            |customer, touchpoints| {
                 // Touchpoints the caller may not see are not part of anyone's path.
-                if let Some(&i) = index.get(&touchpoint) {
-                    visits.push(i);
-                }
+                visits.clear();
+                visits.extend(touchpoints.iter().filter_map(|t| index.get(t).copied()));
+                builder.add_customer(customer, &visits);
             },
         )
         .await?;
-    if let Some(last) = current {
-        builder.add_customer(last, &visits);
-    }
 
     let mut questions: HashMap<SurveyId, Vec<String>> = HashMap::new();
     for (survey, question) in questions_of(store, org_id, request.kind, scope).await? {

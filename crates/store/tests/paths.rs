@@ -145,7 +145,7 @@ async fn journey_visits_and_answers_stream_in_order_within_the_period(
             journey.id,
             day(2026, 5, 1),
             day(2026, 5, 31),
-            |c, t| visits.push((c, t)),
+            |c, ts| visits.extend(ts.iter().map(|t| (c, *t))),
         )
         .await
         .expect("visits");
