@@ -12,9 +12,15 @@ use touchpoint_domain::{
 };
 use touchpoint_store::accounts::{Initialisation, NewApiToken, Principal};
 use touchpoint_store::jobs::{JobState, NewJob};
-use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{AccessChange, AuditContext, AuditEntry, AuditFilter};
 use touchpoint_store::{Cursor, GroupBy, Store, StoreError, SubmitOutcome, Survey};
+
+on_both_backends_unopened!(
+    migration_gives_existing_organisations_default_departments,
+    attribute_values_survive_the_compact_migration,
+    migration_0015_keeps_events_and_defers_their_keys,
+);
 
 on_both_backends!(
     initialise_once,
@@ -3452,10 +3458,7 @@ async fn scoped_lists_hold_only_their_departments(store: Store, _db: TestDatabas
 
 /// An organisation that existed before migration 0007 gets the default departments, with
 /// distinct UUIDs, when the migration runs.
-async fn migration_gives_existing_organisations_default_departments(backend: TestBackend) {
-    let Some(db) = TestDatabase::fresh(backend).await else {
-        return;
-    };
+async fn migration_gives_existing_organisations_default_departments(db: TestDatabase) {
     let org_id: OrgId = uuid::Uuid::now_v7().into();
     touchpoint_store::testing::legacy_organisation(&db, 6, org_id).await;
     let store = db.open().await;
@@ -3467,25 +3470,12 @@ async fn migration_gives_existing_organisations_default_departments(backend: Tes
     store.close().await;
 }
 
-#[tokio::test]
-async fn migration_gives_existing_organisations_default_departments_sqlite() {
-    migration_gives_existing_organisations_default_departments(TestBackend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn migration_gives_existing_organisations_default_departments_postgres() {
-    migration_gives_existing_organisations_default_departments(TestBackend::Postgres).await;
-}
-
 /// Attribute values stored before migration 0016 rebuilt `customer_attributes` survive it:
 /// the same rows, found by the same list filters, and replaced by a later upsert.
-async fn attribute_values_survive_the_compact_migration(backend: TestBackend) {
+async fn attribute_values_survive_the_compact_migration(db: TestDatabase) {
     use sqlx::Row;
     use touchpoint_domain::AttributeValue;
     use touchpoint_store::{AttributeFilter, CustomerQuery};
-    let Some(db) = TestDatabase::fresh(backend).await else {
-        return;
-    };
     let org_id: OrgId = uuid::Uuid::now_v7().into();
     touchpoint_store::testing::legacy_organisation(&db, 14, org_id).await;
     // Rows as the 0009 schema held them: a rowid table with three indexes on SQLite.
@@ -3624,23 +3614,10 @@ async fn attribute_values_survive_the_compact_migration(backend: TestBackend) {
     store.close().await;
 }
 
-#[tokio::test]
-async fn attribute_values_survive_the_compact_migration_sqlite() {
-    attribute_values_survive_the_compact_migration(TestBackend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn attribute_values_survive_the_compact_migration_postgres() {
-    attribute_values_survive_the_compact_migration(TestBackend::Postgres).await;
-}
-
 /// Migration 0015 rebuilds the events table: events stored before it keep every field, new
 /// ones are ingested next to them, and the events' foreign keys are now checked at commit
 /// (a statement naming a missing customer passes; its transaction's commit fails).
-async fn migration_0015_keeps_events_and_defers_their_keys(backend: TestBackend) {
-    let Some(db) = TestDatabase::fresh(backend).await else {
-        return;
-    };
+async fn migration_0015_keeps_events_and_defers_their_keys(db: TestDatabase) {
     let org_id: OrgId = uuid::Uuid::now_v7().into();
     touchpoint_store::testing::legacy_organisation(&db, 14, org_id).await;
     let pool = db.raw_pool().await;
@@ -3722,16 +3699,6 @@ async fn migration_0015_keeps_events_and_defers_their_keys(backend: TestBackend)
         .expect("the statement itself passes: the keys are checked at commit");
     assert!(tx.commit().await.is_err(), "the commit refuses the orphan");
     pool.close().await;
-}
-
-#[tokio::test]
-async fn migration_0015_keeps_events_and_defers_their_keys_sqlite() {
-    migration_0015_keeps_events_and_defers_their_keys(TestBackend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn migration_0015_keeps_events_and_defers_their_keys_postgres() {
-    migration_0015_keeps_events_and_defers_their_keys(TestBackend::Postgres).await;
 }
 
 /// More events and more daily counts than one statement takes: every event is stored and

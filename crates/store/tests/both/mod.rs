@@ -22,6 +22,35 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Declares one test per backend for each `async fn(TestDatabase)` named: a fresh database
+/// that no store has opened yet (migration tests bring it to an older version first).
+#[allow(unused_macros)] // only some test files have migration tests
+macro_rules! on_both_backends_unopened {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_unopened {
+            $(#[tokio::test]
+            async fn $name() { super::both::run_unopened(touchpoint_store::testing::TestBackend::Sqlite, super::$name).await }
+            )*
+        }
+        mod postgres_unopened {
+            $(#[tokio::test]
+            async fn $name() { super::both::run_unopened(touchpoint_store::testing::TestBackend::Postgres, super::$name).await }
+            )*
+        }
+    };
+}
+
+/// Runs `test` on a fresh, unopened database of `backend`, if that backend is available here.
+pub async fn run_unopened<F, Fut>(backend: TestBackend, test: F)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    if let Some(db) = TestDatabase::fresh(backend).await {
+        test(db).await;
+    }
+}
+
 /// Runs `test` on a fresh database of `backend`, if that backend is available here.
 pub async fn run<F, Fut>(backend: TestBackend, test: F)
 where
