@@ -21,6 +21,8 @@ pub mod retention;
 pub mod roles;
 pub mod segment;
 pub mod survey;
+#[cfg(test)]
+mod test_support;
 pub mod totp;
 pub mod touchpoint;
 pub mod validation;

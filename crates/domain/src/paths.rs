@@ -430,12 +430,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn assert_close(actual: f64, expected: f64, tol: f64) {
-        assert!(
-            (actual - expected).abs() <= tol,
-            "expected {expected} ± {tol}, got {actual}"
-        );
-    }
+    use crate::test_support::assert_close;
 
     // Stages: 0 purchase (shop = 0), 1 provisioning (install = 1, hotline = 2), 2 usage (app = 3).
     const SHOP: usize = 0;

@@ -132,12 +132,7 @@ mod tests {
         Histogram::from_scores(kind, all).expect("scores on scale")
     }
 
-    fn assert_close(actual: f64, expected: f64, tol: f64) {
-        assert!(
-            (actual - expected).abs() <= tol,
-            "expected {expected} ± {tol}, got {actual}"
-        );
-    }
+    use crate::test_support::assert_close;
 
     #[test]
     fn nps_two_sample_z() {

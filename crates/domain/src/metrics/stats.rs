@@ -75,12 +75,7 @@ fn students_t(df: f64) -> Option<StudentsT> {
 mod tests {
     use super::*;
 
-    fn assert_close(actual: f64, expected: f64, tol: f64) {
-        assert!(
-            (actual - expected).abs() <= tol,
-            "expected {expected} ± {tol}, got {actual}"
-        );
-    }
+    use crate::test_support::assert_close;
 
     #[test]
     fn t_quantiles_match_references_across_df() {
