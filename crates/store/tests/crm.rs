@@ -114,6 +114,13 @@ async fn submit(store: &Store, survey: &Survey, body: Value) -> touchpoint_domai
     }
 }
 
+/// Submits each body in order (each must be created).
+async fn submit_all(store: &Store, survey: &Survey, bodies: Vec<Value>) {
+    for body in bodies {
+        submit(store, survey, body).await;
+    }
+}
+
 async fn customer_id(store: &Store, org_id: OrgId, external_id: &str) -> CustomerId {
     store
         .customer_by_external_id(org_id, external_id)
@@ -205,28 +212,15 @@ async fn latest_experience_follows_erasure_and_retention(store: Store, _db: Test
     let org_id = org(&store).await;
     let s = survey(&store, org_id).await;
     // C-1: an old detractor answer, then a recent CSAT. C-2: only old answers.
-    submit(
+    submit_all(
         &store,
         &s,
-        json!({"answers":{"nps":2},"customer_external_id":"C-1","submitted_at":ago(400.0)}),
-    )
-    .await;
-    submit(
-        &store,
-        &s,
-        json!({"answers":{"csat":5},"customer_external_id":"C-1","submitted_at":ago(3.0)}),
-    )
-    .await;
-    submit(
-        &store,
-        &s,
-        json!({"answers":{"nps":10},"customer_external_id":"C-2","submitted_at":ago(500.0)}),
-    )
-    .await;
-    submit(
-        &store,
-        &s,
-        json!({"answers":{"nps":1},"customer_external_id":"C-2","submitted_at":ago(450.0)}),
+        vec![
+            json!({"answers":{"nps":2},"customer_external_id":"C-1","submitted_at":ago(400.0)}),
+            json!({"answers":{"csat":5},"customer_external_id":"C-1","submitted_at":ago(3.0)}),
+            json!({"answers":{"nps":10},"customer_external_id":"C-2","submitted_at":ago(500.0)}),
+            json!({"answers":{"nps":1},"customer_external_id":"C-2","submitted_at":ago(450.0)}),
+        ],
     )
     .await;
     let c1 = customer_id(&store, org_id, "C-1").await;
@@ -267,16 +261,13 @@ async fn migration_fills_the_latest_experience(store: Store, db: TestDatabase) {
         json!({"answers":{"nps":3},"customer_external_id":"C-1","submitted_at":ago(2.0)}),
     )
     .await;
-    submit(
+    submit_all(
         &store,
         &s,
-        json!({"answers":{"nps":8},"customer_external_id":"C-1","submitted_at":ago(9.0)}),
-    )
-    .await;
-    submit(
-        &store,
-        &s,
-        json!({"answers":{"ces":2},"customer_external_id":"C-2","submitted_at":ago(1.0)}),
+        vec![
+            json!({"answers":{"nps":8},"customer_external_id":"C-1","submitted_at":ago(9.0)}),
+            json!({"answers":{"ces":2},"customer_external_id":"C-2","submitted_at":ago(1.0)}),
+        ],
     )
     .await;
     let c1 = customer_id(&store, org_id, "C-1").await;
@@ -766,16 +757,13 @@ async fn at_risk_lists_valuable_customers_with_a_negative_latest_experience(
     )
     .await;
     // E: detractor long ago, then a happy CSAT: still at risk by the latest NPS.
-    submit(
+    submit_all(
         &store,
         &s,
-        json!({"answers":{"nps":5},"customer_external_id":"E","submitted_at":ago(100.0)}),
-    )
-    .await;
-    submit(
-        &store,
-        &s,
-        json!({"answers":{"csat":5},"customer_external_id":"E","submitted_at":ago(1.0)}),
+        vec![
+            json!({"answers":{"nps":5},"customer_external_id":"E","submitted_at":ago(100.0)}),
+            json!({"answers":{"csat":5},"customer_external_id":"E","submitted_at":ago(1.0)}),
+        ],
     )
     .await;
     // F: same value as B; CES 3 (difficult).
