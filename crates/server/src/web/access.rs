@@ -4,7 +4,7 @@
 //! store's audited department functions). Forms carry the CSRF token; names are escaped by
 //! askama like everything else.
 
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::error::ApiError;
 use crate::api::users::{AccessRequest, RoleChange, change_access};
@@ -91,8 +91,7 @@ pub async fn departments(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) =
-        ui_language(query.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(query.as_deref(), &headers);
     let page = departments_page(&state, &signed_in, language, StatusCode::OK, Vec::new()).await?;
     Ok(with_language_cookie(page, remember))
 }
@@ -104,7 +103,7 @@ pub async fn add_department(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let pairs = form(&body);
     let key = department_key(field(&pairs, "key").unwrap_or_default());
     let name = department_name(field(&pairs, "name").unwrap_or_default());
@@ -157,7 +156,7 @@ pub async fn rename_department(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let id: DepartmentId = id.parse().map_err(|_| WebError::not_found(language))?;
     let pairs = form(&body);
     let name = match department_name(field(&pairs, "name").unwrap_or_default()) {
@@ -304,8 +303,7 @@ pub async fn roles(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) =
-        ui_language(query.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(query.as_deref(), &headers);
     let page = roles_page(&state, &signed_in, language, StatusCode::OK, Vec::new()).await?;
     Ok(with_language_cookie(page, remember))
 }
@@ -318,7 +316,7 @@ pub async fn set_role(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let user_id: UserId = id.parse().map_err(|_| WebError::not_found(language))?;
     let pairs = form(&body);
     let departments: Vec<String> = pairs

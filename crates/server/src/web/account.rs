@@ -470,7 +470,7 @@ fn context(signed_in: &SignedIn, peer: PeerAddress) -> AuditContext {
 }
 
 pub async fn page(signed_in: SignedIn, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let a = account_texts::texts(language);
     let message = match raw.as_deref().unwrap_or("") {
         q if q.contains("done=password") => a.password_changed,
@@ -539,7 +539,7 @@ pub async fn change_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = Form::parse(&body);
     let limits = &state.limits;
     let account = signed_in.user.email.to_lowercase();
@@ -607,7 +607,7 @@ pub async fn sign_out_everywhere(
     peer: PeerAddress,
     headers: HeaderMap,
 ) -> Response {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     match state
         .store
         .revoke_all_sessions(
@@ -629,7 +629,7 @@ pub async fn enable_totp(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = Form::parse(&body);
     let secret_text = form.get("secret").trim().to_uppercase();
     let secret = totp::base32_decode(&secret_text)
@@ -686,7 +686,7 @@ pub async fn disable_totp(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = Form::parse(&body);
     if !password_ok(&signed_in.user, form.get("current").to_owned()).await {
         return wrong_password(&state, &signed_in, peer, language, None).await;

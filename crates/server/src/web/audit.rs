@@ -1,7 +1,7 @@
 //! `/app/audit`: the organisation's audit log, searchable, with a CSV export. Needs
 //! `read_audit` (see `PAGE_PERMISSIONS`); read-only (the database refuses changes to entries anyway).
 
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::audit::{AuditQuery, csv_response, filter};
 use crate::api::error::ApiError;
@@ -89,7 +89,7 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let q = query_of(raw.as_deref());
     let filters = filter_query(&q);
     let (status, problems, entries, more_href) = match filter(&q) {

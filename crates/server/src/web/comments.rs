@@ -5,7 +5,7 @@
 //! analysis. A filter value that cannot be used is named on the page and ignored.
 
 use super::pages::score_class;
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::i18n::{self, Texts};
 use crate::insights::{self, Scope};
@@ -611,8 +611,7 @@ pub async fn comments(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) =
-        ui_language(query.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(query.as_deref(), &headers);
     let t = i18n::texts(language);
     let org_id = signed_in.user.org_id;
     let store = &state.store;

@@ -6,7 +6,7 @@
 
 use super::crm_texts::{self, CrmTexts};
 use super::form::Form;
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::rfc3339;
 use crate::i18n::{self, Texts};
@@ -111,7 +111,7 @@ pub async fn at_risk(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let c = crm_texts::texts(language);
     let org_id = signed_in.user.org_id;
     let internal = |e: StoreError| WebError::internal(language, e);
@@ -632,7 +632,7 @@ pub async fn segments(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let c = crm_texts::texts(language);
     let pairs = query_pairs(raw.as_deref());
     let notice = match param(&pairs, "done") {
@@ -680,7 +680,7 @@ pub async fn segment(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let segment = load(&state, &signed_in, language, &id).await?;
     let page = render_segments(
         &state,
@@ -771,7 +771,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = SegmentForm::parse(&Form::parse(&body));
     save(&state, &signed_in, peer, language, form, None).await
 }
@@ -785,7 +785,7 @@ pub async fn edit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let segment = load(&state, &signed_in, language, &id).await?;
     let form = Form::parse(&body);
     if form.text("intent") == "delete" {

@@ -5,7 +5,7 @@
 //! (see `PAGE_PERMISSIONS`), like the customer API, which no department limits either.
 
 use super::customer_texts::{self, CustomerTexts};
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::customers::customer_query;
 use crate::api::error::ApiError;
@@ -87,7 +87,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let org_id = signed_in.user.org_id;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
@@ -296,7 +296,7 @@ pub async fn timeline(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let org_id = signed_in.user.org_id;
     let t = i18n::texts(language);
     let c = customer_texts::texts(language);

@@ -6,7 +6,7 @@
 
 use super::form::Form;
 use super::pages::{Headline, headline, last_twelve_months};
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::i18n::{self, Texts};
 use crate::journey_map::{Card, LayoutRefusal, MapRequest, apply_layout, journey_map, layout_of};
@@ -107,7 +107,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let page = list_page(
         &state,
         &signed_in,
@@ -164,7 +164,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = Form::parse(&body);
     let (name, stages) = (form.text("name"), form.raw("stages"));
     let draft = JourneyDraft {
@@ -282,7 +282,7 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let journey = load(&state, &signed_in, language, &id).await?;
     let kind = metric_of(raw.as_deref());
     let page = journey_page(&state, &signed_in, language, journey, kind, Vec::new()).await?;
@@ -560,7 +560,7 @@ pub async fn edit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let t = i18n::texts(language);
     let journey = load(&state, &signed_in, language, &id).await?;
     let form = Form::parse(&body);

@@ -2,7 +2,7 @@
 //! newest responses, all turned into small view models the templates only place.
 
 use super::chart::{self, Chart, ChartPoint};
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::i18n::{self, Texts};
 use crate::reports::{MetricRequest, metric_report, touchpoint_names};
@@ -325,8 +325,7 @@ pub async fn overview(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) =
-        ui_language(query.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(query.as_deref(), &headers);
     let org_id = signed_in.user.org_id;
     let store = &state.store;
     let fail = |e: StoreError| WebError::internal(language, e);
@@ -494,8 +493,7 @@ pub async fn survey(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) =
-        ui_language(query.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(query.as_deref(), &headers);
     let t = i18n::texts(language);
     let survey = load_survey(&state, &signed_in, &id, language).await?;
     let store = &state.store;
@@ -670,7 +668,7 @@ pub async fn export_csv(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let survey = load_survey(&state, &signed_in, &id, language).await?;
     Ok(crate::api::export::csv_response(state, survey).into_response())
 }

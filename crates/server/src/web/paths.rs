@@ -5,7 +5,7 @@
 //! translation is a compile error).
 
 use super::pages::headline;
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::paths::{PathsQuery, paths_request};
 use crate::i18n::{self, Texts};
@@ -241,7 +241,7 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let org_id = signed_in.user.org_id;
     let journey = super::journeys::load(&state, &signed_in, language, &id).await?;
     let journey = visible_journey(&state.store, org_id, journey, &signed_in.departments)

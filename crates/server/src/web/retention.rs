@@ -1,7 +1,7 @@
 //! `/app/retention`: how long comments and responses are kept, and what happens to them
 //! afterwards; the latest runs with what each did; a run on demand. Owners and admins only.
 
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::rfc3339;
 use crate::i18n::{self, Texts};
@@ -163,7 +163,7 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let notice = notice_of(raw.as_deref(), i18n::texts(language));
     let response = render_page(
         &state,
@@ -185,7 +185,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let t = i18n::texts(language);
     let form = super::form::Form::parse(&body);
     let field = |name: &str| form.text(name);

@@ -40,6 +40,16 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// The page's language for this user: `?lang=` in `query` (to be remembered in a cookie,
+    /// the second value), else the language cookie, else the user's own, else the browser's.
+    pub fn ui_language(
+        &self,
+        query: Option<&str>,
+        headers: &axum::http::HeaderMap,
+    ) -> (Language, Option<Language>) {
+        super::ui_language(query, headers, Some(self.user.language))
+    }
+
     pub fn may(&self, permission: Permission) -> bool {
         self.user.role.may(permission)
     }

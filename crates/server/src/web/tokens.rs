@@ -2,7 +2,7 @@
 //! admins see and revoke every token of the organisation. A new token's secret is shown once,
 //! on the page that answers the create form (never stored, never in a URL, not cached).
 
-use super::{Chrome, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::api::error::ApiError;
 use crate::api::rfc3339;
@@ -117,7 +117,7 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let notice = if raw.as_deref().is_some_and(|q| q.contains("done=revoked")) {
         i18n::texts(language).tokens_revoked.to_owned()
     } else {
@@ -143,7 +143,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = super::form::Form::parse(&body);
     let first = |name: &str| form.given(name);
     let expires_at = first("valid_until").map(|date| {
@@ -198,7 +198,7 @@ pub async fn revoke(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let id: ApiTokenId = id.parse().map_err(|_| WebError::not_found(language))?;
     let tokens = state
         .store

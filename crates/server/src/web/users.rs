@@ -4,7 +4,7 @@
 //! back here, or the page with the errors (422) when the input was wrong.
 
 use super::account_texts::{self, AccountTexts};
-use super::{Chrome, Form, SignedIn, WebError, render, ui_language, with_language_cookie};
+use super::{Chrome, Form, SignedIn, WebError, render, with_language_cookie};
 use crate::AppState;
 use crate::accounts::{self, FlowError, InvitationDraft};
 use crate::api::rfc3339;
@@ -152,7 +152,7 @@ pub async fn page(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (language, remember) = ui_language(raw.as_deref(), &headers, Some(signed_in.user.language));
+    let (language, remember) = signed_in.ui_language(raw.as_deref(), &headers);
     let response = render_page(
         &state,
         &signed_in,
@@ -200,7 +200,7 @@ pub async fn invite(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let form = Form::parse(&body);
     let draft = InvitationDraft {
         email: Some(form.get("email").to_owned()),
@@ -243,7 +243,7 @@ async fn invitation_action(
     raw_id: String,
     resend: bool,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let id: InvitationId = raw_id.parse().map_err(|_| WebError::not_found(language))?;
     let context = context(&signed_in, peer);
     let result = if resend {
@@ -289,7 +289,7 @@ async fn set_active(
     raw_id: String,
     active: bool,
 ) -> Result<Response, WebError> {
-    let (language, _) = ui_language(None, &headers, Some(signed_in.user.language));
+    let (language, _) = signed_in.ui_language(None, &headers);
     let id: UserId = raw_id.parse().map_err(|_| WebError::not_found(language))?;
     if id == signed_in.user.id {
         return failed(
