@@ -15,6 +15,7 @@ use crate::{Store, Transaction, new_id, now_ms};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use touchpoint_domain::customer::UnknownCustomers;
 use touchpoint_domain::event::{NewEvent, properties_json};
@@ -211,12 +212,44 @@ async fn write_batches(
     let mut tx = pool.begin().await?;
     let mut counts = DailyCounts::default();
     let mut outcomes = Vec::with_capacity(batches.len());
+    // What each organisation of the group resolves events with, read once per transaction.
+    let mut settings: HashMap<OrgId, OrgEventSettings> = HashMap::new();
     for batch in batches {
-        outcomes.push(ingest_in(&mut tx, backend, batch.org_id, &batch.events, &mut counts).await?);
+        let org = match settings.entry(batch.org_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(OrgEventSettings::read(&mut tx, batch.org_id).await?),
+        };
+        outcomes.push(
+            ingest_in(
+                &mut tx,
+                backend,
+                batch.org_id,
+                org,
+                &batch.events,
+                &mut counts,
+            )
+            .await?,
+        );
     }
     counts.write(&mut tx).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// What resolves an organisation's events: its touchpoints by id and by key, and what an
+/// unknown customer does.
+struct OrgEventSettings {
+    touchpoints: HashMap<String, TouchpointId>,
+    unknown_customers: UnknownCustomers,
+}
+
+impl OrgEventSettings {
+    async fn read(tx: &mut Transaction<'_>, org_id: OrgId) -> Result<Self> {
+        Ok(OrgEventSettings {
+            touchpoints: touchpoint_references(tx, org_id).await?,
+            unknown_customers: unknown_customers_policy(&mut **tx, org_id).await?,
+        })
+    }
 }
 
 /// The organisation's touchpoints by id and by key, for resolving events.
@@ -293,11 +326,11 @@ async fn ingest_in(
     tx: &mut Transaction<'_>,
     backend: Backend,
     org_id: OrgId,
+    settings: &OrgEventSettings,
     events: &[PreparedEvent],
     counts: &mut DailyCounts,
 ) -> Result<Vec<EventOutcome>> {
-    let touchpoints = touchpoint_references(tx, org_id).await?;
-    let policy = unknown_customers_policy(&mut **tx, org_id).await?;
+    let (touchpoints, policy) = (&settings.touchpoints, settings.unknown_customers);
     let mut outcomes: Vec<Option<EventOutcome>> = vec![None; events.len()];
 
     let customer_ids = distinct(events.iter().map(|e| e.event.customer_external_id.as_str()));
