@@ -93,3 +93,14 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Sends `request` and returns its status and body: JSON when the body is JSON, else the text.
+pub async fn reply(request: reqwest::RequestBuilder) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
