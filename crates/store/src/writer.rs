@@ -21,21 +21,18 @@ impl GroupWrite for ResponseWrites {
     type Outcome = SubmitOutcome;
     const MAX_GROUP: usize = 1_000;
 
-    fn write<'a>(
-        pool: &'a AnyPool,
+    async fn write(
+        pool: &AnyPool,
         _backend: Backend,
-        items: &'a [&'a PendingResponse],
-    ) -> impl std::future::Future<Output = Result<Vec<SubmitOutcome>>> + Send + 'a {
-        write_batch(pool, items)
+        responses: &[&PendingResponse],
+    ) -> Result<Vec<SubmitOutcome>> {
+        write_batch(pool, responses).await
     }
 }
 
 /// Writes responses, their rollup increments and their customers' latest experience in one
 /// transaction.
-pub(crate) async fn write_batch(
-    pool: &AnyPool,
-    responses: &[&PendingResponse],
-) -> Result<Vec<SubmitOutcome>> {
+async fn write_batch(pool: &AnyPool, responses: &[&PendingResponse]) -> Result<Vec<SubmitOutcome>> {
     let mut tx = pool.begin().await?;
     let mut deltas = RollupDeltas::default();
     let mut outcomes = Vec::with_capacity(responses.len());
