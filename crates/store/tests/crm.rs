@@ -12,7 +12,6 @@ use touchpoint_domain::{
     AttributeDefinition, AttributeType, CustomerId, NewResponse, OrgId, ResponseDraft,
     SurveyDefinition,
 };
-use touchpoint_store::accounts::{Initialisation, NewApiToken};
 use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{
     AtRiskQuery, AuditContext, Cursor, CustomerQuery, GroupBy, ResponseQuery, RiskReason,
@@ -31,18 +30,11 @@ on_both_backends!(
 
 async fn org(store: &Store) -> OrgId {
     store
-        .initialise(&Initialisation {
-            org_name: "Nordwind".into(),
-            email: "admin@example.com".into(),
-            display_name: "Admin".into(),
-            password_hash: "$argon2id$fake".into(),
-            language: touchpoint_domain::Language::De,
-            token: NewApiToken {
-                name: "init".into(),
-                prefix: "tp_abc".into(),
-                hash: "hash-1".into(),
-            },
-        })
+        .initialise(&both::initialisation(
+            "Nordwind",
+            "admin@example.com",
+            "hash-1",
+        ))
         .await
         .expect("initialise")
         .org_id

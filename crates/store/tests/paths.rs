@@ -8,51 +8,22 @@ use serde_json::json;
 use std::collections::HashMap;
 use touchpoint_domain::journey::{JourneyFields, LayoutDraft};
 use touchpoint_domain::period::day_of_date;
-use touchpoint_domain::touchpoint::TouchpointFields;
 use touchpoint_domain::{
     AnswerValue, CustomerId, NewResponse, OrgId, ResponseDraft, SurveyDefinition, TouchpointId,
 };
-use touchpoint_store::accounts::{Initialisation, NewApiToken};
 use touchpoint_store::testing::TestDatabase;
 use touchpoint_store::{AuditContext, Store};
 
 on_both_backends!(journey_visits_and_answers_stream_in_order_within_the_period);
 
 async fn org(store: &Store, email: &str) -> OrgId {
-    let init = Initialisation {
-        org_name: email.into(),
-        email: email.into(),
-        display_name: "Admin".into(),
-        password_hash: "$argon2id$fake".into(),
-        language: touchpoint_domain::Language::De,
-        token: NewApiToken {
-            name: "init".into(),
-            prefix: "tp_abc".into(),
-            hash: email.into(),
-        },
-    };
+    let init = both::initialisation(email, email, email);
     let done = if store.is_initialised().await.expect("state") {
         store.create_organisation(&init).await
     } else {
         store.initialise(&init).await
     };
     done.expect("organisation").org_id
-}
-
-async fn touchpoint(store: &Store, org_id: OrgId, name: &str) -> TouchpointId {
-    store
-        .create_touchpoint(
-            org_id,
-            &TouchpointFields {
-                name: name.into(),
-                channel: "web".into(),
-                ..Default::default()
-            },
-            &AuditContext::system(),
-        )
-        .await
-        .expect("touchpoint")
-        .id
 }
 
 fn day(y: i32, m: u32, d: u32) -> i64 {
@@ -64,9 +35,9 @@ async fn journey_visits_and_answers_stream_in_order_within_the_period(
     _db: TestDatabase,
 ) {
     let org_id = org(&store, "a@example.com").await;
-    let shop = touchpoint(&store, org_id, "Shop").await;
-    let hotline = touchpoint(&store, org_id, "Hotline").await;
-    let letter = touchpoint(&store, org_id, "Letter").await;
+    let shop = both::touchpoint(&store, org_id, "Shop").await;
+    let hotline = both::touchpoint(&store, org_id, "Hotline").await;
+    let letter = both::touchpoint(&store, org_id, "Letter").await;
     let journey = store
         .create_journey(
             org_id,
@@ -94,7 +65,7 @@ async fn journey_visits_and_answers_stream_in_order_within_the_period(
 
     // Another organisation's events at its own journey never show.
     let other = org(&store, "b@example.com").await;
-    let foreign = touchpoint(&store, other, "Shop").await;
+    let foreign = both::touchpoint(&store, other, "Shop").await;
 
     let now = touchpoint_store::now_ms();
     let event = |id: &str, who: &str, tp: TouchpointId, at: &str| {

@@ -57,18 +57,7 @@ on_both_backends!(
 );
 
 fn init(email: &str, token: &str) -> Initialisation {
-    Initialisation {
-        org_name: "Nordwind".into(),
-        email: email.into(),
-        display_name: "Admin".into(),
-        password_hash: "$argon2id$fake".into(),
-        language: touchpoint_domain::Language::De,
-        token: NewApiToken {
-            name: "init".into(),
-            prefix: "tp_abc".into(),
-            hash: token.into(),
-        },
-    }
+    both::initialisation("Nordwind", email, token)
 }
 
 async fn org(store: &Store) -> OrgId {
@@ -1365,19 +1354,7 @@ async fn touchpoint_named(
     org_id: OrgId,
     name: &str,
 ) -> touchpoint_domain::TouchpointId {
-    store
-        .create_touchpoint(
-            org_id,
-            &TouchpointFields {
-                name: name.into(),
-                channel: "web".into(),
-                ..Default::default()
-            },
-            &AuditContext::system(),
-        )
-        .await
-        .expect("touchpoint")
-        .id
+    both::touchpoint(store, org_id, name).await
 }
 
 async fn journeys_order_stages_and_place_touchpoints_once(store: Store, _db: TestDatabase) {

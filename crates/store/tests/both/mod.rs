@@ -3,8 +3,11 @@
 
 #![allow(dead_code)]
 
-use touchpoint_store::Store;
+use touchpoint_domain::touchpoint::TouchpointFields;
+use touchpoint_domain::{OrgId, TouchpointId};
+use touchpoint_store::accounts::{Initialisation, NewApiToken};
 use touchpoint_store::testing::{TestBackend, TestDatabase};
+use touchpoint_store::{AuditContext, Store};
 
 /// Declares one test per backend for each `async fn(Store, TestDatabase)` named.
 macro_rules! on_both_backends {
@@ -63,4 +66,37 @@ where
     let store = db.open().await;
     test(store.clone(), db).await;
     store.close().await;
+}
+
+/// An organisation with its owner (`email`) and an API token stored as `token_hash`.
+pub fn initialisation(org_name: &str, email: &str, token_hash: &str) -> Initialisation {
+    Initialisation {
+        org_name: org_name.into(),
+        email: email.into(),
+        display_name: "Admin".into(),
+        password_hash: "$argon2id$fake".into(),
+        language: touchpoint_domain::Language::De,
+        token: NewApiToken {
+            name: "init".into(),
+            prefix: "tp_abc".into(),
+            hash: token_hash.into(),
+        },
+    }
+}
+
+/// A web touchpoint named `name`.
+pub async fn touchpoint(store: &Store, org_id: OrgId, name: &str) -> TouchpointId {
+    store
+        .create_touchpoint(
+            org_id,
+            &TouchpointFields {
+                name: name.into(),
+                channel: "web".into(),
+                ..Default::default()
+            },
+            &AuditContext::system(),
+        )
+        .await
+        .expect("touchpoint")
+        .id
 }
