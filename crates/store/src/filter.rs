@@ -108,8 +108,9 @@ impl Conditions {
 /// PostgreSQL 65,535) on purpose: sqlx binds SQLite parameters by name, and looking a name up
 /// walks the statement's parameter list, so binding grows with the square of the parameter
 /// count (7,500 per statement made binding 63 % of a customer import's CPU time, 2,400 a third
-/// of the event writer's). A hundred-odd still write ten customers or a dozen events per
-/// statement.
+/// of the event writer's). A hundred-odd still write ten customers per statement. A statement
+/// whose only parameters are its rows can bind in linear time instead and be larger: see
+/// `Backend::only_row_placeholders` (the event insert, 288 values).
 pub(crate) const PARAMETERS_PER_STATEMENT: usize = 150;
 
 /// Rows of `columns` values each per multi-row statement.
